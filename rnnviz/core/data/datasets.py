@@ -1,0 +1,198 @@
+"""Token-id arrays and batches: the book's TimeMachine and MTFraEng, in numpy.
+
+Arrays are numpy (int64) so the data layer needs no torch; training wraps them
+with ``torch.from_numpy`` without a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnviz.config import DataConfig
+from rnnviz.core.data.corpora import Corpus, LmCorpus, MtCorpus, load_corpus
+from rnnviz.core.data.hub import Progress
+from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
+from rnnviz.core.data.vocab import BOS, EOS, PAD, Vocab
+from rnnviz.core.errors import ConfigError, DataError
+
+
+def _rng(seed: int, epoch: int, stream: int = 0) -> np.random.Generator:
+    """Independent streams: 0 for epoch shuffles, 1 for the split (seed must be >= 0)."""
+    return np.random.default_rng([abs(seed), epoch, stream])
+
+
+def lm_windows(ids: np.ndarray, num_steps: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping windows starting at ``offset``: inputs X and targets Y = X shifted by one."""
+    count = (len(ids) - 1 - offset) // num_steps
+    end = offset + count * num_steps
+    inputs = ids[offset:end].reshape(count, num_steps)  # (n, T)
+    targets = ids[offset + 1:end + 1].reshape(count, num_steps)  # (n, T)
+    return inputs, targets
+
+
+def _batched(arrays: tuple[np.ndarray, ...], batch_size: int,
+             order: np.ndarray | None) -> Iterator[tuple[np.ndarray, ...]]:
+    total = len(arrays[0])
+    order = np.arange(total) if order is None else order
+    for start in range(0, total, batch_size):
+        pick = order[start:start + batch_size]
+        yield tuple(a[pick] for a in arrays)
+
+
+@dataclass(frozen=True, eq=False)
+class LmData:
+    """A language-model corpus as token ids, split in two by position.
+
+    Each training epoch starts the windows at a random offset in [0, num_steps)
+    and shuffles them: the book's "random sampling" partition (section 9.3),
+    so that every epoch sees different cut points. Validation uses offset 0.
+    """
+
+    vocab: Vocab
+    level: str
+    train_ids: np.ndarray  # (N_train,) int64
+    val_ids: np.ndarray  # (N_val,) int64
+    config: DataConfig
+
+    @property
+    def num_steps(self) -> int:
+        return int(self.config.num_steps or 0)
+
+    def num_train_batches(self) -> int:
+        windows = (len(self.train_ids) - 1) // self.num_steps
+        return -(-windows // int(self.config.batch_size or 1))
+
+    def train_batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Batches (X, Y), each (B, T), for one epoch; deterministic for (seed, epoch)."""
+        rng = _rng(self.config.seed, epoch)
+        offset = int(rng.integers(self.num_steps))
+        inputs, targets = lm_windows(self.train_ids, self.num_steps, offset)
+        order = rng.permutation(len(inputs))
+        yield from _batched((inputs, targets), int(self.config.batch_size or 1), order)
+
+    def val_batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if len(self.val_ids) <= self.num_steps:
+            return
+        yield from _batched(lm_windows(self.val_ids, self.num_steps), int(self.config.batch_size or 1), None)
+
+
+@dataclass(frozen=True, eq=False)
+class MtSplit:
+    """Padded id arrays for one split, as the book's MTFraEng builds them."""
+
+    pairs: tuple[tuple[str, str], ...]  # the raw sentences, for probes and BLEU
+    src: np.ndarray  # (n, T): tokens, <eos>, then <pad>
+    tgt_in: np.ndarray  # (n, T): <bos>, tokens, <eos>, <pad>... (decoder input)
+    tgt_out: np.ndarray  # (n, T): tokens, <eos>, <pad>... (labels; <pad> is masked out)
+    src_valid_len: np.ndarray  # (n,) tokens before the padding, <eos> included
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def batches(self, batch_size: int, order: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, ...]]:
+        """Batches (src, tgt_in, src_valid_len, tgt_out)."""
+        yield from _batched((self.src, self.tgt_in, self.src_valid_len, self.tgt_out), batch_size, order)
+
+
+@dataclass(frozen=True, eq=False)
+class MtData:
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+    train: MtSplit
+    val: MtSplit
+    test: MtSplit
+    config: DataConfig
+    #: How many source and target sentences were cut to num_steps (the book trims silently).
+    trimmed: tuple[int, int] = field(default=(0, 0))
+
+    def num_train_batches(self) -> int:
+        return -(-len(self.train) // int(self.config.batch_size or 1))
+
+    def train_batches(self, epoch: int) -> Iterator[tuple[np.ndarray, ...]]:
+        order = _rng(self.config.seed, epoch).permutation(len(self.train))
+        yield from self.train.batches(int(self.config.batch_size or 1), order)
+
+    def val_batches(self) -> Iterator[tuple[np.ndarray, ...]]:
+        yield from self.val.batches(int(self.config.batch_size or 1))
+
+
+def build_lm_data(corpus: LmCorpus, config: DataConfig) -> LmData:
+    config = config.resolved("lm")
+    num_steps = int(config.num_steps or 0)
+    cleaning = config.lm_cleaning or corpus.info.lm_cleaning
+    tokens = tokenize(clean_lm_text(corpus.text, cleaning), config.token_level)
+    # The book's character vocabulary reserves only <unk> (28 tokens for The Time Machine).
+    vocab = Vocab(tokens, min_freq=int(config.min_freq or 0), reserved=())
+    ids = np.asarray(vocab.indices(tokens), dtype=np.int64)
+    n_val = int(len(ids) * config.val_fraction)
+    need_train, need_val = num_steps + 1, (num_steps + 1 if config.val_fraction > 0 else 0)
+    if len(ids) - n_val < need_train or n_val < need_val:
+        unit = "characters" if config.token_level == "char" else "words"
+        minimum = int(np.ceil(max(need_train / (1 - config.val_fraction),
+                                  need_val / config.val_fraction if need_val else 0)))
+        raise DataError(
+            f"{corpus.info.name} is too short for one window: it has {len(ids)} {unit} after "
+            f"cleaning, and num_steps={num_steps} with {config.val_fraction:.0%} held out for "
+            f"validation needs at least {minimum}. Use a longer text or a smaller num_steps."
+        )
+    return LmData(vocab, config.token_level, ids[:len(ids) - n_val], ids[len(ids) - n_val:], config)
+
+
+def _pad_or_trim(tokens: list[str], length: int) -> list[str]:
+    return tokens[:length] if len(tokens) > length else tokens + [PAD] * (length - len(tokens))
+
+
+def _mt_split(pairs: list[tuple[list[str], list[str]]], raw: list[tuple[str, str]],
+              src_vocab: Vocab, tgt_vocab: Vocab, num_steps: int) -> MtSplit:
+    src = np.array([src_vocab.indices(_pad_or_trim(s + [EOS], num_steps)) for s, _ in pairs],
+                   dtype=np.int64).reshape(len(pairs), num_steps)
+    tgt = np.array([tgt_vocab.indices([BOS] + _pad_or_trim(t + [EOS], num_steps)) for _, t in pairs],
+                   dtype=np.int64).reshape(len(pairs), num_steps + 1)
+    valid = (src != src_vocab.index(PAD)).sum(axis=1).astype(np.int64)
+    return MtSplit(tuple(raw), src, tgt[:, :-1], tgt[:, 1:], valid)
+
+
+def build_mt_data(corpus: MtCorpus, config: DataConfig) -> MtData:
+    config = config.resolved("mt")
+    num_steps = int(config.num_steps or 0)
+    raw = list(corpus.pairs[:config.max_examples] if config.max_examples else corpus.pairs)
+    n = len(raw)
+    n_val, n_test = round(n * config.val_fraction), round(n * config.test_fraction)
+    n_train = n - n_val - n_test
+    if n_train < 1 or (config.val_fraction > 0 and n_val < 1) or (config.test_fraction > 0 and n_test < 1):
+        raise DataError(
+            f"{corpus.info.name} has {n} sentence pair{'s' if n != 1 else ''}: that leaves {n_train} for "
+            f"training, {n_val} for validation (val_fraction={config.val_fraction}) and {n_test} for test "
+            f"(test_fraction={config.test_fraction}), and each needs at least one. Add pairs, or change "
+            "the fractions (0 turns a split off)."
+        )
+    # The book takes the first pairs of a length-sorted file; shuffling before the
+    # split keeps the validation and test sets from being the longest sentences.
+    order = _rng(config.seed, 0, stream=1).permutation(n)
+    raw = [raw[i] for i in order]
+    tokens = [(tokenize_mt(s), tokenize_mt(t)) for s, t in raw]
+    bounds = (n_train, n - n_test)
+    train_tok = tokens[:bounds[0]]
+    min_freq = int(config.min_freq or 0)
+    src_vocab = Vocab((s for s, _ in train_tok), min_freq=min_freq)
+    tgt_vocab = Vocab((t for _, t in train_tok), min_freq=min_freq)
+    splits = [
+        _mt_split(tokens[a:b], raw[a:b], src_vocab, tgt_vocab, num_steps)
+        for a, b in ((0, bounds[0]), (bounds[0], bounds[1]), (bounds[1], n))
+    ]
+    trimmed = (sum(len(s) + 1 > num_steps for s, _ in tokens), sum(len(t) + 1 > num_steps for _, t in tokens))
+    return MtData(src_vocab, tgt_vocab, *splits, config=config, trimmed=trimmed)
+
+
+def build_data(config: DataConfig, progress: Progress | None = None,
+               download: bool = True) -> LmData | MtData:
+    """Load the configured corpus and cut it into the task's arrays."""
+    corpus: Corpus = load_corpus(config.corpus, config.task, progress, download)
+    if isinstance(corpus, MtCorpus):
+        return build_mt_data(corpus, config)
+    if config.token_level not in ("char", "word"):
+        raise ConfigError(f"token_level must be 'char' or 'word', not {config.token_level!r}.")
+    return build_lm_data(corpus, config)

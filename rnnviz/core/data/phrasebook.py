@@ -1,0 +1,562 @@
+"""A built-in, offline English→French phrasebook generated from a small grammar.
+
+The corpus is meant for the seq2seq chapters: short sentences whose French
+needs real reordering (adjectives after the noun, ``ne … pas`` around the verb,
+``est-ce que`` questions) and agreement (articles, possessives, adjectives and
+verb endings), so a model cannot succeed by copying word for word.
+
+Every English sentence has exactly one French translation: "you" is always
+``tu``, "they" always ``ils``, and I/you/we only take adjectives whose French
+form does not depend on gender. The grammar is a product of small tables, so
+:func:`capacity` can count the distinct sentences exactly.
+
+Regenerate the shipped file with ``python -m rnnviz.core.data.phrasebook``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnnviz.core.resources import resource_path
+
+DEFAULT_SEED: int = 0
+DEFAULT_PAIRS: int = 12_000
+
+# Persons used in conjugation tables; "vous" is left out so "you" stays "tu".
+PERSONS = ("1sg", "2sg", "3sg", "1pl", "3pl")
+AFFIRMATIVE, NEGATIVE, QUESTION = "affirmative", "negative", "question"
+
+
+# --- Vocabulary -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Noun:
+    en: str
+    en_plural: str
+    fr: str
+    fr_plural: str
+    gender: str  # "m" or "f"
+    tags: frozenset[str]  # what it is, to pair it with sensible verbs/adjectives
+
+
+@dataclass(frozen=True)
+class Adjective:
+    en: str
+    forms: tuple[str, str, str, str]  # masc. sg, fem. sg, masc. pl, fem. pl
+    tags: frozenset[str]  # nouns it may describe
+    kind: str  # two of a kind clash: "The white book is red."
+
+    @property
+    def invariant(self) -> bool:
+        """Same form for both genders: safe for I/you/we, whose gender English hides."""
+        return self.forms[0] == self.forms[1] and self.forms[2] == self.forms[3]
+
+    def agree(self, gender: str | None, plural: bool) -> str:
+        return self.forms[2 * plural + (gender == "f")]
+
+
+@dataclass(frozen=True)
+class Verb:
+    en: str  # base form, possibly with a particle: "look for"
+    fr: str  # infinitive
+    subjects: frozenset[str]  # noun tags allowed as subject (pronouns always are)
+    objects: frozenset[str]  # noun tags allowed as direct object
+    weight: int = 1  # how often the sampler picks it
+    generic_definite: bool = False  # "I like apples" → "J'aime les pommes", not "des"
+
+
+@dataclass(frozen=True)
+class Pronoun:
+    en: str
+    fr: str
+    person: str
+    gender: str | None  # None: English does not tell (I, you, we)
+
+
+def _tags(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _noun(en: str, en_pl: str, fr: str, fr_pl: str, gender: str, tags: str) -> Noun:
+    return Noun(en, en_pl, fr, fr_pl, gender, _tags(tags))
+
+
+NOUNS: tuple[Noun, ...] = (
+    # people; only "kin" take my/your/his/her ("my girl" would read "ma fille", my daughter)
+    _noun("boy", "boys", "garçon", "garçons", "m", "person"),
+    _noun("girl", "girls", "fille", "filles", "f", "person"),
+    _noun("man", "men", "homme", "hommes", "m", "person"),
+    _noun("woman", "women", "femme", "femmes", "f", "person"),
+    _noun("brother", "brothers", "frère", "frères", "m", "person kin"),
+    _noun("sister", "sisters", "sœur", "sœurs", "f", "person kin"),
+    _noun("uncle", "uncles", "oncle", "oncles", "m", "person kin"),
+    _noun("aunt", "aunts", "tante", "tantes", "f", "person kin"),
+    # animals
+    _noun("cat", "cats", "chat", "chats", "m", "animal pet"),
+    _noun("dog", "dogs", "chien", "chiens", "m", "animal pet"),
+    _noun("horse", "horses", "cheval", "chevaux", "m", "animal pet"),
+    _noun("bird", "birds", "oiseau", "oiseaux", "m", "animal"),
+    _noun("cow", "cows", "vache", "vaches", "f", "animal"),
+    _noun("mouse", "mice", "souris", "souris", "f", "animal"),
+    _noun("elephant", "elephants", "éléphant", "éléphants", "m", "animal"),
+    _noun("bee", "bees", "abeille", "abeilles", "f", "animal"),
+    # food
+    _noun("apple", "apples", "pomme", "pommes", "f", "food fruit"),
+    _noun("orange", "oranges", "orange", "oranges", "f", "food fruit"),
+    _noun("banana", "bananas", "banane", "bananes", "f", "food fruit"),
+    _noun("strawberry", "strawberries", "fraise", "fraises", "f", "food fruit"),
+    _noun("apricot", "apricots", "abricot", "abricots", "m", "food fruit"),
+    _noun("tomato", "tomatoes", "tomate", "tomates", "f", "food fruit"),
+    _noun("cake", "cakes", "gâteau", "gâteaux", "m", "food"),
+    _noun("egg", "eggs", "œuf", "œufs", "m", "food"),
+    _noun("sandwich", "sandwiches", "sandwich", "sandwichs", "m", "food"),
+    # things ("small": can be carried, "washable": can be washed)
+    _noun("car", "cars", "voiture", "voitures", "f", "thing washable"),
+    _noun("bicycle", "bicycles", "vélo", "vélos", "m", "thing washable"),
+    _noun("book", "books", "livre", "livres", "m", "thing small"),
+    _noun("hat", "hats", "chapeau", "chapeaux", "m", "thing small washable"),
+    _noun("shirt", "shirts", "chemise", "chemises", "f", "thing small washable"),
+    _noun("bag", "bags", "sac", "sacs", "m", "thing small washable"),
+    _noun("umbrella", "umbrellas", "parapluie", "parapluies", "m", "thing small"),
+    _noun("box", "boxes", "boîte", "boîtes", "f", "thing small"),
+    _noun("key", "keys", "clé", "clés", "f", "thing small"),
+    _noun("ball", "balls", "ballon", "ballons", "m", "thing small washable"),
+    _noun("newspaper", "newspapers", "journal", "journaux", "m", "thing small"),
+    _noun("radio", "radios", "radio", "radios", "f", "thing small sound"),
+    _noun("plate", "plates", "assiette", "assiettes", "f", "thing small washable"),
+)
+
+
+def _adj(en: str, ms: str, fs: str, mp: str, fp: str, tags: str, kind: str = "") -> Adjective:
+    return Adjective(en, (ms, fs, mp, fp), _tags(tags), kind or en)
+
+
+# Only adjectives that French places after the noun.
+ADJECTIVES: tuple[Adjective, ...] = (
+    _adj("black", "noir", "noire", "noirs", "noires", "animal thing", "colour"),
+    _adj("white", "blanc", "blanche", "blancs", "blanches", "animal thing", "colour"),
+    _adj("red", "rouge", "rouge", "rouges", "rouges", "thing", "colour"),
+    _adj("green", "vert", "verte", "verts", "vertes", "thing", "colour"),
+    _adj("expensive", "cher", "chère", "chers", "chères", "thing"),
+    _adj("heavy", "lourd", "lourde", "lourds", "lourdes", "thing"),
+    _adj("dirty", "sale", "sale", "sales", "sales", "thing animal"),
+    _adj("delicious", "délicieux", "délicieuse", "délicieux", "délicieuses", "food"),
+    _adj("ripe", "mûr", "mûre", "mûrs", "mûres", "fruit"),
+    _adj("happy", "heureux", "heureuse", "heureux", "heureuses", "person animal", "mood"),
+    _adj("tired", "fatigué", "fatiguée", "fatigués", "fatiguées", "person animal"),
+    _adj("sad", "triste", "triste", "tristes", "tristes", "person animal", "mood"),
+    _adj("sick", "malade", "malade", "malades", "malades", "person animal"),
+    _adj("calm", "calme", "calme", "calmes", "calmes", "person animal"),
+    _adj("rich", "riche", "riche", "riches", "riches", "person"),
+)
+
+_AGENTS = _tags("person animal")
+VERBS: tuple[Verb, ...] = (
+    Verb("have", "avoir", _tags("person"), _tags("animal food thing"), weight=2),
+    Verb("like", "aimer", _AGENTS, _tags("animal food thing"), generic_definite=True),
+    Verb("eat", "manger", _AGENTS, _tags("food")),
+    Verb("watch", "regarder", _AGENTS, _tags("person animal")),
+    Verb("look for", "chercher", _AGENTS, _tags("person animal thing")),
+    Verb("find", "trouver", _AGENTS, _tags("animal thing")),
+    Verb("carry", "porter", _tags("person"), _tags("small food")),
+    Verb("wash", "laver", _tags("person"), _tags("washable pet fruit")),
+    Verb("listen to", "écouter", _AGENTS, _tags("person animal sound")),
+)
+BE_WEIGHT = 3  # "X is ADJ" clauses, relative to Verb.weight
+
+PRONOUNS: tuple[Pronoun, ...] = (
+    Pronoun("I", "je", "1sg", None),
+    Pronoun("you", "tu", "2sg", None),
+    Pronoun("he", "il", "3sg", "m"),
+    Pronoun("she", "elle", "3sg", "f"),
+    Pronoun("we", "nous", "1pl", None),
+    Pronoun("they", "ils", "3pl", "m"),  # "ils" is masculine, so adjectives agree in masc.
+)
+
+# Determiners by their English word; "a" is a/an in the singular, some/any in
+# the plural; "" is a bare plural ("I eat apples").
+THE, A, BARE = "the", "a", ""
+POSSESSIVES: dict[str, tuple[str, str, str]] = {  # masc. sg, fem. sg, plural
+    "my": ("mon", "ma", "mes"),
+    "your": ("ton", "ta", "tes"),
+    "his": ("son", "sa", "ses"),  # French agrees with the thing owned, not the owner
+    "her": ("son", "sa", "ses"),
+}
+SUBJECT_DETERMINERS = (THE, *POSSESSIVES)
+# Sampling weights, so "the" and "a" are commoner than the four possessives.
+DETERMINER_WEIGHTS = {THE: 4, A: 3, BARE: 2, "my": 1, "your": 1, "his": 1, "her": 1}
+POLARITY_WEIGHTS = {AFFIRMATIVE: 2, NEGATIVE: 1, QUESTION: 1}
+PRONOUN_SHARE = 0.45  # chance that a subject is a pronoun
+ADJECTIVE_SHARE = 0.25  # chance that a noun phrase carries an adjective
+
+
+@dataclass(frozen=True)
+class NounPhrase:
+    noun: Noun
+    plural: bool = False
+    det: str = THE
+    adjective: Adjective | None = None
+
+
+Subject = Pronoun | NounPhrase
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One sentence before rendering.
+
+    With an :class:`Adjective` predicate it reads "subject is ADJ" and ``obj``
+    is None; with a :class:`Verb` it reads "subject verb obj".
+    """
+
+    subject: Subject
+    predicate: Verb | Adjective
+    obj: NounPhrase | None = None
+    polarity: str = AFFIRMATIVE
+
+
+# --- Option sets (shared by the sampler and by capacity) ---------------------
+
+
+def adjectives_for(noun: Noun) -> list[Adjective]:
+    return [a for a in ADJECTIVES if a.tags & noun.tags]
+
+
+def pronoun_adjectives(pronoun: Pronoun) -> list[Adjective]:
+    # Unknown gender would make "I am tired" fatigué or fatiguée: keep it a function.
+    known = pronoun.gender is not None
+    return [a for a in ADJECTIVES if "person" in a.tags and (known or a.invariant)]
+
+
+def nouns_with(tags: frozenset[str]) -> list[Noun]:
+    return [n for n in NOUNS if n.tags & tags]
+
+
+def determiners(noun: Noun, plural: bool, verb: Verb | None = None) -> list[str]:
+    """Determiners for a subject (``verb`` None) or for the object of ``verb``."""
+    if verb is None:
+        dets = list(SUBJECT_DETERMINERS)
+    else:
+        dets = [THE, A, *POSSESSIVES] + ([BARE] if plural else [])
+        if verb.generic_definite:  # "J'aime un chat" is odd French; aimer takes definites
+            dets.remove(A)
+    if "person" in noun.tags and "kin" not in noun.tags:
+        dets = [d for d in dets if d not in POSSESSIVES]
+    return dets
+
+
+def _variants(noun: Noun, verb: Verb | None = None) -> int:
+    """Number × determiner choices for a noun phrase built on ``noun``."""
+    return sum(len(determiners(noun, plural, verb)) for plural in (False, True))
+
+
+# --- Rendering --------------------------------------------------------------
+
+_FR_VOWELS = "aeiouàâäéèêëîïôöûùüœæ"  # not y: le yaourt
+_MUTE_H = ("homme",)  # h that elides like a vowel: l'homme
+
+
+def french_vowel_initial(word: str) -> bool:
+    return word[:1].lower() in _FR_VOWELS or word.lower().startswith(_MUTE_H)
+
+
+ETRE = dict(zip(PERSONS, ("suis", "es", "est", "sommes", "sont")))
+AVOIR = dict(zip(PERSONS, ("ai", "as", "a", "avons", "ont")))
+_ER_ENDINGS = dict(zip(PERSONS, ("e", "es", "e", "ons", "ent")))
+
+
+def conjugate(infinitive: str, person: str) -> str:
+    """Present tense of être, avoir or a regular -er verb."""
+    if infinitive == "être":
+        return ETRE[person]
+    if infinitive == "avoir":
+        return AVOIR[person]
+    if not infinitive.endswith("er"):
+        raise ValueError(f"not a regular -er verb: {infinitive!r}")
+    stem, ending = infinitive[:-2], _ER_ENDINGS[person]
+    if ending.startswith("o"):  # keep the soft g/c sound: mangeons, commençons
+        if stem.endswith("g"):
+            stem += "e"
+        elif stem.endswith("c"):
+            stem = stem[:-1] + "ç"
+    return stem + ending
+
+
+def english_third_person(base: str) -> str:
+    """'watch' → 'watches', 'carry' → 'carries', 'look for' → 'looks for'."""
+    verb, _, rest = base.partition(" ")
+    if verb == "have":
+        verb = "has"
+    elif verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        verb += "es"
+    elif verb.endswith("y") and verb[-2:-1] not in "aeiou":
+        verb = verb[:-1] + "ies"
+    else:
+        verb += "s"
+    return f"{verb} {rest}".strip()
+
+
+def english_present(base: str, person: str) -> str:
+    if base == "be":
+        return {"1sg": "am", "3sg": "is"}.get(person, "are")
+    return english_third_person(base) if person == "3sg" else base
+
+
+def person_of(subject: Subject) -> str:
+    if isinstance(subject, Pronoun):
+        return subject.person
+    return "3pl" if subject.plural else "3sg"
+
+
+def english_noun_phrase(np: NounPhrase, polarity: str = AFFIRMATIVE) -> list[str]:
+    det = np.det
+    if det == A and np.plural:
+        det = "some" if polarity == AFFIRMATIVE else "any"
+    words = [det] if det else []
+    if np.adjective:
+        words.append(np.adjective.en)
+    words.append(np.noun.en_plural if np.plural else np.noun.en)
+    return words
+
+
+def french_noun_phrase(
+    np: NounPhrase, negated: bool = False, generic_definite: bool = False
+) -> list[str]:
+    """Article, noun, then adjective; ``generic_definite``: a bare plural reads "les"."""
+    noun, feminine = np.noun, np.noun.gender == "f"
+    if np.det == THE or (np.det == BARE and generic_definite):
+        article = "les" if np.plural else ("la" if feminine else "le")
+    elif np.det in POSSESSIVES:
+        article = POSSESSIVES[np.det][2 if np.plural else int(feminine)]
+    elif negated:  # "pas de voiture": the indefinite/partitive becomes de after a negation
+        article = "de"
+    else:
+        article = "des" if np.plural else ("une" if feminine else "un")
+    words = [article, noun.fr_plural if np.plural else noun.fr]
+    if np.adjective:  # after the noun, agreeing with it
+        words.append(np.adjective.agree(noun.gender, np.plural))
+    return words
+
+
+_ELIDED = {"je", "le", "la", "ne", "de", "que"}
+_BEFORE_VOWEL = {"ma": "mon", "ta": "ton", "sa": "son"}  # mon orange, ton assiette
+
+
+def join_french(words: list[str]) -> str:
+    """Join words, applying elision (j'ai, l'oiseau, n'a, qu'elle, d'orange)."""
+    text = ""
+    for word, following in zip(words, [*words[1:], ""]):
+        if following and french_vowel_initial(following):
+            word = _BEFORE_VOWEL.get(word, word)
+            if word in _ELIDED:
+                text += word[:-1] + "'"
+                continue
+        text += word + " "
+    return text.rstrip()
+
+
+def join_english(words: list[str]) -> str:
+    """Join words, choosing a/an by the next word (our vocabulary has no "an hour")."""
+    following = [*words[1:], ""]
+    vowel = ("a", "e", "i", "o", "u")
+    return " ".join("an" if w == "a" and n[:1] in vowel else w for w, n in zip(words, following))
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def render(clause: Clause) -> tuple[str, str]:
+    """The (English, French) sentence pair for a clause."""
+    return render_english(clause), render_french(clause)
+
+
+def render_english(clause: Clause) -> str:
+    subject = clause.subject
+    person, polarity = person_of(subject), clause.polarity
+    subj = [subject.en] if isinstance(subject, Pronoun) else english_noun_phrase(subject)
+    pred = clause.predicate
+    if isinstance(pred, Adjective):
+        be = english_present("be", person)
+        words = {
+            AFFIRMATIVE: [*subj, be, pred.en],
+            NEGATIVE: [*subj, be, "not", pred.en],
+            QUESTION: [be, *subj, pred.en],
+        }[polarity]
+    else:
+        if clause.obj is None:
+            raise ValueError(f"{pred.en!r} needs an object")
+        obj = english_noun_phrase(clause.obj, polarity)
+        do = english_present("do", person)  # do-support for negations and questions
+        words = {
+            AFFIRMATIVE: [*subj, english_present(pred.en, person), *obj],
+            NEGATIVE: [*subj, do, "not", pred.en, *obj],
+            QUESTION: [do, *subj, pred.en, *obj],
+        }[polarity]
+    return _capitalize(join_english(words)) + ("?" if polarity == QUESTION else ".")
+
+
+def render_french(clause: Clause) -> str:
+    subject, pred, polarity = clause.subject, clause.predicate, clause.polarity
+    person = person_of(subject)
+    if isinstance(subject, Pronoun):
+        subj, gender, plural = [subject.fr], subject.gender, person.endswith("pl")
+    else:
+        subj, gender, plural = french_noun_phrase(subject), subject.noun.gender, subject.plural
+    if isinstance(pred, Adjective):
+        if gender is None and not pred.invariant:
+            raise ValueError(f"{subject.en!r} hides its gender; {pred.en!r} would need one")
+        verb, rest = conjugate("être", person), [pred.agree(gender, plural)]
+    else:
+        if clause.obj is None:
+            raise ValueError(f"{pred.en!r} needs an object")
+        verb = conjugate(pred.fr, person)
+        rest = french_noun_phrase(clause.obj, polarity == NEGATIVE, pred.generic_definite)
+    verb_group = ["ne", verb, "pas"] if polarity == NEGATIVE else [verb]
+    words = [*subj, *verb_group, *rest]
+    if polarity == QUESTION:
+        words = ["est-ce", "que", *words]
+    # French typography: a space before ? (and ! ; :), none before a full stop.
+    return _capitalize(join_french(words)) + (" ?" if polarity == QUESTION else ".")
+
+
+# --- Sampling ---------------------------------------------------------------
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _noun_phrase(
+    rng: random.Random, noun: Noun, verb: Verb | None = None, avoid: str = ""
+) -> NounPhrase:
+    """A subject (``verb`` None) or object noun phrase; ``avoid``: a kind of adjective."""
+    plural = rng.random() < 0.5
+    dets = determiners(noun, plural, verb)
+    det = rng.choices(dets, weights=[DETERMINER_WEIGHTS[d] for d in dets])[0]
+    adjectives = [a for a in adjectives_for(noun) if a.kind != avoid]
+    adjective = rng.choice(adjectives) if adjectives and rng.random() < ADJECTIVE_SHARE else None
+    return NounPhrase(noun, plural, det, adjective)
+
+
+def random_clause(rng: random.Random) -> Clause:
+    """Draw one clause; every clause counted by :func:`capacity` can come out."""
+    polarity = _weighted(rng, POLARITY_WEIGHTS)
+    predicates: list[Verb | None] = [None, *VERBS]  # None: "subject is ADJ"
+    verb = rng.choices(predicates, weights=[BE_WEIGHT, *(v.weight for v in VERBS)])[0]
+    if verb is None:
+        speakers = [p for p in PRONOUNS if pronoun_adjectives(p)]
+        if rng.random() < PRONOUN_SHARE and speakers:
+            pronoun = rng.choice(speakers)
+            return Clause(pronoun, rng.choice(pronoun_adjectives(pronoun)), None, polarity)
+        noun = rng.choice([n for n in NOUNS if adjectives_for(n)])
+        adjective = rng.choice(adjectives_for(noun))
+        # "The black cat is white." clashes: the subject's adjective is of another kind.
+        return Clause(_noun_phrase(rng, noun, avoid=adjective.kind), adjective, None, polarity)
+
+    subject: Subject
+    if rng.random() < PRONOUN_SHARE:
+        subject = rng.choice(PRONOUNS)
+    else:
+        subject = _noun_phrase(rng, rng.choice(nouns_with(verb.subjects)))
+    # "The cat watches the cats." is dropped: subject and object nouns differ.
+    subject_noun = subject.noun if isinstance(subject, NounPhrase) else None
+    noun = rng.choice([n for n in nouns_with(verb.objects) if n != subject_noun])
+    obj = _noun_phrase(rng, noun, verb)
+    return Clause(subject, verb, obj, polarity)
+
+
+def capacity() -> int:
+    """How many distinct sentence pairs the grammar can produce.
+
+    Rendering is one-to-one on clauses (no two clauses share an English
+    sentence), so this counts the clauses :func:`random_clause` can draw.
+    """
+    # "X is ADJ": the subject takes no adjective or one of another kind than ADJ.
+    total = sum(len(pronoun_adjectives(p)) for p in PRONOUNS)
+    for noun in NOUNS:
+        adjectives = adjectives_for(noun)
+        total += _variants(noun) * sum(
+            1 + sum(a.kind != predicate.kind for a in adjectives) for predicate in adjectives
+        )
+    for verb in VERBS:
+        subj = {n: _variants(n) * (1 + len(adjectives_for(n))) for n in nouns_with(verb.subjects)}
+        obj = {
+            n: _variants(n, verb) * (1 + len(adjectives_for(n))) for n in nouns_with(verb.objects)
+        }
+        pairs = (len(PRONOUNS) + sum(subj.values())) * sum(obj.values())
+        total += pairs - sum(count * obj.get(n, 0) for n, count in subj.items())
+    return total * len(POLARITY_WEIGHTS)
+
+
+def generate_pairs(n_pairs: int = DEFAULT_PAIRS, seed: int = DEFAULT_SEED) -> list[tuple[str, str]]:
+    """``n_pairs`` unique (English, French) pairs, the same ones for the same seed."""
+    if n_pairs < 0:
+        raise ValueError(f"n_pairs must be >= 0, got {n_pairs}")
+    limit = capacity()
+    if n_pairs > limit:
+        raise ValueError(
+            f"the phrasebook grammar can produce at most {limit} unique pairs, not {n_pairs}"
+        )
+    rng = random.Random(seed)
+    seen: set[str] = set()  # only tested for membership, never iterated
+    pairs: list[tuple[str, str]] = []
+    while len(pairs) < n_pairs:
+        english, french = render(random_clause(rng))
+        if english not in seen:
+            seen.add(english)
+            pairs.append((english, french))
+    return pairs
+
+
+def to_tsv(pairs: list[tuple[str, str]]) -> str:
+    """One "English<TAB>French" line per pair, like the Tatoeba files."""
+    for pair in pairs:
+        if any(ch in text for text in pair for ch in "\t\n"):
+            raise ValueError(f"a sentence holds a tab or newline: {pair!r}")
+    return "".join(f"{english}\t{french}\n" for english, french in pairs)
+
+
+def default_path() -> Path:
+    return resource_path("corpora", "phrasebook.tsv")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rnnviz.core.data.phrasebook",
+        description="Write the built-in English-French phrasebook as a TSV file.",
+    )
+    parser.add_argument("--out", type=Path, help="output file (default: the shipped corpus)")
+    parser.add_argument("--pairs", type=int, default=DEFAULT_PAIRS, help="how many pairs")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    args = parser.parse_args(argv)
+    out: Path = args.out if args.out is not None else default_path()
+    try:
+        pairs = generate_pairs(args.pairs, args.seed)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the target, then rename: a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(to_tsv(pairs))
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the corpus is an ordinary file
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"Wrote {len(pairs)} pairs to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

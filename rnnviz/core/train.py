@@ -1,0 +1,334 @@
+"""Training as a generator of frozen events that takes commands through ``send``.
+
+The CLI, the tests and the GUI worker drive the same generator::
+
+    run = train(bundle, data, TrainConfig(epochs=5))
+    event = next(run)
+    while not isinstance(event, Finished):
+        event = run.send(None)          # or Pause(), Resume(), StepOnce(), Stop(), SetLearningRate(0.5)
+
+Nothing here knows which model it trains: a model supplies ``batch_loss`` and
+``count_tokens``; the data supplies ``train_batches(epoch)`` and ``val_batches()``.
+While the generator is suspended the weights are not changing, so a caller may
+copy them between two events.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnviz.config import TrainConfig
+from rnnviz.core.errors import ConfigError
+from rnnviz.core.metrics import perplexity
+
+
+class Trainable(Protocol):
+    def batch_loss(self, batch: list[torch.Tensor]) -> torch.Tensor: ...
+    def count_tokens(self, batch: tuple[np.ndarray, ...]) -> int: ...
+
+
+class Batches(Protocol):
+    def num_train_batches(self) -> int: ...
+    def train_batches(self, epoch: int) -> Iterable[tuple[np.ndarray, ...]]: ...
+    def val_batches(self) -> Iterable[tuple[np.ndarray, ...]]: ...
+
+
+# ---- events (immutable, plain Python values: safe to send across threads) ----
+
+@dataclass(frozen=True)
+class Step:
+    step: int  # optimizer steps so far
+    epoch: int  # 1-based
+    batch: int  # 1-based, within the epoch
+    batches: int  # batches in this epoch
+    loss: float  # mean cross-entropy per token, this batch
+    perplexity: float
+    grad_norm: float  # before clipping
+    lr: float
+    tokens_per_s: float  # this epoch so far
+    elapsed: float  # seconds of training, pauses excluded
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    step: int
+    epoch: int
+    train_loss: float
+    train_perplexity: float
+    val_loss: float | None  # None when there is no validation data
+    val_perplexity: float | None
+    tokens_per_s: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class Paused:
+    step: int
+    epoch: int
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """The loss or the gradient was inf or NaN: the update was skipped and training paused."""
+
+    step: int
+    epoch: int
+    loss: float
+    grad_norm: float
+    lr: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: str  # "completed" or "stopped"
+    step: int
+    epoch: int
+    elapsed: float
+
+
+Event = Union[Step, EpochEnd, Paused, NonFinite, Finished]
+
+
+# ---- commands ----
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class StepOnce:
+    """While paused: take one optimizer step, then pause again."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class SetLearningRate:
+    lr: float
+
+
+Command = Union[Pause, Resume, StepOnce, Stop, SetLearningRate]
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``auto``: cuda, then mps, then cpu. A named device must exist here."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps.") from None
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        found = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        raise ConfigError(f"device {name!r} is not available here ({found} CUDA device(s)); use auto or cpu.")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfigError("device 'mps' is not available here; use auto or cpu.")
+    return device
+
+
+def make_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr)
+    return torch.optim.SGD(params, lr=config.lr)
+
+
+def to_device(batch: tuple[np.ndarray, ...], device: torch.device) -> list[torch.Tensor]:
+    return [torch.from_numpy(np.ascontiguousarray(a)).to(device, non_blocking=True) for a in batch]
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, batches: Iterable[tuple[np.ndarray, ...]], device: torch.device) -> float | None:
+    """Mean loss per token over the batches, or None when there are none."""
+    was_training = model.training
+    model.eval()
+    total, tokens = 0.0, 0
+    for batch in batches:
+        count = model.count_tokens(batch)  # type: ignore[operator]
+        total += float(model.batch_loss(to_device(batch, device))) * count  # type: ignore[operator]
+        tokens += count
+    model.train(was_training)
+    return total / tokens if tokens else None
+
+
+@dataclass
+class _Clock:
+    """Training time with pauses left out."""
+
+    spent: float = 0.0
+    since: float | None = None
+
+    def start(self) -> None:
+        if self.since is None:
+            self.since = time.perf_counter()
+
+    def stop(self) -> None:
+        if self.since is not None:
+            self.spent += time.perf_counter() - self.since
+            self.since = None
+
+    def now(self) -> float:
+        return self.spent + (time.perf_counter() - self.since if self.since is not None else 0.0)
+
+
+@dataclass
+class _Control:
+    paused: bool = False
+    step_once: bool = False
+    stop: bool = False
+
+    def apply(self, command: Command | None, optimizer: torch.optim.Optimizer) -> None:
+        if command is None:
+            return
+        if isinstance(command, Pause):
+            self.paused = True
+        elif isinstance(command, Resume):
+            self.paused, self.step_once = False, False
+        elif isinstance(command, StepOnce):
+            self.step_once = True
+        elif isinstance(command, Stop):
+            self.stop = True
+        elif isinstance(command, SetLearningRate):
+            if not command.lr > 0:
+                raise ConfigError(f"the learning rate must be positive, not {command.lr}.")
+            for group in optimizer.param_groups:
+                group["lr"] = command.lr
+        else:
+            raise TypeError(f"not a training command: {command!r}")
+
+
+def train(model: nn.Module, data: Batches, config: TrainConfig, *,
+          start_paused: bool = False) -> Generator[Event, Command | None, None]:
+    """Train ``model`` on ``data``; yields events, receives commands (see the module doc)."""
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    model.to(device)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = make_optimizer(params, config)
+    control = _Control(paused=start_paused)
+    clock = _Clock()
+    step = 0
+
+    for epoch in range(1, config.epochs + 1):
+        epoch_loss, epoch_tokens, epoch_time = 0.0, 0, 0.0
+        batches = list(data.train_batches(epoch - 1))  # its exact length, for the progress bar
+        batches_per_epoch = len(batches)
+        for index, batch in enumerate(batches, start=1):
+            while control.paused and not control.step_once and not control.stop:
+                clock.stop()
+                control.apply((yield Paused(step, epoch, clock.now())), optimizer)
+            if control.stop:
+                break
+            clock.start()
+            started = time.perf_counter()
+            tokens = model.count_tokens(batch)  # type: ignore[operator]
+            loss = model.batch_loss(to_device(batch, device))  # type: ignore[operator]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip is not None:  # the book's clipping: rescale to norm <= theta
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.grad_clip))
+            else:
+                grad_norm = float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
+            loss_value = loss.item()
+            lr = optimizer.param_groups[0]["lr"]
+            if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
+                # Skip the update: the weights stay those of the last good step.
+                clock.stop()
+                control.paused, control.step_once = True, False
+                what = "loss" if not math.isfinite(loss_value) else "gradient norm"
+                message = (f"the {what} became {loss_value if what == 'loss' else grad_norm} at step "
+                           f"{step + 1} (epoch {epoch}); the update was skipped and training paused with "
+                           f"the weights of step {step}. Lower the learning rate (now {lr:g})"
+                           + (" or turn on gradient clipping." if config.grad_clip is None else "."))
+                control.apply((yield NonFinite(step, epoch, loss_value, grad_norm, lr, message)), optimizer)
+                continue
+            optimizer.step()
+            step += 1
+            epoch_time += time.perf_counter() - started
+            epoch_loss += loss_value * tokens
+            epoch_tokens += tokens
+            control.step_once = False
+            control.apply((yield Step(step, epoch, index, batches_per_epoch, loss_value, perplexity(loss_value),
+                                      grad_norm, lr, epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
+            if control.stop:
+                break
+        if control.stop:
+            break
+        val_loss = evaluate(model, data.val_batches(), device)
+        clock.stop()
+        train_loss = epoch_loss / max(epoch_tokens, 1)
+        control.apply((yield EpochEnd(step, epoch, train_loss, perplexity(train_loss), val_loss,
+                                      None if val_loss is None else perplexity(val_loss),
+                                      epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
+        if control.stop:
+            break
+    clock.stop()
+    yield Finished("stopped" if control.stop else "completed", step, epoch, clock.now())
+
+
+@dataclass
+class History:
+    """The curves of a run, as plain lists (what a checkpoint stores)."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float | None] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, Step):
+            self.step.append(event.step)
+            self.loss.append(event.loss)
+            self.grad_norm.append(event.grad_norm)
+        elif isinstance(event, EpochEnd):
+            self.epoch.append(event.epoch)
+            self.train_loss.append(event.train_loss)
+            self.val_loss.append(event.val_loss)
+            self.elapsed.append(event.elapsed)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {name: list(values) for name, values in vars(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[Any]]) -> History:
+        return cls(**{name: list(data.get(name, [])) for name in vars(cls()).keys()})
+
+
+def run(generator: Generator[Event, Command | None, None], on_event=None) -> Finished | NonFinite:
+    """Drive a training generator to its end with no commands; stops at a non-finite loss."""
+    event = next(generator)
+    while True:
+        if on_event is not None:
+            on_event(event)
+        if isinstance(event, Finished):
+            return event
+        if isinstance(event, NonFinite):
+            generator.close()
+            return event
+        event = generator.send(None)
