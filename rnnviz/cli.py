@@ -185,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--top", type=int, default=10, help="how many frequent tokens to show")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_data_info)
+
+    from rnnviz.cli_models import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -7,7 +7,7 @@ with ``torch.from_numpy`` without a copy.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -120,9 +120,10 @@ class MtData:
 
 
 def build_lm_data(corpus: LmCorpus, config: DataConfig) -> LmData:
-    config = config.resolved("lm")
+    # The cleaning rule is made concrete here so a checkpoint can clean prompts the same way.
+    config = replace(config.resolved("lm"), lm_cleaning=config.lm_cleaning or corpus.info.lm_cleaning)
     num_steps = int(config.num_steps or 0)
-    cleaning = config.lm_cleaning or corpus.info.lm_cleaning
+    cleaning = config.lm_cleaning
     tokens = tokenize(clean_lm_text(corpus.text, cleaning), config.token_level)
     # The book's character vocabulary reserves only <unk> (28 tokens for The Time Machine).
     vocab = Vocab(tokens, min_freq=int(config.min_freq or 0), reserved=())
