@@ -17,6 +17,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 D2L_DIR = Path(os.environ.get("RNNVIZ_TEST_D2L", Path(__file__).resolve().parents[2] / "shared" / "data" / "d2l"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _torch_one_thread() -> None:
+    """The test models are tiny: a second thread gains nothing and, on a shared
+    2-core machine, can make a step a hundred times slower."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_data_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RNNVIZ_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,6 @@ from rnnviz.core.train import (
     evaluate, resolve_device, run, train)
 
 GRU16 = ModelConfig(task="lm", stack=StackSpec(cell="gru", hidden_sizes=(16,)))
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    # Tiny models gain nothing from a second thread, and lose a lot when the CPU is shared.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def lm_data(tmp_path: Path, text: str = "abc." * 150, val_fraction: float = 0.1, **kwargs) -> LmData:

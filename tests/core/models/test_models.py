@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,6 @@ from rnnviz.core.models.seq2seq import LinearBridge, Seq2Seq, context_of
 
 B, T, V = 3, 5, 11
 SRC_V, TGT_V, PAD_INDEX = 13, 17, 0
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread() -> Iterator[None]:
-    # Tiny models gain nothing from a second thread, and lose a lot when the CPU is shared.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def tokens(batch: int = B, steps: int = T, vocab: int = V, seed: int = 0) -> torch.Tensor:
