@@ -22,7 +22,7 @@ from rnnviz.config import CELL_VARIANTS, DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.vocab import Vocab
 from rnnviz.core.errors import DataError, RnnvizError
 from rnnviz.core.models.factory import ModelBundle, build_model
-from rnnviz.core.train import History
+from rnnviz.core.events import History
 
 FORMAT = "rnnviz-checkpoint"
 VERSION = 1

@@ -13,7 +13,7 @@ from rnnviz.core.data.vocab import PAD, Vocab
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.lm import RNNLM
 from rnnviz.core.models.seq2seq import Seq2Seq
-from rnnviz.core.train import History
+from rnnviz.core.events import History
 
 
 def build_model(config: ModelConfig, vocabs: tuple[Vocab, ...]) -> nn.Module:

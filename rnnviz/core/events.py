@@ -1,0 +1,129 @@
+"""What the training generator yields and accepts: plain, frozen values, no torch.
+
+Kept apart from ``train`` so that the GUI can handle events without importing
+torch (the first window must paint before torch loads).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+# ---- events (immutable, plain Python values: safe to send across threads) ----
+
+@dataclass(frozen=True)
+class Step:
+    step: int  # optimizer steps so far
+    epoch: int  # 1-based
+    batch: int  # 1-based, within the epoch
+    batches: int  # batches in this epoch
+    loss: float  # mean cross-entropy per token, this batch
+    perplexity: float
+    grad_norm: float  # before clipping
+    lr: float
+    tokens_per_s: float  # this epoch so far
+    elapsed: float  # seconds of training, pauses excluded
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    step: int
+    epoch: int
+    train_loss: float
+    train_perplexity: float
+    val_loss: float | None  # None when there is no validation data
+    val_perplexity: float | None
+    tokens_per_s: float
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class Paused:
+    step: int
+    epoch: int
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """The loss or the gradient was inf or NaN: the update was skipped and training paused."""
+
+    step: int
+    epoch: int
+    loss: float
+    grad_norm: float
+    lr: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: str  # "completed" or "stopped"
+    step: int
+    epoch: int
+    elapsed: float
+
+
+Event = Union[Step, EpochEnd, Paused, NonFinite, Finished]
+
+
+# ---- commands ----
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+@dataclass(frozen=True)
+class StepOnce:
+    """While paused: take one optimizer step, then pause again."""
+
+
+@dataclass(frozen=True)
+class Stop:
+    pass
+
+
+@dataclass(frozen=True)
+class SetLearningRate:
+    lr: float
+
+
+Command = Union[Pause, Resume, StepOnce, Stop, SetLearningRate]
+
+
+@dataclass
+class History:
+    """The curves of a run, as plain lists (what a checkpoint stores)."""
+
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    grad_norm: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float | None] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, Step):
+            self.step.append(event.step)
+            self.loss.append(event.loss)
+            self.grad_norm.append(event.grad_norm)
+        elif isinstance(event, EpochEnd):
+            self.epoch.append(event.epoch)
+            self.train_loss.append(event.train_loss)
+            self.val_loss.append(event.val_loss)
+            self.elapsed.append(event.elapsed)
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return {name: list(values) for name, values in vars(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list[Any]]) -> History:
+        return cls(**{name: list(data.get(name, [])) for name in vars(cls()).keys()})
