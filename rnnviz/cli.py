@@ -139,19 +139,28 @@ def _screen_problem() -> str | None:
             "Run rnnviz from a desktop session, or use the headless commands (rnnviz data ...).")
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
-    problem = _screen_problem()
-    if problem:
-        raise RnnvizError(problem)
+def _import_gui(module: str):
+    import importlib
+
     try:
-        from rnnviz.gui.app import main as gui_main
+        return importlib.import_module(module)
     except ImportError as exc:
         raise RnnvizError(
             f"the desktop app needs PySide6 and pyqtgraph ({exc}). Install them with "
             "`pip install PySide6-Essentials pyqtgraph`; the headless commands (rnnviz data ...) "
             "work without them."
         ) from None
-    return gui_main(args.qt_args)
+
+
+def cmd_self_test(args: argparse.Namespace) -> int:
+    return _import_gui("rnnviz.gui.selftest").run_self_test()
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    problem = _screen_problem()
+    if problem:
+        raise RnnvizError(problem)
+    return _import_gui("rnnviz.gui.app").main(args.qt_args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "With no command it opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"rnnviz {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="build every panel offscreen, train a few steps, translate, save a checkpoint; exit 0 if all works")
     parser.set_defaults(func=cmd_gui, qt_args=[])
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -197,6 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # first, for the frozen (PyInstaller) app
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        args.func = cmd_self_test
     try:
         return int(args.func(args) or 0)
     except RnnvizError as exc:

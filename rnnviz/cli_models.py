@@ -8,15 +8,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from rnnviz.config import CELLS, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.resources import resource_path
 
-#: The book's training recipes: its GRU language model (SGD, lr 4) and its seq2seq (Adam, lr 0.005).
-RECIPES = {
-    "lm": {"optimizer": "sgd", "lr": 4.0, "hidden": 32, "layers": 1, "embed": None, "epochs": 10},
-    "mt": {"optimizer": "adam", "lr": 0.005, "hidden": 32, "layers": 2, "embed": 32, "epochs": 30},
-}
 PRETRAINED = {"lm": ("pretrained", "phrasebook-lm.pt"), "mt": ("pretrained", "phrasebook-mt.pt")}
 
 

@@ -15,6 +15,14 @@ TASK_DEFAULTS: dict[str, dict[str, int]] = {
     "mt": {"num_steps": 9, "batch_size": 128, "min_freq": 2},
 }
 
+#: The book's recipes where the user says nothing: its GRU language model (section 10.2:
+#: hidden 32, SGD lr 4) and its GRU encoder–decoder (section 10.7: 2 layers, embed 32,
+#: hidden 32, Adam lr 0.005). ``embed`` None means one-hot inputs.
+RECIPES: dict[str, dict[str, Any]] = {
+    "lm": {"optimizer": "sgd", "lr": 4.0, "hidden": 32, "layers": 1, "embed": None, "epochs": 10},
+    "mt": {"optimizer": "adam", "lr": 0.005, "hidden": 32, "layers": 2, "embed": 32, "epochs": 30},
+}
+
 
 @dataclass(frozen=True)
 class DataConfig:

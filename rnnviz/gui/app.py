@@ -1,4 +1,8 @@
-"""The desktop app's entry: one QApplication, one main window."""
+"""The desktop app's entry: one QApplication, one main window.
+
+Nothing here imports torch: the window paints first, and torch loads when
+the first training job, checkpoint or device list needs it.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,26 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from rnnviz import __version__
-from rnnviz.gui.main_window import MainWindow
 
 
-def main(qt_args: Sequence[str] = ()) -> int:
+def make_app(qt_args: Sequence[str] = ()) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("rnnviz")
     app.setOrganizationName("rnnviz")
     app.setApplicationVersion(__version__)
+    if not hasattr(app, "_rnnviz_gc"):
+        # Python's collector may run on any thread; freeing a Qt object from the training
+        # thread or the thread pool crashes Qt. Collect on a GUI-thread timer instead.
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app._rnnviz_gc = GarbageCollector(interval=0.5)
+    return app
+
+
+def main(qt_args: Sequence[str] = ()) -> int:
+    app = make_app(qt_args)
+    from rnnviz.gui.main_window import MainWindow
+
     window = MainWindow()
     window.show()
     return app.exec()

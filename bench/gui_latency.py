@@ -1,0 +1,163 @@
+"""GUI responsiveness while training, and time to the first painted window.
+
+1. Stalls: the book's GRU language model (hidden 32, batch 1024, num_steps 32,
+   SGD lr 4, clip 1) trains through the main window's worker thread while a 5 ms
+   QTimer probes the GUI event loop; a stall is how late each tick fires.
+   Targets: p99 <= 30 ms, max <= 100 ms.
+2. Throughput: the same training run headless (rnnviz.core.train driven by
+   run()) in the same process; target: GUI >= 0.95 of headless.
+3. First paint: process start to the main window's first paint event, in fresh
+   processes (median of several); torch must not be loaded by then.
+   Target: <= 1.5 s on a 2-core machine.
+
+    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/gui_latency.py [--epochs 10] [--starts 5]
+
+Runs offscreen unless DISPLAY is set (then in a real window, e.g. under Xvfb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HIDDEN, BATCH, NUM_STEPS, LR = 32, 1024, 32, 4.0
+
+_FIRST_PAINT = r"""
+import json, sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from rnnviz.gui.app import make_app
+app = make_app()
+from rnnviz.gui.main_window import MainWindow
+class Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and not hasattr(self, "t"):
+            self.t = time.time()
+            print(json.dumps({"t": self.t, "torch": "torch" in sys.modules}), flush=True)
+            QTimer.singleShot(0, app.quit)
+        return False
+window = MainWindow()
+watch = Watch()
+window.installEventFilter(watch)
+window.show()
+app.exec()
+"""
+
+
+def corpus() -> str:
+    return "time-machine" if os.environ.get("RNNVIZ_DATA_DIR") else "phrasebook-en"
+
+
+def first_paint_seconds(starts: int) -> tuple[list[float], bool]:
+    times, torch_loaded = [], False
+    env = {**os.environ}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+    for _ in range(starts):
+        started = time.time()
+        out = subprocess.run([sys.executable, "-c", _FIRST_PAINT], capture_output=True, text=True, env=env,
+                             timeout=120).stdout
+        line = [x for x in out.splitlines() if x.startswith("{")][-1]
+        info = json.loads(line)
+        times.append(info["t"] - started)
+        torch_loaded |= info["torch"]
+    return times, torch_loaded
+
+
+def headless_tokens_per_s(epochs: int) -> float:
+    from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+    from rnnviz.core.data.datasets import build_data
+    from rnnviz.core.models.factory import bundle_for
+    from rnnviz.core.train import run, train
+
+    data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
+    bundle = bundle_for(data, ModelConfig("lm", StackSpec("gru", (HIDDEN,))))
+    tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
+    start = time.perf_counter()
+    run(train(bundle.model, data, TrainConfig(epochs=epochs, lr=LR, device="cpu")))
+    return tokens / (time.perf_counter() - start)
+
+
+def gui_run(epochs: int) -> tuple[float, list[float]]:
+    """(tokens/s, stall milliseconds of every probe tick) for one run in the main window."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+    import tempfile
+
+    from PySide6.QtCore import QSettings, QTimer
+
+    from rnnviz.config import DataConfig
+    from rnnviz.core.data.datasets import build_data
+    from rnnviz.gui.app import make_app
+    from rnnviz.gui.main_window import MainWindow
+
+    app = make_app()
+    settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings)
+    window.show()
+    window.data_panel.wait_idle(60_000)
+    window.data_panel.set_selection(corpus(), "lm")
+    window.data_panel.wait_idle(60_000)
+    panel = window.config_panel
+    panel.hidden.setValue(HIDDEN)
+    panel.batch_size.setValue(BATCH)
+    panel.num_steps.setValue(NUM_STEPS)
+    panel.lr.setValue(LR)
+    panel.epochs.setValue(epochs)
+    window.device_box.setCurrentText("cpu")
+    data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
+    tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
+
+    marks: dict[str, float] = {}
+    window.controller.sig_run_started.connect(lambda info: marks.setdefault("start", time.perf_counter()))
+    window.controller.sig_finished.connect(lambda event: (marks.setdefault("end", time.perf_counter()), app.quit()))
+    window.controller.sig_error.connect(lambda message, details: (print(message, details), app.quit()))
+    stalls: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if "start" in marks and "end" not in marks:
+            stalls.append(max(0.0, (now - last[0]) * 1000 - 5.0))
+        last[0] = now
+    probe = QTimer()
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    probe.start()
+    QTimer.singleShot(0, window.start_training)
+    app.exec()
+    probe.stop()
+    window.close()
+    return tokens / (marks["end"] - marks["start"]), stalls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--starts", type=int, default=5, help="fresh processes for the first-paint time")
+    args = parser.parse_args()
+    paints, torch_early = first_paint_seconds(args.starts)
+    import torch
+
+    print(f"corpus {corpus()}, GRU hidden {HIDDEN}, batch {BATCH}x{NUM_STEPS}, {args.epochs} epochs, "
+          f"torch {torch.__version__} with {torch.get_num_threads()} threads, "
+          f"platform {os.environ.get('QT_QPA_PLATFORM') or 'xcb'}")
+    headless_tokens_per_s(1)  # warm-up
+    headless = headless_tokens_per_s(args.epochs)
+    gui, stalls = gui_run(args.epochs)
+    stalls.sort()
+    p99 = stalls[min(len(stalls) - 1, int(0.99 * len(stalls)))] if stalls else float("nan")
+    print(f"first paint: median {statistics.median(paints):.2f} s (runs: {', '.join(f'{p:.2f}' for p in paints)}); "
+          f"torch loaded before it: {torch_early}")
+    print(f"GUI stalls over {len(stalls)} probe ticks: p50 {statistics.median(stalls):.1f} ms, "
+          f"p99 {p99:.1f} ms, max {max(stalls):.1f} ms")
+    print(f"headless: {headless:,.0f} tokens/s; in the GUI: {gui:,.0f} tokens/s")
+    print(f"ratio gui/headless: {gui / headless:.2f}")
+    print(json.dumps({"first_paint_s": statistics.median(paints), "stall_p99_ms": p99, "stall_max_ms": max(stalls),
+                      "ratio": gui / headless}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,711 @@
+"""The training panel: live loss / perplexity, gradient norm and throughput, runs overlaid, live samples.
+
+The main window's central area. It is fed the training generator's events
+(:mod:`rnnviz.core.events`) in batches, at most ~30 a second, on the GUI
+thread, and draws them with :mod:`rnnviz.gui.widgets.curves`.
+
+Public API (the main window is written against it):
+
+- ``sig_probe_changed(str)`` — the user finished editing the probe (the LM
+  prefix or the MT sentence); emitted on ``editingFinished`` when the text changed.
+- ``begin_run(label, task)`` — a new run; earlier runs stay as overlays.
+- ``add_events(events)`` — a batch of core events; redraws at most once.
+- ``show_sample(epoch, text)`` — the latest sample, kept in a short history.
+- ``set_probe(text)`` / ``probe()``.
+- ``export_csv(path)`` / ``export_image(path)`` — raise :class:`RnnvizError`.
+- ``apply_theme(theme)``, ``state()`` / ``restore_state(state)``, ``runs()``.
+
+Also public, for menus and tests: ``set_smoothing`` / ``smoothing``, ``set_log_y`` /
+``log_y``, ``set_x_axis`` / ``x_axis``, ``set_y_metric`` / ``y_metric`` (not
+``metric``: that name is ``QPaintDevice.metric``, and shadowing it crashes Qt),
+``clear_earlier_runs()``, ``run_curves()`` and ``plots``.
+
+Fonts are the application's font *at construction* × ``theme.font_scale``, set
+explicitly on this widget, so scaling the application font as well does not
+compound. ``begin_run`` clears the sample history (a new model starts from scratch).
+
+CSV columns (one header row, then rows; blank = not applicable):
+
+====================  =============================================================
+``run``               the run's label, as in the legend
+``kind``              ``step`` (one optimizer step) or ``epoch`` (the end of an epoch)
+``step``              optimizer steps so far
+``epoch``             1-based epoch
+``batch``             1-based batch within the epoch (step rows)
+``batches``           batches in the epoch (step rows)
+``elapsed_s``         seconds of training, pauses excluded
+``loss``              step: this batch's mean cross-entropy per token (nats);
+                      epoch: the epoch's mean train loss
+``perplexity``        exp(loss)
+``grad_norm``         gradient L2 norm before clipping (step rows)
+``lr``                learning rate (step rows)
+``tokens_per_s``      training throughput, this epoch so far
+``val_loss``          validation loss (epoch rows; blank without validation data)
+``val_perplexity``    exp(val_loss)
+====================  =============================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
+from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
+
+CSV_COLUMNS: tuple[str, ...] = ("run", "kind", "step", "epoch", "batch", "batches", "elapsed_s", "loss", "perplexity",
+                                "grad_norm", "lr", "tokens_per_s", "val_loss", "val_perplexity")
+#: How many samples the history keeps (newest first).
+SAMPLE_HISTORY = 12
+_TASK_PROBE_LABELS = {"lm": ("Prefix to continue", "e.g. time traveller "),
+                      "mt": ("Sentence to translate", "e.g. go .")}
+_X_LABELS = {"step": ("step", None), "epoch": ("epoch", None), "time": ("training time", "s")}
+_METRIC_LABELS = {"loss": ("loss", "nats/token"), "perplexity": ("perplexity", None)}
+_SLIDER_STEPS = 1000  # slider value / 1000 = smoothing β, 0 … 0.999
+_DEFAULT_STATE: dict[str, Any] = {"smoothing": 0.6, "log_y": False, "x_axis": "step", "metric": "loss", "probe": ""}
+
+
+class TrainingView(QWidget):
+    #: The user finished editing the probe text (LM prefix or MT sentence); carries the new text.
+    sig_probe_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runs: list[RunCurves] = []
+        self._next_color = 0
+        self._run_count = 0
+        self._samples: list[tuple[int, str]] = []
+        self._last_probe = ""
+        self._theme = NORMAL
+        self._validation_key: pg.PlotDataItem | None = None
+        base = QApplication.font().pointSizeF()
+        self._base_pt = base if base > 0 else 10.0
+        self._build()
+        self.apply_theme(NORMAL)
+        self.restore_state(_DEFAULT_STATE)
+
+    # ------------------------------------------------------------------ public API
+
+    def begin_run(self, label: str, task: str = "lm") -> None:
+        """Start a new run named ``label`` (as the legend shows it); ``task`` is "lm" or "mt".
+
+        Earlier runs stay as overlays in their own colours, under the new one. A
+        previous run that never got a step is replaced rather than kept. A label
+        already in use gets " (2)", " (3)", … so each run stays distinguishable.
+        """
+        if task not in _TASK_PROBE_LABELS:
+            raise ValueError(f"task must be 'lm' or 'mt', got {task!r}")
+        color = self._next_color
+        if self._runs and not len(self._runs[-1].steps) and not len(self._runs[-1].epochs):
+            empty = self._runs.pop()
+            empty.detach()
+            color = empty.color_index  # its colour was never seen: the new run takes it
+        else:
+            self._next_color += 1
+        self._run_count += 1
+        label = self._unique_label(label.strip() or f"run {self._run_count}")
+        run = RunCurves(label, color, self._plots, smoothing=self.smoothing())
+        self._runs.append(run)
+        self._restyle_runs()
+        text, placeholder = _TASK_PROBE_LABELS[task]
+        self.probe_label.setText(text)
+        self.probe_edit.setPlaceholderText(placeholder)
+        self._samples.clear()
+        self._render_samples()
+        self._sync_legend_key()
+        self._status.clear()
+        self.readout.setText(f"{label}: waiting for the first step…")
+
+    def add_events(self, events: Iterable[object]) -> None:
+        """Take a batch of core events (Step, EpochEnd, Paused, NonFinite, Finished); redraw once."""
+        steps: list[tuple[float, ...]] = []
+        epochs: list[tuple[float, ...]] = []
+        last_step: Step | None = None
+        last_epoch: EpochEnd | None = None
+        status: tuple[str, bool] | None = None
+        for event in events:
+            if isinstance(event, Step):
+                steps.append((event.step, event.epoch, event.batch, event.batches, 0.0, event.elapsed, event.loss,
+                              event.perplexity, event.grad_norm, event.lr, event.tokens_per_s))
+                last_step, status = event, ("", False)
+            elif isinstance(event, EpochEnd):
+                epochs.append((event.step, event.epoch, event.elapsed, event.train_loss, event.train_perplexity,
+                               _nan(event.val_loss), _nan(event.val_perplexity), event.tokens_per_s))
+                last_epoch = event
+            elif isinstance(event, Paused):
+                status = (f"paused at step {event.step:,}", False)
+            elif isinstance(event, NonFinite):
+                status = (f"non-finite {'loss' if not math.isfinite(event.loss) else 'gradient'} at step "
+                          f"{event.step + 1:,}: update skipped, paused", True)
+            elif isinstance(event, Finished):
+                status = (f"finished ({event.reason}) at step {event.step:,}", False)
+        if not (steps or epochs or status):
+            return
+        run = self._current_run()
+        if steps:
+            run.add_steps(np.array(steps, dtype=np.float64))
+        if epochs:
+            run.add_epochs(np.array(epochs, dtype=np.float64))
+        if steps or epochs:
+            run.redraw(self.x_axis(), self.y_metric(), epochs_too=False)
+        if epochs:
+            self._sync_legend_key()
+        if last_step is not None or last_epoch is not None:
+            self._update_readout(run, last_step, last_epoch)
+        if status is not None:
+            self._set_status(*status)
+
+    def show_sample(self, epoch: int, text: str) -> None:
+        """Show the latest sample as "epoch N: text" above the earlier ones (the newest ``SAMPLE_HISTORY``)."""
+        self._samples.insert(0, (int(epoch), str(text)))
+        del self._samples[SAMPLE_HISTORY:]
+        self._render_samples()
+
+    def set_probe(self, text: str) -> None:
+        """Set the probe text without emitting ``sig_probe_changed``."""
+        self._last_probe = text
+        self.probe_edit.setText(text)
+
+    def probe(self) -> str:
+        return self.probe_edit.text()
+
+    def runs(self) -> list[str]:
+        """The runs' labels, oldest first; the last one is the current run."""
+        return [run.label for run in self._runs]
+
+    def export_csv(self, path: str | os.PathLike[str]) -> None:
+        """Write every run's steps and epochs as CSV (columns in the module docstring); atomic.
+
+        Raises :class:`RnnvizError` when the file cannot be written; an existing file is then left as it was.
+        """
+        target = Path(path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+        except OSError as error:
+            raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
+                              "Choose a folder you can write to.") from error
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(CSV_COLUMNS)
+                for run in self._runs:
+                    writer.writerows(_csv_rows(run))
+            os.replace(tmp, target)
+        except OSError as error:
+            _remove_quietly(tmp)
+            raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
+                              "Choose a folder you can write to.") from error
+        except BaseException:
+            _remove_quietly(tmp)
+            raise
+
+    def export_image(self, path: str | os.PathLike[str]) -> None:
+        """Write the plots as PNG or SVG, chosen by the suffix; atomic. Raises :class:`RnnvizError`."""
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise RnnvizError(f"Cannot save the plots as {target.name!r}: use a .png or .svg file name.")
+        layout = self.graphics.ci
+        if layout.sceneBoundingRect().isEmpty():
+            raise RnnvizError("Cannot save the plots yet: they are not laid out (show the window first).")
+        try:
+            if suffix == ".svg":
+                data = _svg_bytes(layout)
+            else:
+                exporter = ImageExporter(layout)
+                width = int(exporter.parameters()["width"])
+                if 0 < width < 1600:  # crisp on a slide
+                    exporter.parameters()["width"] = 1600
+                image = exporter.export(toBytes=True)
+        except Exception as error:  # pyqtgraph raises bare Exception for an empty scene
+            raise RnnvizError(f"Could not render the plots: {error}") from error
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent or ".")
+        except OSError as error:
+            raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
+        try:
+            if suffix == ".svg":
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+            else:
+                os.close(fd)
+                if not image.save(tmp, "PNG"):
+                    raise OSError(f"Qt could not write a PNG to {tmp}")
+            os.replace(tmp, target)
+        except OSError as error:
+            _remove_quietly(tmp)
+            raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Fonts × ``theme.font_scale``, pens ``theme.line_width`` wide, the theme's colours."""
+        self._theme = theme
+        scale = theme.font_scale
+        body = QFont(self.font())
+        body.setPointSizeF(self._base_pt * scale)
+        self.setFont(body)
+        readout = QFont(body)
+        readout.setPointSizeF(self._base_pt * scale * 1.35)
+        self.readout.setFont(readout)
+        self._status.setFont(readout)
+        sample = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        sample.setPointSizeF(self._base_pt * scale * 1.15)
+        self.samples_view.setFont(sample)
+        self.probe_edit.setFont(sample)
+        self.readout.setStyleSheet(f"color: {theme.foreground};")
+        self._status_error_color = theme.colors[1 % len(theme.colors)]
+        self._set_status(self._status.text(), self._status.property("error") is True)
+
+        self.graphics.setBackground(theme.background)
+        tick_font = QFont(body)
+        tick_font.setPointSizeF(self._base_pt * scale)
+        self._label_pt = self._base_pt * scale * 1.1
+        for plot in self._all_plots():
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(theme.foreground, width=max(1.0, theme.line_width / 2)))
+                axis.setTextPen(pg.mkPen(theme.foreground))
+                axis.setStyle(tickFont=tick_font, tickTextOffset=int(4 * scale))
+            plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+        legend = self._plots.loss.legend
+        legend.setLabelTextSize(f"{self._base_pt * scale:.1f}pt")
+        legend.setLabelTextColor(theme.foreground)
+        legend.setPen(pg.mkPen(theme.muted))
+        legend_fill = QColor(theme.background)
+        legend_fill.setAlpha(215)  # the curves show through a little
+        legend.setBrush(pg.mkBrush(legend_fill))
+        label_font = QFont(body)
+        label_font.setPointSizeF(self._label_pt)
+        axis_width = (QFontMetricsF(tick_font).horizontalAdvance("000000") + 4 * scale
+                      + QFontMetricsF(label_font).height() * 1.3)
+        for plot in self._all_plots():
+            plot.getAxis("left").setWidth(int(axis_width))  # the same for all: the x axes line up
+        self._relabel_axes()
+        self._restyle_runs()
+        self._sync_legend_key()
+        self._refresh_legend()
+
+    def state(self) -> dict[str, Any]:
+        """The view's settings as plain data (not the curves)."""
+        return {"smoothing": self.smoothing(), "log_y": self.log_y(), "x_axis": self.x_axis(),
+                "metric": self.y_metric(), "probe": self.probe()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Apply settings from :meth:`state`; unknown keys and bad values are ignored."""
+        try:
+            self.set_smoothing(float(state.get("smoothing", self.smoothing())))
+        except (TypeError, ValueError):
+            pass
+        if "log_y" in state:
+            self.set_log_y(bool(state["log_y"]))
+        if state.get("x_axis") in X_AXES:
+            self.set_x_axis(state["x_axis"])
+        if state.get("metric") in METRICS:
+            self.set_y_metric(state["metric"])
+        if isinstance(state.get("probe"), str):
+            self.set_probe(state["probe"])
+
+    # ---- settings, also driven by the controls ----
+
+    def smoothing(self) -> float:
+        return self.smoothing_slider.value() / _SLIDER_STEPS
+
+    def set_smoothing(self, beta: float) -> None:
+        """β of the debiased EMA of the per-step train curve, clamped to 0 … 0.999."""
+        self.smoothing_slider.setValue(round(min(max(beta, 0.0), 0.999) * _SLIDER_STEPS))
+
+    def log_y(self) -> bool:
+        return self.log_y_check.isChecked()
+
+    def set_log_y(self, on: bool) -> None:
+        self.log_y_check.setChecked(on)
+
+    def x_axis(self) -> str:
+        return str(self.x_axis_combo.currentData())
+
+    def set_x_axis(self, mode: str) -> None:
+        """"step", "epoch" (fractional: epoch − 1 + batch/batches) or "time" (elapsed seconds)."""
+        if mode not in X_AXES:
+            raise ValueError(f"x axis must be one of {X_AXES}, got {mode!r}")
+        self.x_axis_combo.setCurrentIndex(self.x_axis_combo.findData(mode))
+
+    def y_metric(self) -> str:
+        return str(self.metric_combo.currentData())
+
+    def set_y_metric(self, metric: str) -> None:
+        """"loss" (cross-entropy) or "perplexity" (the book's measure, exp of the loss)."""
+        if metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        self.metric_combo.setCurrentIndex(self.metric_combo.findData(metric))
+
+    def clear_earlier_runs(self) -> None:
+        """Remove every run but the current one."""
+        for run in self._runs[:-1]:
+            run.detach()
+        del self._runs[:-1]
+        self._restyle_runs()
+        self._sync_legend_key()
+
+    def run_curves(self) -> list[RunCurves]:
+        """The runs' data and plot items, oldest first (for tests and the main window's status)."""
+        return list(self._runs)
+
+    @property
+    def plots(self) -> RunPlots:
+        """The three plots: ``loss`` (or perplexity; holds the legend), ``grad_norm``, ``speed``."""
+        return self._plots
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        # Layouts are attached to their parents before widgets go in, so that every
+        # widget (the temporary QLabels too) is owned by Qt, not by a Python local.
+        root = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        root.addLayout(controls)
+        readout_row = QHBoxLayout()
+        root.addLayout(readout_row)
+        self.metric_combo = QComboBox()
+        self.metric_combo.addItem("Loss", "loss")
+        self.metric_combo.addItem("Perplexity", "perplexity")
+        self.metric_combo.setToolTip("Perplexity = exp(loss), the book's measure: 1 is perfect, "
+                                     "the vocabulary size is uniform guessing.")
+        self.x_axis_combo = QComboBox()
+        self.x_axis_combo.addItem("Step", "step")
+        self.x_axis_combo.addItem("Epoch", "epoch")
+        self.x_axis_combo.addItem("Time (s)", "time")
+        self.log_y_check = QCheckBox("Log y")
+        self.log_y_check.setToolTip("Logarithmic y axis for the loss and the gradient norm.")
+        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider.setRange(0, _SLIDER_STEPS - 1)
+        self.smoothing_slider.setMinimumWidth(120)
+        self.smoothing_slider.setToolTip("Exponential moving average of the per-step train curve, "
+                                         "debiased (divided by 1 − βᵗ) so the start is not pulled to 0. "
+                                         "The raw curve stays faintly behind.")
+        self._smoothing_value = QLabel()
+        self.clear_button = QPushButton("Clear earlier runs")
+        csv_button = QPushButton("Export CSV…")
+        image_button = QPushButton("Save image…")
+
+        for text, widget in (("Show", self.metric_combo), ("x axis", self.x_axis_combo)):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(widget)
+            controls.addSpacing(8)
+        controls.addWidget(self.log_y_check)
+        controls.addSpacing(8)
+        controls.addWidget(QLabel("Smoothing"))
+        controls.addWidget(self.smoothing_slider, 1)
+        controls.addWidget(self._smoothing_value)
+        controls.addStretch(1)
+        for button in (self.clear_button, csv_button, image_button):
+            controls.addWidget(button)
+
+        self.readout = QLabel("No run yet: start training to see the curves.")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setWordWrap(True)  # two lines on a narrow projector rather than a wider window
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._status = QLabel()
+        self._status.setTextFormat(Qt.TextFormat.PlainText)
+        self._status_error_color = "#D55E00"
+        readout_row.addWidget(self.readout, 1)
+        readout_row.addWidget(self._status)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        root.addWidget(splitter, 1)
+        self.graphics = pg.GraphicsLayoutWidget()
+        splitter.addWidget(self.graphics)
+        self.graphics.setMinimumHeight(240)
+        loss = self.graphics.addPlot(row=0, col=0)
+        grad = self.graphics.addPlot(row=1, col=0)
+        speed = self.graphics.addPlot(row=2, col=0)
+        layout = self.graphics.ci.layout
+        for row, stretch in enumerate((3, 2, 2)):
+            layout.setRowStretchFactor(row, stretch)
+        for plot in (grad, speed):
+            plot.setXLink(loss)
+        for plot in (loss, grad, speed):
+            plot.setAutoVisible(y=True)  # zooming in x fits y to what is visible
+            plot.setClipToView(True)  # the defaults for the curves it is given
+            plot.setDownsampling(auto=True, mode="peak")
+        loss.addLegend(offset=(-10, 10))
+        self._plots = RunPlots(loss=loss, grad_norm=grad, speed=speed)
+        self._label_pt = self._base_pt * 1.1
+
+        sample_box = QGroupBox("Live sample")
+        splitter.addWidget(sample_box)
+        sample_layout = QVBoxLayout(sample_box)
+        probe_row = QHBoxLayout()
+        sample_layout.addLayout(probe_row)
+        self.probe_label = QLabel(_TASK_PROBE_LABELS["lm"][0])
+        self.probe_edit = QLineEdit()
+        self.probe_edit.setPlaceholderText(_TASK_PROBE_LABELS["lm"][1])
+        self.probe_edit.setClearButtonEnabled(True)
+        self.probe_label.setBuddy(self.probe_edit)
+        self.samples_view = QTextEdit()
+        self.samples_view.setReadOnly(True)
+        self.samples_view.setPlaceholderText("Samples appear here after each epoch: watch the text improve.")
+        probe_row.addWidget(self.probe_label)
+        probe_row.addWidget(self.probe_edit, 1)
+        sample_layout.addWidget(self.samples_view)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        self.metric_combo.currentIndexChanged.connect(self._on_metric_changed)
+        self.x_axis_combo.currentIndexChanged.connect(self._on_x_axis_changed)
+        self.log_y_check.toggled.connect(self._on_log_y_toggled)
+        self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
+        self.clear_button.clicked.connect(self.clear_earlier_runs)
+        csv_button.clicked.connect(self._ask_export_csv)
+        image_button.clicked.connect(self._ask_export_image)
+        self.probe_edit.editingFinished.connect(self._on_probe_edited)
+        self._on_smoothing_changed(self.smoothing_slider.value())
+
+    # ------------------------------------------------------------------ reactions
+
+    def _on_metric_changed(self) -> None:
+        self._relabel_axes()
+        self._redraw_all()
+
+    def _on_x_axis_changed(self) -> None:
+        self._relabel_axes()
+        self._redraw_all()
+
+    def _on_log_y_toggled(self, on: bool) -> None:
+        self._plots.loss.setLogMode(x=False, y=on)
+        self._plots.grad_norm.setLogMode(x=False, y=on)
+        self._plots.loss.enableAutoRange(y=True)
+        self._plots.grad_norm.enableAutoRange(y=True)
+
+    def _on_smoothing_changed(self, value: int) -> None:
+        beta = value / _SLIDER_STEPS
+        self._smoothing_value.setText(f"{beta:.3f}")
+        for run in self._runs:
+            if run.smoothing != beta:
+                run.set_smoothing(beta)
+        self._redraw_all()
+
+    def _on_probe_edited(self) -> None:
+        text = self.probe_edit.text()
+        if text != self._last_probe:
+            self._last_probe = text
+            self.sig_probe_changed.emit(text)
+
+    def _ask_export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the curves as CSV", "training.csv", "CSV (*.csv)")
+        if path:
+            self._report(lambda: self.export_csv(path))
+
+    def _ask_export_image(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save the plots", "training.png",
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self._report(lambda: self.export_image(path))
+
+    def _report(self, action) -> None:
+        try:
+            action()
+        except RnnvizError as error:
+            QMessageBox.warning(self, "Export failed", str(error))
+
+    # ------------------------------------------------------------------ drawing
+
+    def _current_run(self) -> RunCurves:
+        if not self._runs:
+            self.begin_run(f"run {self._run_count + 1}", "lm")
+        return self._runs[-1]
+
+    def _unique_label(self, label: str) -> str:
+        taken = set(self.runs())
+        if label not in taken:
+            return label
+        n = 2
+        while f"{label} ({n})" in taken:
+            n += 1
+        return f"{label} ({n})"
+
+    def _redraw_all(self) -> None:
+        x_axis, metric = self.x_axis(), self.y_metric()
+        for run in self._runs:
+            run.redraw(x_axis, metric)
+        for plot in self._all_plots():
+            plot.enableAutoRange()
+
+    def _restyle_runs(self) -> None:
+        colors = readable_colors(self._theme)
+        for i, run in enumerate(self._runs):
+            run.set_style(colors[run.color_index % len(colors)], self._theme.line_width,
+                          current=i == len(self._runs) - 1, background=self._theme.background)
+
+    def _all_plots(self) -> tuple[pg.PlotItem, ...]:
+        return (self._plots.loss, self._plots.grad_norm, self._plots.speed)
+
+    def _sync_legend_key(self) -> None:
+        """One "validation" entry, last in the legend, while some run has validation points."""
+        legend = self._plots.loss.legend
+        if self._validation_key is not None:
+            legend.removeItem(self._validation_key)
+        if any(run.validation is not None for run in self._runs):
+            self._validation_key = validation_key(self._theme)
+            legend.addItem(self._validation_key, "validation (per epoch)")
+        else:
+            self._validation_key = None
+
+    def _refresh_legend(self) -> None:
+        legend = self._plots.loss.legend
+        for _, label in legend.items:
+            label.setText(label.text)  # re-render with the new size and colour
+        legend.updateSize()
+
+    def _relabel_axes(self) -> None:
+        style = {"font-size": f"{self._label_pt:.1f}pt", "color": self._theme.foreground}
+        x_text, x_units = _X_LABELS[self.x_axis()]
+        y_text, y_units = _METRIC_LABELS[self.y_metric()]
+        plots = self._plots
+        plots.loss.setLabel("left", y_text, units=y_units, **style)
+        plots.grad_norm.setLabel("left", "grad norm", units=None, **style)
+        plots.speed.setLabel("left", "tokens/s", units=None, **style)
+        for plot in (plots.loss, plots.grad_norm, plots.speed):
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+        plots.speed.setLabel("bottom", x_text, units=x_units, **style)
+        for plot in (plots.loss, plots.grad_norm):
+            plot.setLabel("bottom", "")
+            plot.getAxis("bottom").showLabel(False)
+
+    def _update_readout(self, run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> None:
+        parts = []  # the run is the one on top, named last in the legend
+        if step is not None:
+            parts += [f"step {step.step:,}", f"epoch {step.epoch} ({step.batch}/{step.batches})",
+                      f"loss {step.loss:.3f}", f"perplexity {_fmt_ppl(step.perplexity)}",
+                      f"grad norm {step.grad_norm:.3g}", f"lr {step.lr:g}", f"{step.tokens_per_s:,.0f} tokens/s"]
+        elif len(run.steps):
+            parts += [f"step {int(run.steps.last('step')):,}"]
+        if epoch is not None and epoch.val_perplexity is not None:
+            parts.append(f"validation perplexity {_fmt_ppl(epoch.val_perplexity)}")
+        elif epoch is not None:
+            parts.append(f"epoch {epoch.epoch} perplexity {_fmt_ppl(epoch.train_perplexity)}")
+        self.readout.setText("  ·  ".join(parts))
+
+    def _set_status(self, text: str, error: bool) -> None:
+        self._status.setText(text)
+        self._status.setProperty("error", error)
+        color = self._status_error_color if error else self._theme.muted
+        self._status.setStyleSheet(f"color: {color};")
+
+    def _render_samples(self) -> None:
+        muted = self._theme.muted
+        blocks = []
+        for i, (epoch, text) in enumerate(self._samples):
+            body = html.escape(text).replace("\n", "<br>")
+            style = "" if i == 0 else f' style="color: {muted};"'
+            blocks.append(f"<p{style}><b>epoch {epoch}:</b> {body}</p>")
+        self.samples_view.setHtml("".join(blocks))
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _fmt_ppl(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def _csv_number(value: float, integer: bool = False) -> str:
+    if not math.isfinite(value):
+        return "" if math.isnan(value) else repr(value)
+    return str(int(value)) if integer else repr(float(value))
+
+
+def _csv_rows(run: RunCurves) -> Iterable[list[str]]:
+    s = {name: run.steps.column(name).tolist() for name in run.steps.columns}
+    for i in range(len(run.steps)):
+        yield [run.label, "step", _csv_number(s["step"][i], True), _csv_number(s["epoch"][i], True),
+               _csv_number(s["batch"][i], True), _csv_number(s["batches"][i], True),
+               _csv_number(s["elapsed"][i]), _csv_number(s["loss"][i]), _csv_number(s["perplexity"][i]),
+               _csv_number(s["grad_norm"][i]), _csv_number(s["lr"][i]), _csv_number(s["tokens_per_s"][i]), "", ""]
+    e = {name: run.epochs.column(name).tolist() for name in run.epochs.columns}
+    for i in range(len(run.epochs)):
+        yield [run.label, "epoch", _csv_number(e["step"][i], True), _csv_number(e["epoch"][i], True), "", "",
+               _csv_number(e["elapsed"][i]), _csv_number(e["train_loss"][i]), _csv_number(e["train_perplexity"][i]),
+               "", "", _csv_number(e["tokens_per_s"][i]), _csv_number(e["val_loss"][i]),
+               _csv_number(e["val_perplexity"][i])]
+
+
+def _svg_bytes(item: pg.GraphicsObject) -> bytes:
+    """pyqtgraph's SVG of ``item``, working around pyqtgraph#3495 where needed.
+
+    pyqtgraph 0.14's exporter parses every token of a ``<path d=...>`` as "x,y"
+    and fails on the closing "Z" that recent Qt versions write (the ViewBox's
+    background rectangle has one). When that happens the export is retried with
+    the "Z" tokens lifted out around pyqtgraph's coordinate rewrite and put back.
+    """
+    try:
+        return SVGExporter(item).export(toBytes=True)
+    except ValueError:
+        pass
+    module = sys.modules[SVGExporter.__module__]
+    original = module.correctCoordinates
+
+    def tolerant(node, defs, owner, options):  # type: ignore[no-untyped-def]
+        closes = []
+        for path in node.getElementsByTagName("path"):
+            tokens = path.getAttribute("d").split()
+            where = [i for i, token in enumerate(tokens) if token in ("Z", "z")]
+            if where:
+                closes.append((path, where))
+                path.setAttribute("d", " ".join(t for t in tokens if t not in ("Z", "z")))
+        original(node, defs, owner, options)
+        for path, where in closes:
+            tokens = path.getAttribute("d").split()
+            for i in where:
+                tokens.insert(i, "Z")
+            path.setAttribute("d", " ".join(tokens))
+
+    module.correctCoordinates = tolerant
+    try:
+        return SVGExporter(item).export(toBytes=True)
+    finally:
+        module.correctCoordinates = original
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass

@@ -1,0 +1,112 @@
+"""``rnnviz --self-test``: the whole app, offscreen, end to end; exit 0 when it all works.
+
+Builds the main window and every panel, trains a few steps on the built-in
+corpus through the worker thread, translates a sentence with the shipped
+model, writes a checkpoint to a temporary folder and reads it back. Later
+panels add their checks here. The packaged app runs it too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+CheckResult = str  # a one-line summary of what the check saw
+
+
+def _wait_until(app, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def run_self_test(stream=None) -> int:
+    stream = stream or sys.stdout
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication exists
+    from rnnviz.gui.app import make_app
+
+    app = make_app()
+    folder = Path(tempfile.mkdtemp(prefix="rnnviz-self-test-"))
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    state: dict = {}
+
+    def build() -> CheckResult:
+        from rnnviz.gui.main_window import MainWindow
+
+        window = MainWindow(settings)
+        window.show()
+        state["window"] = window
+        if not window.data_panel.wait_idle(30_000):
+            raise RuntimeError("the data panel did not finish loading the built-in corpus")
+        corpus, task = window.data_panel.selection()
+        return f"main window with data, config and training panels; corpus {corpus} ({task})"
+
+    def train_steps() -> CheckResult:
+        window = state["window"]
+        steps: list = []
+        window.controller.sig_events.connect(lambda events: steps.extend(e for e in events if type(e).__name__ == "Step"))
+        panel = window.config_panel
+        panel.hidden.setValue(16)
+        panel.epochs.setValue(1)
+        panel.batch_size.setValue(64)
+        errors: list = []
+        window.controller.sig_error.connect(lambda message, details: errors.append(message))
+        window.controller.sig_error.disconnect(window._on_error)  # no modal dialog in a self-test
+        if not window.start_training():
+            raise RuntimeError("training could not start: " + panel.error_text())
+        _wait_until(app, lambda: len(steps) >= 5 or errors, 120, "five training steps")
+        window.controller.stop()
+        _wait_until(app, lambda: window.controller.state == "idle" or errors, 30, "training to stop")
+        if errors:
+            raise RuntimeError(errors[0])
+        loss = steps[-1].loss
+        if loss != loss or loss <= 0:
+            raise RuntimeError(f"the loss is {loss}")
+        return f"{len(steps)} steps on the worker thread, loss {steps[0].loss:.3f} → {loss:.3f}"
+
+    def checkpoint() -> CheckResult:
+        from rnnviz.core.checkpoint import load_checkpoint
+
+        window = state["window"]
+        path = folder / "self-test.pt"
+        saved: list = []
+        window.controller.sig_saved.connect(saved.append)
+        window.controller.save_checkpoint(str(path))
+        _wait_until(app, lambda: bool(saved), 30, "the checkpoint to be written")
+        bundle = load_checkpoint(path)
+        return f"checkpoint written and read back ({path.stat().st_size:,} bytes, {bundle.parameter_count():,} parameters)"
+
+    def translation() -> CheckResult:
+        from rnnviz.cli_models import pretrained_path
+        from rnnviz.core.checkpoint import load_checkpoint
+        from rnnviz.core.decoding import translate
+
+        result = translate(load_checkpoint(pretrained_path("mt"), "mt"), "The girls are happy.")
+        if not result.tokens:
+            raise RuntimeError("the shipped translation model produced nothing")
+        return f"'The girls are happy.' => {result.text}"
+
+    checks = [("window", build), ("training", train_steps), ("checkpoint", checkpoint), ("translation", translation)]
+    failed = False
+    started = time.monotonic()
+    for name, check in checks:
+        try:
+            print(f"ok    {name}: {check()}", file=stream, flush=True)
+        except Exception as exc:  # every failure is reported, then the remaining checks are skipped
+            print(f"FAIL  {name}: {type(exc).__name__}: {exc}", file=stream, flush=True)
+            failed = True
+            break
+    window = state.get("window")
+    if window is not None:
+        window.close()
+    print(f"self-test {'failed' if failed else 'passed'} in {time.monotonic() - started:.1f} s", file=stream)
+    return 1 if failed else 0
