@@ -19,6 +19,8 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
     app.setApplicationName("rnnviz")
     app.setOrganizationName("rnnviz")
     app.setApplicationVersion(__version__)
+    # The GUI thread gets the interpreter back within 1 ms (not 5) while the worker runs Python.
+    sys.setswitchinterval(0.001)
     if not hasattr(app, "_rnnviz_gc"):
         # Python's collector may run on any thread; freeing a Qt object from the training
         # thread or the thread pool crashes Qt. Collect on a GUI-thread timer instead.

@@ -38,6 +38,7 @@ import copy
 import dataclasses
 import gc
 import importlib
+import os
 import queue
 import threading
 import time
@@ -54,14 +55,20 @@ from rnnviz.core.events import (
     EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step, StepOnce, Stop,
 )
 
-#: Timer period of the coalescing flush (~30 emissions of ``sig_events`` a second).
+#: Timer period of the coalescing flush.
 FLUSH_INTERVAL_MS = 33
-#: The shortest gap between two emissions that are not forced by a state change.
-_MIN_GAP_S = 0.030
+#: The shortest gap between two emissions that are not forced by a state change: at most
+#: 10 redraws a second. Each redraw of the three plots costs ~20 ms of GUI thread (software
+#: rendering); at 30 a second that took a core from training (bench/gui_latency.py).
+_MIN_GAP_S = 0.100
 #: How long the paused worker blocks on its queue before looking at the abort flag again.
 _WAIT_S = 0.05
 #: Tokens a language model generates for the live sample.
 SAMPLE_LENGTH = 60
+#: Live samples come at an epoch's end, at most one a second (and always after the last
+#: epoch): with quarter-second epochs a sample every epoch cost 13% of the training speed
+#: and changed faster than anyone can read.
+SAMPLE_MIN_GAP_S = 1.0
 
 NO_MODEL_TO_SAVE = "There is no model to save yet; train or open one first."
 NO_MODEL_TO_SNAPSHOT = "There is no model yet; train or open one first."
@@ -155,6 +162,7 @@ class _Ticket:
     stop: threading.Event  # set by stop(): also cancels a download while preparing
     abort: threading.Event  # set by shutdown(): leave at once, report nothing
     probe: str = ""  # worker side: the probe in use
+    last_sample: float = -1e9  # worker side: time.monotonic() of the last live sample
     forget: bool = False  # GUI side: forget_model() was called while the job ran
 
     def cancelled(self) -> bool:
@@ -180,6 +188,17 @@ def _snapshot_of(bundle: Any) -> Any:
     for parameter in model.parameters():
         parameter.grad = None
     return dataclasses.replace(bundle, model=model, history=History.from_dict(bundle.history.to_dict()))
+
+
+def _share_cores() -> None:
+    """Leave one core to the GUI thread. On few cores, torch's threads waiting at their
+    barriers for a core the GUI is painting on slow training more than that core adds
+    (measured on 2 cores: 535k tokens/s with one thread, 320k with two)."""
+    import torch
+
+    cores = os.cpu_count() or 1
+    if cores > 1 and "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
 
 
 def _sample_text(bundle: Any, probe: str) -> str:
@@ -251,6 +270,7 @@ class _Worker(QObject):
 
         job = ticket.job
         ticket.probe = job.probe
+        _share_cores()
         try:
             data = build_data(job.data_config, progress=lambda received, total: not ticket.cancelled())
         except DownloadCancelled:
@@ -325,8 +345,11 @@ class _Worker(QObject):
     def _react(self, ticket: _Ticket, bundle: Any, event: Event) -> None:
         if isinstance(event, EpochEnd):
             self.sig_wake.emit(False)
-            if ticket.probe.strip():
+            last = event.epoch == ticket.job.train_config.epochs
+            due = time.monotonic() - ticket.last_sample >= SAMPLE_MIN_GAP_S
+            if ticket.probe.strip() and (due or last):
                 self._sample(ticket, bundle, event.epoch)
+                ticket.last_sample = time.monotonic()
         elif isinstance(event, Paused):
             self._set_state("paused")
             self.sig_wake.emit(True)

@@ -334,6 +334,14 @@ def test_a_language_model_sample_follows_each_epoch(qtbot, controller, record):
         assert record.log.index(("epoch", epoch)) < record.log.index(("sample", epoch))
 
 
+def test_samples_come_at_most_once_a_second_and_after_the_last_epoch(qtbot, controller, record, monkeypatch):
+    import rnnviz.gui.worker as worker
+
+    monkeypatch.setattr(worker, "SAMPLE_MIN_GAP_S", 3600.0)  # tiny epochs: only the first and the last are due
+    run_to_end(qtbot, controller, lm_job(epochs=4, probe="the "))
+    assert [epoch for epoch, _ in record.samples] == [1, 4]
+
+
 def test_an_unusable_probe_is_said_and_training_goes_on(qtbot, controller, record):
     def first_sample(epoch: int, text: str) -> None:
         if epoch == 1:

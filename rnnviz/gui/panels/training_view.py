@@ -603,8 +603,9 @@ class TrainingView(QWidget):
             plot.getAxis("bottom").enableAutoSIPrefix(False)
         plots.speed.setLabel("bottom", x_text, units=x_units, **style)
         for plot in (plots.loss, plots.grad_norm):
-            plot.setLabel("bottom", "")
-            plot.getAxis("bottom").showLabel(False)
+            # x is linked to the bottom plot: its axis says it once, and each hidden axis
+            # is one repaint fewer per update.
+            plot.hideAxis("bottom")
 
     def _update_readout(self, run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> None:
         parts = []  # the run is the one on top, named last in the legend
