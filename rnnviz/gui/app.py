@@ -35,5 +35,7 @@ def main(qt_args: Sequence[str] = ()) -> int:
     from rnnviz.gui.main_window import MainWindow
 
     window = MainWindow()
+    # A quit that does not go through closeEvent (a session ending) still stops training first.
+    app.aboutToQuit.connect(lambda: window.controller.shutdown(1000))
     window.show()
     return app.exec()

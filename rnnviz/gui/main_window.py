@@ -275,7 +275,8 @@ class MainWindow(QMainWindow):
 
     def _on_selection(self, corpus: str, task: str) -> None:
         self.config_panel.set_task(task)
-        if self.training_view.probe().strip() in ("", *DEFAULT_PROBES.values(), *BOOK_PROBES.values()):
+        defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
+        if self.training_view.probe().strip() in {"", *defaults}:  # never overwrite what the user typed
             self.training_view.set_probe(BOOK_PROBES.get(corpus, DEFAULT_PROBES[task]))
         self.controller.set_probe(self.training_view.probe())
 
@@ -411,9 +412,16 @@ class MainWindow(QMainWindow):
         QApplication.instance().setFont(font)
         for panel in (self.data_panel, self.config_panel, self.training_view):
             panel.apply_theme(self.theme)
+        # On the projector the curves get the screen; View → Data/Config brings a dock back.
+        docks = (self.data_dock, self.config_dock)
         if on:
+            self._dock_visibility = [dock.isVisible() for dock in docks]
+            for dock in docks:
+                dock.hide()
             self.showFullScreen()
         else:
+            for dock, visible in zip(docks, getattr(self, "_dock_visibility", [True, True])):
+                dock.setVisible(visible)
             self.showNormal()
 
     def _set_devices(self, devices: list[str]) -> None:

@@ -291,7 +291,8 @@ class TrainingView(QWidget):
         self.graphics.setBackground(theme.background)
         tick_font = QFont(body)
         tick_font.setPointSizeF(self._base_pt * scale)
-        self._label_pt = self._base_pt * scale * 1.1
+        # Axis titles grow half as much as the rest: rotated, they must fit the short plots' height.
+        self._label_pt = self._base_pt * (1 + (scale - 1) / 2)
         for plot in self._all_plots():
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
