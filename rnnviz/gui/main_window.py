@@ -293,7 +293,9 @@ class MainWindow(QMainWindow):
 
     def _write_checkpoint(self, path: str) -> None:
         self.settings.setValue("files/last_dir", str(Path(path).parent))
-        if self.controller.state != "idle" or self.controller.bundle is not None and self._loaded is None:
+        training = self.controller.state != "idle"
+        trained_here = self.controller.bundle is not None and self._loaded is None
+        if training or trained_here:  # the worker saves between two steps
             self.controller.save_checkpoint(path)
             return
         bundle = self._loaded
