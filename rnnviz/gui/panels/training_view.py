@@ -63,6 +63,7 @@ from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QApplication,
     QCheckBox,
     QComboBox,
@@ -458,6 +459,10 @@ class TrainingView(QWidget):
         for plot in (grad, speed):
             plot.setXLink(loss)
         for plot in (loss, grad, speed):
+            for side in ("left", "bottom"):
+                # An axis that did not change is blitted from a pixmap instead of replaying its
+                # text: ~10% more training speed while the plots redraw (bench/gui_latency.py).
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.setAutoVisible(y=True)  # zooming in x fits y to what is visible
             plot.setClipToView(True)  # the defaults for the curves it is given
             plot.setDownsampling(auto=True, mode="peak")
