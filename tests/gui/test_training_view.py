@@ -457,3 +457,12 @@ def test_no_torch_import() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readout_keeps_the_latest_numbers_when_a_batch_has_no_step(view: TrainingView) -> None:
+    view.begin_run("GRU", "lm")
+    steps = make_steps(6)
+    view.add_events(steps)
+    view.add_events([epoch_end(steps[-1].step, val=2.5), Finished("completed", steps[-1].step, 1, 1.0)])
+    text = view.readout.text()
+    assert f"loss {steps[-1].loss:.3f}" in text and "tokens/s" in text and "validation perplexity" in text

@@ -127,6 +127,7 @@ class TrainingView(QWidget):
         previous run that never got a step is replaced rather than kept. A label
         already in use gets " (2)", " (3)", … so each run stays distinguishable.
         """
+        self._last_step = None
         if task not in _TASK_PROBE_LABELS:
             raise ValueError(f"task must be 'lm' or 'mt', got {task!r}")
         color = self._next_color
@@ -184,8 +185,10 @@ class TrainingView(QWidget):
             run.redraw(self.x_axis(), self.y_metric(), epochs_too=False)
         if epochs:
             self._sync_legend_key()
+        if last_step is not None:
+            self._last_step = last_step  # the readout keeps the latest numbers when a batch has none
         if last_step is not None or last_epoch is not None:
-            self._update_readout(run, last_step, last_epoch)
+            self._update_readout(run, getattr(self, "_last_step", None), last_epoch)
         if status is not None:
             self._set_status(*status)
 
