@@ -49,6 +49,13 @@ def wait_state(qtbot, window: MainWindow, state: str, timeout: int = 30_000) -> 
     qtbot.waitUntil(lambda: window.controller.state == state, timeout=timeout)
 
 
+def train_one_epoch(qtbot, window: MainWindow) -> None:
+    window.config_panel.epochs.setValue(1)
+    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000):
+        window.act_train.trigger()
+    wait_state(qtbot, window, "idle")
+
+
 def test_every_panel_and_a_shortcut_for_every_toolbar_action(qtbot, window: MainWindow) -> None:
     assert window.data_dock.windowTitle() == "Data" and window.config_dock.windowTitle() == "Config"
     assert window.centralWidget() is window.training_view
@@ -188,11 +195,8 @@ def _open_dialog(monkeypatch, path: Path) -> None:
 
 
 def test_checkpoint_and_session_round_trip(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
-    window.config_panel.epochs.setValue(1)
     window.config_panel.hidden.setValue(12)
-    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000):
-        window.act_train.trigger()
-    wait_state(qtbot, window, "idle")
+    train_one_epoch(qtbot, window)
     session = tmp_path / "lecture.rnnviz-session"
     _save_dialog(monkeypatch, session)
     with qtbot.waitSignal(window.controller.sig_saved, timeout=30_000):
@@ -211,10 +215,7 @@ def test_checkpoint_and_session_round_trip(qtbot, window: MainWindow, tmp_path: 
 
 
 def test_exports_write_csv_png_and_svg(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
-    window.config_panel.epochs.setValue(1)
-    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000):
-        window.act_train.trigger()
-    wait_state(qtbot, window, "idle")
+    train_one_epoch(qtbot, window)
     csv_path = tmp_path / "curves.csv"
     _save_dialog(monkeypatch, csv_path)
     window.act_export_csv.trigger()

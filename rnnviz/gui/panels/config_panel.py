@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from rnnviz.config import CELL_VARIANTS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import RnnvizError
-from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.style import Theme
 
 CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant", "lstm": "LSTM"}
 
