@@ -112,7 +112,7 @@ def gui_run(epochs: int) -> tuple[float, list[float]]:
     window.data_panel.set_selection(corpus(), "lm")
     window.data_panel.wait_idle(60_000)
     panel = window.config_panel
-    panel.hidden.setValue(HIDDEN)
+    window.builder.encoder.set_hidden(HIDDEN)
     panel.batch_size.setValue(BATCH)
     panel.num_steps.setValue(NUM_STEPS)
     panel.lr.setValue(LR)

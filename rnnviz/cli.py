@@ -47,6 +47,10 @@ class ProgressBar:
             self.stream.flush()
 
 
+#: Modules adding subcommands; each has ``add_commands(subparsers)``.
+COMMAND_MODULES: tuple[str, ...] = ("rnnviz.cli_models", "rnnviz.cli_stack")
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -197,9 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_data_info)
 
-    from rnnviz.cli_models import add_commands
+    import importlib
 
-    add_commands(commands)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(commands)
     return parser
 
 

@@ -98,8 +98,13 @@ GATES: dict[str, tuple[str, ...]] = {
 class StackSpec:
     """One recurrent stack, as the book's deep and bidirectional figures draw it.
 
-    ``hidden_sizes`` has one entry per layer. torch's fused kernels need one
-    size for all layers and have no kernel for the book's GRU, so
+    ``hidden_sizes`` has one entry per layer. A bidirectional stack may give
+    its backward direction other sizes, ``backward_sizes`` (the book's
+    exercise in section 10.4); None means the same as the forward direction,
+    and sizes equal to the forward ones are stored as None so that equal
+    stacks compare equal. Layer k reads both directions of layer k - 1,
+    concatenated. torch's fused kernels need one size for every layer and
+    direction and have no kernel for the book's GRU, so
     ``implementation="auto"`` picks them when it can and the book's scratch
     equations otherwise.
     """
@@ -109,6 +114,8 @@ class StackSpec:
     bidirectional: bool = False
     dropout: float = 0.0  # between layers (not after the last), as torch applies it
     implementation: Implementation = "auto"
+    # Last, so that positional construction of the fields above keeps working.
+    backward_sizes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
@@ -119,12 +126,34 @@ class StackSpec:
         for layer, size in enumerate(self.hidden_sizes):
             if size < 1:
                 raise ConfigError(f"layer {layer + 1} has hidden size {size}; a hidden size must be at least 1.")
+        self._check_backward_sizes()
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
         if self.implementation not in ("auto", "fused", "scratch"):
             raise ConfigError(f"unknown implementation {self.implementation!r}; use auto, fused or scratch.")
         if self.implementation == "fused" and not self.fusable:
-            raise ConfigError(self._why_not_fused())
+            raise ConfigError(self.why_not_fused())
+
+    def _check_backward_sizes(self) -> None:
+        if self.backward_sizes is None:
+            return
+        try:
+            backward = tuple(int(h) for h in self.backward_sizes)
+        except (TypeError, ValueError):
+            raise ConfigError(f"backward_sizes must be whole numbers, one hidden size per layer, not "
+                              f"{self.backward_sizes!r}.") from None
+        if not self.bidirectional:
+            raise ConfigError("backward_sizes is set but the stack is not bidirectional; make the stack "
+                              "bidirectional, or leave backward_sizes out.")
+        if len(backward) != len(self.hidden_sizes):
+            raise ConfigError(f"backward_sizes has {len(backward)} entries but the stack has "
+                              f"{len(self.hidden_sizes)} layer(s); give one backward hidden size per layer.")
+        for layer, size in enumerate(backward):
+            if size < 1:
+                raise ConfigError(f"layer {layer + 1} has backward hidden size {size}; a hidden size must "
+                                  "be at least 1.")
+        # Canonical form: sizes equal to the forward ones mean "same as forward".
+        object.__setattr__(self, "backward_sizes", None if backward == self.hidden_sizes else backward)
 
     @property
     def num_layers(self) -> int:
@@ -134,14 +163,45 @@ class StackSpec:
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    def direction_sizes(self, layer: int) -> tuple[int, ...]:
+        """Hidden sizes of one layer's directions: (h,) or (h_forward, h_backward)."""
+        if not -self.num_layers <= layer < self.num_layers:
+            raise IndexError(f"layer {layer} out of range for {self.num_layers} layer(s).")
+        forward = self.hidden_sizes[layer]
+        if not self.bidirectional:
+            return (forward,)
+        return forward, (self.backward_sizes or self.hidden_sizes)[layer]
+
+    def hidden_size(self, layer: int, direction: int = 0) -> int:
+        """Hidden size of one layer-direction (direction 0 forward, 1 backward)."""
+        sizes = self.direction_sizes(layer)
+        if not 0 <= direction < len(sizes):
+            raise IndexError(f"direction {direction} out of range for {len(sizes)} direction(s).")
+        return sizes[direction]
+
+    def layer_output_size(self, layer: int) -> int:
+        """Features per time step leaving one layer: its directions concatenated."""
+        return sum(self.direction_sizes(layer))
+
+    def layer_input_size(self, layer: int, input_size: int) -> int:
+        """Features per time step entering a layer: ``input_size`` for layer 0, else the layer below's output."""
+        if layer < 0:
+            layer += self.num_layers
+        self.direction_sizes(layer)  # range check
+        return input_size if layer == 0 else self.layer_output_size(layer - 1)
+
     @property
     def output_size(self) -> int:
         """Features per time step leaving the top layer (both directions concatenated)."""
-        return self.hidden_sizes[-1] * self.num_directions
+        return self.layer_output_size(self.num_layers - 1)
+
+    @property
+    def equal_directions(self) -> bool:
+        return self.backward_sizes is None
 
     @property
     def fusable(self) -> bool:
-        return self.cell != "gru-book" and len(set(self.hidden_sizes)) == 1
+        return self.cell != "gru-book" and len(set(self.hidden_sizes)) == 1 and self.equal_directions
 
     @property
     def resolved_implementation(self) -> Literal["fused", "scratch"]:
@@ -149,21 +209,29 @@ class StackSpec:
             return "fused" if self.fusable else "scratch"
         return self.implementation
 
-    def _why_not_fused(self) -> str:
+    def why_not_fused(self) -> str:
+        """Why torch has no fused kernel for this stack (when it has none)."""
         if self.cell == "gru-book":
             return ("torch has no fused kernel for the book's GRU variant (reset before the matmul); "
                     "use the scratch implementation, or the torch variant 'gru'.")
+        if not self.equal_directions:
+            return ("torch's fused kernels need the same hidden size in both directions; use the scratch "
+                    "implementation for unequal forward and backward sizes.")
         return ("torch's fused kernels need one hidden size for every layer; use the scratch "
                 "implementation for unequal sizes.")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["hidden_sizes"] = list(self.hidden_sizes)
+        data["backward_sizes"] = None if self.backward_sizes is None else list(self.backward_sizes)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StackSpec:
-        return cls(**{**data, "hidden_sizes": tuple(data.get("hidden_sizes", (32,)))})
+        # Dicts saved before backward_sizes existed have no such key: same as forward.
+        backward = data.get("backward_sizes")
+        return cls(**{**data, "hidden_sizes": tuple(data.get("hidden_sizes", (32,))),
+                      "backward_sizes": None if backward is None else tuple(backward)})
 
 
 Bridge = Literal["auto", "identity", "linear"]
@@ -210,7 +278,8 @@ class ModelConfig:
                               f"{self.decoder.num_layers}; the bridge maps layer to layer, so give both "
                               "the same number of layers.")
         if self.bridge == "identity" and not self.identity_bridge_fits:
-            raise ConfigError("the encoder's final state cannot initialise the decoder as it is: " + self._mismatch()
+            raise ConfigError("the encoder's final state cannot initialise the decoder as it is: "
+                              + self.identity_mismatch()
                               + " Use the linear bridge.")
 
     @property
@@ -220,7 +289,8 @@ class ModelConfig:
                 and self.stack.hidden_sizes == dec.hidden_sizes
                 and (self.stack.cell == "lstm") == (dec.cell == "lstm"))
 
-    def _mismatch(self) -> str:
+    def identity_mismatch(self) -> str:
+        """Why the identity bridge cannot carry the encoder's state to the decoder (when it cannot)."""
         dec = self.decoder
         assert dec is not None
         if self.stack.bidirectional:

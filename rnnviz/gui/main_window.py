@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QScrollArea,
+    QTabWidget,
     QWidget,
 )
 
 from shiboken6 import isValid
 
 from rnnviz.core.events import EpochEnd, Step
+from rnnviz.gui.panels.builder_panel import BuilderPanel
 from rnnviz.gui.panels.config_panel import ConfigPanel
 from rnnviz.gui.panels.data_panel import DataPanel
 from rnnviz.gui.panels.training_view import TrainingView
@@ -57,7 +59,12 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel()
         self.config_panel = ConfigPanel()
         self.training_view = TrainingView()
-        self.setCentralWidget(self.training_view)
+        self.builder = BuilderPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.training_view, "Training")
+        self.tabs.addTab(self.builder, "Builder")
+        self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -178,6 +185,11 @@ class MainWindow(QMainWindow):
         c.sig_saved.connect(self._on_saved)
         self.training_view.sig_probe_changed.connect(c.set_probe)
         self.data_panel.sig_selection_changed.connect(self._on_selection)
+        self.data_panel.sig_stats_ready.connect(self._on_stats)
+        self.builder.sig_changed.connect(self._on_model_changed)
+        self.builder.sig_preset_applied.connect(self._on_preset)
+        self.config_panel.sig_edit_model.connect(lambda: self.tabs.setCurrentWidget(self.builder))
+        self._on_model_changed()
 
     # ---- training ----
 
@@ -200,13 +212,17 @@ class MainWindow(QMainWindow):
     def start_training(self) -> bool:
         corpus, task = self.data_panel.selection()
         self.config_panel.set_task(task)
+        self.builder.set_task(task)
         try:
-            data, model, train = self.config_panel.build_configs(corpus, self.device_box.currentText())
+            model = self.builder.model_config()
+            data, train = self.config_panel.build_configs(corpus, self.device_box.currentText())
         except Exception as exc:  # ConfigError: the reason is already shown in the panel
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         initial = self._continuable(data, model)
-        label = self.config_panel.run_label() + (" (continued)" if initial is not None else "")
+        label = (f"{self.builder.run_label()}, {self.config_panel.optimizer_label()}"
+                 + (" (continued)" if initial is not None else ""))
+        self.tabs.setCurrentWidget(self.training_view)
         self.training_view.begin_run(label, task)
         probe = self.training_view.probe()
         self.controller.start(TrainingJob(data, model, train, label, probe, initial))
@@ -236,6 +252,7 @@ class MainWindow(QMainWindow):
         for action in (self.act_open_ckpt, self.act_open_session):
             action.setEnabled(idle)
         self.config_panel.setEnabled(idle)
+        self.builder.setEnabled(idle)  # the model cannot change under a running training
         self.data_panel.setEnabled(idle)
         self.device_box.setEnabled(idle)
         self.status_state.setText(state)
@@ -275,10 +292,39 @@ class MainWindow(QMainWindow):
 
     def _on_selection(self, corpus: str, task: str) -> None:
         self.config_panel.set_task(task)
+        self.builder.set_task(task)
         defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
         if self.training_view.probe().strip() in {"", *defaults}:  # never overwrite what the user typed
             self.training_view.set_probe(BOOK_PROBES.get(corpus, DEFAULT_PROBES[task]))
         self.controller.set_probe(self.training_view.probe())
+
+    def _on_stats(self, stats) -> None:
+        """The corpus's vocabulary sizes give the Builder's embedding and output counts."""
+        sizes = ((stats.src_vocab_size, stats.tgt_vocab_size) if hasattr(stats, "src_vocab_size")
+                 else (stats.char_vocab_size,))
+        self.builder.set_vocab_sizes("mt" if len(sizes) == 2 else "lm", sizes)
+
+    def _on_model_changed(self) -> None:
+        error = self.builder.error_text()
+        info = self.builder.anatomy()
+        count = f", {info.total_params:,} parameters" if info is not None else ""
+        self.config_panel.set_model_summary(error or f"{self.builder.run_label()}{count}")
+
+    def _on_preset(self, name: str) -> None:
+        from rnnviz.core.models.presets import get_preset
+
+        self.config_panel.apply_recipe(get_preset(name).train)
+
+    def _config_state(self) -> dict:
+        """The Config dock's state with the Builder's inside it (one entry in sessions and settings)."""
+        return {**self.config_panel.state(), "builder": self.builder.state()}
+
+    def _restore_config_state(self, state: dict) -> None:
+        self.config_panel.restore_state(state)
+        if isinstance(state.get("builder"), dict):
+            self.builder.restore_state(state["builder"])
+        elif state.get("task") in ("lm", "mt"):
+            self.builder.set_task(state["task"])
 
     # ---- files ----
 
@@ -328,7 +374,8 @@ class MainWindow(QMainWindow):
     def _on_checkpoint(self, bundle, path: str) -> None:
         self._loaded = bundle
         self.controller.forget_model()
-        self.config_panel.set_from(bundle.model_config, bundle.data_config, bundle.train_config)
+        self.builder.set_model_config(bundle.model_config)
+        self.config_panel.set_from(bundle.data_config, bundle.train_config)
         self.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
         self.statusBar().showMessage(f"Opened {Path(path).name}: press Train to continue training it.", 8000)
 
@@ -338,7 +385,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         has_model = self._model_bundle() is not None or self.controller.state != "idle"
-        session = Session(self.data_panel.state(), self.config_panel.state(), self.training_view.state(),
+        session = Session(self.data_panel.state(), self._config_state(), self.training_view.state(),
                           self.device_box.currentText(), has_model)
         try:
             save_session(session, path)
@@ -361,7 +408,7 @@ class MainWindow(QMainWindow):
             self._on_error(str(exc), "")
             return
         self.data_panel.restore_state(session.data)
-        self.config_panel.restore_state(session.config)
+        self._restore_config_state(session.config)
         self.training_view.restore_state(session.view)
         index = self.device_box.findText(session.device)
         if index >= 0:
@@ -412,7 +459,7 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self.theme.font_scale)
         QApplication.instance().setFont(font)
-        for panel in (self.data_panel, self.config_panel, self.training_view):
+        for panel in (self.data_panel, self.config_panel, self.training_view, self.builder):
             panel.apply_theme(self.theme)
         # On the projector the curves get the screen; View → Data/Config brings a dock back.
         docks = (self.data_dock, self.config_dock)
@@ -448,12 +495,12 @@ class MainWindow(QMainWindow):
             os.environ["RNNVIZ_DATA_DIR"] = str(folder)
         config = self.settings.value("panels/config")
         if isinstance(config, dict):
-            self.config_panel.restore_state(config)
+            self._restore_config_state(config)
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("panels/config", self.config_panel.state())
+        self.settings.setValue("panels/config", self._config_state())
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)

@@ -55,7 +55,7 @@ def run_self_test(stream=None) -> int:
         steps: list = []
         window.controller.sig_events.connect(lambda events: steps.extend(e for e in events if type(e).__name__ == "Step"))
         panel = window.config_panel
-        panel.hidden.setValue(16)
+        window.builder.encoder.set_hidden(16)
         panel.epochs.setValue(1)
         panel.batch_size.setValue(64)
         errors: list = []
@@ -95,7 +95,34 @@ def run_self_test(stream=None) -> int:
             raise RuntimeError("the shipped translation model produced nothing")
         return f"'The girls are happy.' => {result.text}"
 
-    checks = [("window", build), ("training", train_steps), ("checkpoint", checkpoint), ("translation", translation)]
+    def builder() -> CheckResult:
+        """Every preset shown, its counts equal to the built model's, the builder round trip."""
+        from rnnviz.config import ModelConfig
+        from rnnviz.core.data.vocab import placeholder_vocab
+        from rnnviz.core.models.factory import build_model
+        from rnnviz.core.models.presets import PRESETS
+
+        window = state["window"]
+        panel = window.builder
+        for name, preset in PRESETS.items():
+            panel.apply_preset(name, with_recipe=False)
+            app.processEvents()
+            info = panel.anatomy()
+            if panel.error_text() or info is None:
+                raise RuntimeError(f"preset {name}: {panel.error_text() or 'no shapes and counts'}")
+            is_mt = preset.config.task == "mt"
+            built = build_model(panel.model_config(), tuple(placeholder_vocab(n, is_mt) for n in panel.vocab_sizes()))
+            real = sum(p.numel() for p in built.parameters())
+            if real != info.total_params:
+                raise RuntimeError(f"preset {name}: the builder counts {info.total_params:,} parameters, "
+                                   f"the built model has {real:,}")
+            if ModelConfig.from_dict(panel.model_config().to_dict()) != preset.config:
+                raise RuntimeError(f"preset {name}: the builder does not give back the preset's stack")
+        panel.set_task("lm")  # back to the built-in corpus's task for the training check
+        return f"{len(PRESETS)} presets drawn, counted and built"
+
+    checks = [("window", build), ("builder", builder), ("training", train_steps), ("checkpoint", checkpoint),
+              ("translation", translation)]
     failed = False
     started = time.monotonic()
     for name, check in checks:

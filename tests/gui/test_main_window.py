@@ -23,7 +23,7 @@ def make_window(qtbot, folder: Path) -> MainWindow:
     qtbot.waitExposed(window)
     assert window.data_panel.wait_idle(30_000)
     panel = window.config_panel  # tiny and quick: a lecture-sized model would slow the suite
-    panel.hidden.setValue(8)
+    window.builder.encoder.set_hidden(8)
     panel.batch_size.setValue(256)
     panel.num_steps.setValue(16)
     panel.epochs.setValue(3)
@@ -58,7 +58,8 @@ def train_one_epoch(qtbot, window: MainWindow) -> None:
 
 def test_every_panel_and_a_shortcut_for_every_toolbar_action(qtbot, window: MainWindow) -> None:
     assert window.data_dock.windowTitle() == "Data" and window.config_dock.windowTitle() == "Config"
-    assert window.centralWidget() is window.training_view
+    assert window.centralWidget() is window.tabs and window.tabs.currentWidget() is window.training_view
+    assert window.tabs.indexOf(window.builder) >= 0
     keys = {a.text(): a.shortcut().toString() for a in
             (window.act_train, window.act_pause, window.act_step, window.act_stop, window.act_reset)}
     assert keys == {"Train": "Space", "Pause": "P", "Step": "Right", "Stop": "Esc", "Reset": "Ctrl+R"}
@@ -84,7 +85,7 @@ def test_train_pause_step_resume_stop(qtbot, window: MainWindow, steps: list[Ste
         window.act_stop.trigger()
     assert finished.args[0].reason == "stopped"
     wait_state(qtbot, window, "idle")
-    assert window.training_view.runs()[-1].startswith("GRU 1×8")
+    assert window.training_view.runs()[-1].startswith("GRU 8, sgd")
     assert window.act_reset.isEnabled() and window.config_panel.isEnabled()
 
 
@@ -195,7 +196,7 @@ def _open_dialog(monkeypatch, path: Path) -> None:
 
 
 def test_checkpoint_and_session_round_trip(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
-    window.config_panel.hidden.setValue(12)
+    window.builder.encoder.set_hidden(12)
     train_one_epoch(qtbot, window)
     session = tmp_path / "lecture.rnnviz-session"
     _save_dialog(monkeypatch, session)
@@ -205,11 +206,11 @@ def test_checkpoint_and_session_round_trip(qtbot, window: MainWindow, tmp_path: 
 
     (tmp_path / "elsewhere").mkdir()
     other = make_window(qtbot, tmp_path / "elsewhere")
-    assert other.config_panel.hidden.value() == 8
+    assert other.builder.encoder.spec().hidden_sizes[0] == 8
     _open_dialog(monkeypatch, session)
     other.act_open_session.trigger()
     qtbot.waitUntil(lambda: other._loaded is not None, timeout=30_000)
-    assert other.config_panel.hidden.value() == 12
+    assert other.builder.encoder.spec().hidden_sizes[0] == 12
     assert other._loaded.model_config.stack.hidden_sizes == (12,)
     other.controller.shutdown(3000)
 
@@ -231,13 +232,13 @@ def test_exports_write_csv_png_and_svg(qtbot, window: MainWindow, tmp_path: Path
 def test_settings_keep_the_config_and_offline_folder(qtbot, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("RNNVIZ_DATA_DIR", raising=False)
     first = make_window(qtbot, tmp_path)
-    first.config_panel.hidden.setValue(77)
+    first.builder.encoder.set_hidden(77)
     first.set_offline_folder(str(tmp_path))
     first.close()
     monkeypatch.delenv("RNNVIZ_DATA_DIR", raising=False)
     second = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(second)
-    assert second.config_panel.hidden.value() == 77
+    assert second.builder.encoder.spec().hidden_sizes[0] == 77
     import os
 
     assert os.environ.get("RNNVIZ_DATA_DIR") == str(tmp_path)

@@ -104,3 +104,14 @@ class Vocab:
         vocab.idx_to_token = list(tokens)
         vocab.token_to_idx = {t: i for i, t in enumerate(vocab.idx_to_token)}
         return vocab
+
+
+def placeholder_vocab(size: int, translation: bool) -> Vocab:
+    """A vocabulary of exactly ``size`` made-up tokens (translation reserves <pad> <bos> <eos>
+    as well as <unk>): enough to build a model when only the sizes matter."""
+    reserved = RESERVED if translation else ()
+    extra = size - len(reserved) - 1
+    if extra < 0:
+        raise ValueError(f"a {'translation' if translation else 'language-model'} vocabulary needs at least "
+                         f"{len(reserved) + 1} tokens, not {size}.")
+    return Vocab([f"w{i}" for i in range(extra)], reserved=reserved)

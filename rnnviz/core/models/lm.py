@@ -23,6 +23,7 @@ class RNNLM(nn.Module):
         self.config, self.vocab_size = config, vocab_size
         self.embedding = nn.Embedding(vocab_size, config.embed_size) if config.embed_size else None
         self.stack = build_stack(config.stack, config.embed_size or vocab_size)
+        # O_t = H_t W_hq + b_q reads the top layer's directions concatenated (h_fwd + h_bwd wide).
         self.output = nn.Linear(config.stack.output_size, vocab_size)
 
     def embed(self, tokens: Tensor) -> Tensor:
@@ -32,7 +33,7 @@ class RNNLM(nn.Module):
         return self.embedding(tokens.T)  # (T, B, E)
 
     def forward(self, tokens: Tensor, state: State | None = None) -> tuple[Tensor, State]:
-        outputs, state = self.stack(self.embed(tokens), state)  # (T, B, D*H)
+        outputs, state = self.stack(self.embed(tokens), state)  # (T, B, stack.output_size)
         return self.output(outputs).transpose(0, 1), state  # (B, T, V)
 
     def loss(self, logits: Tensor, targets: Tensor) -> Tensor:

@@ -26,7 +26,7 @@ def _cell(entry: Tensor | tuple[Tensor, Tensor]) -> Tensor | None:
 
 
 def context_of(spec: StackSpec, state: State) -> Tensor:
-    """The top layer's final hidden state, directions concatenated: (B, D*H).
+    """The top layer's final hidden state, directions concatenated: (B, spec.output_size).
 
     For a unidirectional encoder this is the book's ``enc_outputs[-1]``.
     """
@@ -36,12 +36,15 @@ def context_of(spec: StackSpec, state: State) -> Tensor:
 
 class LinearBridge(nn.Module):
     """Per layer, h_dec = tanh(W [h_fwd; h_bwd] + b); an LSTM decoder's cell state
-    likewise from the encoder's cell state, or zeros when the encoder has none."""
+    likewise from the encoder's cell state, or zeros when the encoder has none.
+
+    Layer k's W is (h_dec_k, h_fwd_k + h_bwd_k): the directions may differ in size.
+    """
 
     def __init__(self, encoder: StackSpec, decoder: StackSpec) -> None:
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
-        sizes = [(h * encoder.num_directions, d) for h, d in zip(encoder.hidden_sizes, decoder.hidden_sizes)]
+        sizes = bridge_sizes(encoder, decoder)
         self.hidden = nn.ModuleList(nn.Linear(i, o) for i, o in sizes)
         carries_cell = encoder.cell == "lstm" and decoder.cell == "lstm"
         self.cell = nn.ModuleList(nn.Linear(i, o) for i, o in sizes) if carries_cell else None
@@ -51,7 +54,8 @@ class LinearBridge(nn.Module):
         out: State = []
         for layer, project in enumerate(self.hidden):
             entries = state[layer * directions:(layer + 1) * directions]
-            h = torch.tanh(project(torch.cat([_hidden(e) for e in entries], dim=-1)))  # (B, H_dec)
+            both = torch.cat([_hidden(e) for e in entries], dim=-1)  # (B, h_fwd + h_bwd)
+            h = torch.tanh(project(both))  # (B, H_dec)
             if self.decoder.cell != "lstm":
                 out.append(h)
             elif self.cell is not None:
@@ -62,6 +66,11 @@ class LinearBridge(nn.Module):
         return out
 
 
+def bridge_sizes(encoder: StackSpec, decoder: StackSpec) -> list[tuple[int, int]]:
+    """(in, out) features of each layer's bridge: the encoder layer's directions concatenated -> decoder h."""
+    return [(encoder.layer_output_size(layer), decoder.hidden_sizes[layer]) for layer in range(encoder.num_layers)]
+
+
 class Encoder(nn.Module):
     def __init__(self, spec: StackSpec, vocab_size: int, embed_size: int) -> None:
         super().__init__()
@@ -70,7 +79,7 @@ class Encoder(nn.Module):
         self.stack = build_stack(spec, embed_size)
 
     def forward(self, src: Tensor) -> tuple[Tensor, State]:
-        """(B, T) ids -> outputs (T, B, D*H) and the final state."""
+        """(B, T) ids -> outputs (T, B, spec.output_size) and the final state."""
         return self.stack(self.embedding(src.T))
 
 

@@ -59,8 +59,8 @@ class RecurrentStack(nn.Module):
         device = reference.device if device is None else device
         dtype = reference.dtype if dtype is None else dtype
         state: State = []
-        for hidden in self.spec.hidden_sizes:
-            for _ in range(self.spec.num_directions):
+        for layer in range(self.spec.num_layers):
+            for hidden in self.spec.direction_sizes(layer):  # forward, then backward
                 zeros = torch.zeros(batch_size, hidden, device=device, dtype=dtype)  # (B, h)
                 state.append((zeros, zeros.clone()) if self.is_lstm else zeros)
         return state
@@ -69,8 +69,19 @@ class RecurrentStack(nn.Module):
         if inputs.dim() != 3 or int(inputs.shape[-1]) != self.input_size:
             raise ValueError(f"inputs must be (T, B, {self.input_size}), not {tuple(inputs.shape)}.")
         expected = self.spec.num_layers * self.spec.num_directions
-        if state is not None and len(state) != expected:
+        if state is None:
+            return
+        if len(state) != expected:
             raise ValueError(f"state must have {expected} entries (layers × directions), not {len(state)}.")
+        # Directions may differ in size (backward_sizes): say which entry is wrong, not a matmul error.
+        for index, entry in enumerate(state):
+            layer, direction = divmod(index, self.spec.num_directions)
+            width = int((entry[0] if isinstance(entry, tuple) else entry).shape[-1])
+            size = self.spec.hidden_size(layer, direction)
+            if width != size:
+                name = ("backward" if direction else "forward") if self.spec.bidirectional else "state"
+                raise ValueError(f"state entry {index} (layer {layer + 1}, {name}) has {width} features; "
+                                 f"that layer-direction has hidden size {size}.")
 
 
 # --- fused ----------------------------------------------------------------------------
@@ -116,27 +127,37 @@ class FusedStack(RecurrentStack):
 
 
 class ScratchParameters(nn.Module):
-    """The scratch stack's parameters, under torch's names and shapes, in torch's order."""
+    """The scratch stack's parameters, under torch's names and shapes, in torch's order.
 
-    def __init__(self, cell: str, input_size: int, hidden_sizes: tuple[int, ...], num_directions: int) -> None:
+    ``backward_sizes`` (None: as ``hidden_sizes``) gives the backward direction
+    its own hidden size per layer; each layer-direction's tensors are shaped
+    by its own size, and layer k reads both directions of layer k - 1.
+    """
+
+    def __init__(self, cell: str, input_size: int, hidden_sizes: tuple[int, ...], num_directions: int,
+                 backward_sizes: tuple[int, ...] | None = None) -> None:
         super().__init__()
         gates = len(GATES[cell])
-        self.hidden_sizes = hidden_sizes
+        self.hidden_sizes = tuple(hidden_sizes)
         self.num_directions = num_directions
-        for layer, hidden in enumerate(hidden_sizes):
+        backward = tuple(backward_sizes) if backward_sizes is not None else self.hidden_sizes
+        # One tuple of direction sizes per layer: (h,) or (h_forward, h_backward).
+        self.direction_sizes: tuple[tuple[int, ...], ...] = tuple(
+            (fwd, bwd)[:num_directions] for fwd, bwd in zip(self.hidden_sizes, backward))
+        for layer, sizes in enumerate(self.direction_sizes):
             # Layer k reads both directions of layer k - 1, concatenated.
-            layer_input = input_size if layer == 0 else num_directions * hidden_sizes[layer - 1]
-            shapes = ((gates * hidden, layer_input), (gates * hidden, hidden), (gates * hidden,), (gates * hidden,))
-            for direction in range(num_directions):
+            layer_input = input_size if layer == 0 else sum(self.direction_sizes[layer - 1])
+            for direction, hidden in enumerate(sizes):
+                shapes = ((gates * hidden, layer_input), (gates * hidden, hidden), (gates * hidden,), (gates * hidden,))
                 for name, shape in zip(parameter_names(layer, direction), shapes):
                     self.register_parameter(name, nn.Parameter(torch.empty(shape)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """torch's initialisation: uniform in ±1/sqrt(h), h being that layer's hidden size."""
-        for layer, hidden in enumerate(self.hidden_sizes):
-            bound = 1.0 / math.sqrt(hidden)
-            for direction in range(self.num_directions):
+        """torch's initialisation: uniform in ±1/sqrt(h), h being that layer-direction's hidden size."""
+        for layer, sizes in enumerate(self.direction_sizes):
+            for direction, hidden in enumerate(sizes):
+                bound = 1.0 / math.sqrt(hidden)
                 for name in parameter_names(layer, direction):
                     nn.init.uniform_(getattr(self, name), -bound, bound)
 
@@ -160,7 +181,8 @@ class ScratchStack(RecurrentStack):
 
     def __init__(self, spec: StackSpec, input_size: int) -> None:
         super().__init__(spec, input_size)
-        self.rnn = ScratchParameters(spec.cell, input_size, spec.hidden_sizes, spec.num_directions)
+        self.rnn = ScratchParameters(spec.cell, input_size, spec.hidden_sizes, spec.num_directions,
+                                     spec.backward_sizes)
 
     def forward(self, inputs: Tensor, state: Optional[State] = None) -> tuple[Tensor, State]:
         self._check(inputs, state)
@@ -169,7 +191,7 @@ class ScratchStack(RecurrentStack):
         layer_input = inputs  # (T, B, I)
         final: State = []
         for layer in range(self.spec.num_layers):
-            layer_output, layer_final = self._run_layer(layer, layer_input, state)  # (T, B, D*h)
+            layer_output, layer_final = self._run_layer(layer, layer_input, state)  # (T, B, h_fwd + h_bwd)
             final.extend(layer_final)
             layer_input = self._between_layers(layer, layer_output)
         return layer_input, final
@@ -183,12 +205,13 @@ class ScratchStack(RecurrentStack):
                                      reverse=direction == 1)  # (T, B, h)
             outputs.append(ys)
             final.append(last)
-        return torch.cat(outputs, dim=-1), final  # (T, B, D*h) forward first, as torch
+        # Forward first, as torch; the sizes may differ when backward_sizes is set.
+        return torch.cat(outputs, dim=-1), final  # (T, B, h_fwd + h_bwd)
 
     def _between_layers(self, layer: int, outputs: Tensor) -> Tensor:
         # As torch: dropout on every layer's output but the last, and only while training.
         if layer < self.spec.num_layers - 1 and self.training and self.spec.dropout > 0:
-            return F.dropout(outputs, self.spec.dropout, training=True)  # (T, B, D*h)
+            return F.dropout(outputs, self.spec.dropout, training=True)  # (T, B, h_fwd + h_bwd)
         return outputs
 
 

@@ -85,6 +85,7 @@ from PySide6.QtWidgets import (
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
 from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
 
 CSV_COLUMNS: tuple[str, ...] = ("run", "kind", "step", "epoch", "batch", "batches", "elapsed_s", "loss", "perplexity",
@@ -453,9 +454,10 @@ class TrainingView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         splitter.addWidget(self.graphics)
         self.graphics.setMinimumHeight(240)
-        loss = self.graphics.addPlot(row=0, col=0)
-        grad = self.graphics.addPlot(row=1, col=0)
-        speed = self.graphics.addPlot(row=2, col=0)
+        # Stepped auto-range: the axes change every ~25% of growth, not at every redraw.
+        loss = self.graphics.addPlot(row=0, col=0, viewBox=SteppedViewBox())
+        grad = self.graphics.addPlot(row=1, col=0, viewBox=SteppedViewBox())
+        speed = self.graphics.addPlot(row=2, col=0, viewBox=SteppedViewBox())
         layout = self.graphics.ci.layout
         for row, stretch in enumerate((3, 2, 2)):
             layout.setRowStretchFactor(row, stretch)

@@ -304,3 +304,110 @@ def test_bundle_for_refuses_data_of_the_other_task_and_is_deterministic(mt_data)
     assert first.vocabs == (mt_data.src_vocab, mt_data.tgt_vocab)
     assert first.data_config == mt_data.config and first.task == "mt"
     assert first.parameter_count() == sum(int(np.prod(p.shape)) for p in first.model.parameters())
+
+
+# ---- unequal directions: bidirectional stacks whose backward direction has its own sizes ------
+
+UNEQUAL_LM = ModelConfig(task="lm", stack=StackSpec(cell="lstm", hidden_sizes=(8, 6), bidirectional=True,
+                                                    backward_sizes=(4, 5)))
+UNEQUAL_MT = ModelConfig(task="mt", stack=StackSpec(cell="gru", hidden_sizes=(8, 6), bidirectional=True,
+                                                    backward_sizes=(3, 4)),
+                         decoder=StackSpec(cell="gru", hidden_sizes=(7, 7)), embed_size=5, bridge="linear")
+
+
+@pytest.fixture
+def lm_data(tmp_path: Path):
+    from rnnviz.core.data.datasets import LmData
+
+    path = tmp_path / "tiny.txt"
+    path.write_text("the cat sat on the mat. " * 30, encoding="utf-8")
+    data = build_data(DataConfig(corpus=str(path), num_steps=8, batch_size=8))
+    assert isinstance(data, LmData)
+    return data
+
+
+def train_briefly(bundle, data) -> None:
+    from rnnviz.config import TrainConfig
+    from rnnviz.core.train import NonFinite, run, train
+
+    before = {k: v.clone() for k, v in bundle.model.state_dict().items()}
+    bundle.train_config = TrainConfig(epochs=1, lr=0.01, optimizer="adam", seed=0)
+    outcome = run(train(bundle.model, data, bundle.train_config), bundle.history.add)
+    assert not isinstance(outcome, NonFinite)
+    assert bundle.history.step and all(np.isfinite(bundle.history.loss))
+    changed = [k for k, v in bundle.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert any("reverse" in k for k in changed)  # the backward direction learned too
+
+
+def test_unequal_bidirectional_lm_shapes():
+    model = RNNLM(UNEQUAL_LM, V)
+    assert model.output.in_features == 5 + 6  # top layer: h→ 6 and h← 5, concatenated
+    assert model.stack.rnn.weight_ih_l1.shape == (4 * 6, 8 + 4)  # layer 1 reads [h→ 8; h← 4]
+    logits, state = model(tokens())
+    assert logits.shape == (B, T, V)
+    assert [hidden(entry).shape for entry in state] == [(B, 8), (B, 4), (B, 6), (B, 5)]
+    last, state = model.next_logits(tokens(steps=1), state)  # state carries over, as generation does
+    assert last.shape == (B, V)
+
+
+def test_unequal_bidirectional_lm_trains_and_round_trips(lm_data, tmp_path):
+    from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint
+
+    bundle = bundle_for(lm_data, UNEQUAL_LM, seed=3)
+    train_briefly(bundle, lm_data)
+    bundle.model.eval()
+    loaded = load_checkpoint(save_checkpoint(bundle, tmp_path / "lm.pt"), "lm")
+    assert loaded.model_config == UNEQUAL_LM and loaded.model_config.stack.backward_sizes == (4, 5)
+    assert loaded.parameter_count() == bundle.parameter_count()
+    ids = tokens(vocab=len(lm_data.vocab))
+    with torch.no_grad():
+        assert torch.equal(loaded.model(ids)[0], bundle.model(ids)[0])
+
+
+def test_seq2seq_with_an_unequal_bidirectional_encoder_and_linear_bridge():
+    torch.manual_seed(0)
+    model = Seq2Seq(UNEQUAL_MT, SRC_V, TGT_V, PAD_INDEX)
+    assert isinstance(model.bridge, LinearBridge)
+    # Layer by layer the bridge reads [h→; h←] of that encoder layer: 8 + 3, then 6 + 4.
+    assert [layer.in_features for layer in model.bridge.hidden] == [11, 10]
+    assert [layer.out_features for layer in model.bridge.hidden] == [7, 7]
+    src, tgt = tokens(vocab=SRC_V, seed=1), tokens(steps=4, vocab=TGT_V, seed=2)
+    enc_outputs, enc_state = model.encoder(src)
+    assert enc_outputs.shape == (T, B, 10)
+    state, context, _ = model.start(src)
+    assert [entry.shape for entry in state] == [(B, 7), (B, 7)]
+    for layer in range(2):
+        both = torch.cat([enc_state[2 * layer], enc_state[2 * layer + 1]], dim=-1)
+        torch.testing.assert_close(state[layer], torch.tanh(model.bridge.hidden[layer](both)))
+    # The context: the top layer's forward (last step, 6 wide) then backward (first step, 4 wide).
+    assert context.shape == (B, 10)
+    torch.testing.assert_close(context[:, :6], enc_outputs[-1, :, :6])
+    torch.testing.assert_close(context[:, 6:], enc_outputs[0, :, 6:])
+    assert model.decoder.stack.input_size == 5 + 10  # [embedding; context]
+    assert model(src, tgt).shape == (B, 4, TGT_V)
+
+
+def test_seq2seq_lstm_bridge_carries_unequal_cell_states():
+    config = ModelConfig(task="mt", stack=StackSpec(cell="lstm", hidden_sizes=(8,), bidirectional=True,
+                                                    backward_sizes=(3,)),
+                         decoder=StackSpec(cell="lstm", hidden_sizes=(6,)), embed_size=5)
+    model = Seq2Seq(config, SRC_V, TGT_V, PAD_INDEX)
+    assert model.bridge is not None and model.bridge.cell is not None
+    assert model.bridge.cell[0].in_features == 11
+    (h, c), = model.start(tokens(vocab=SRC_V))[0]
+    assert h.shape == c.shape == (B, 6)
+
+
+def test_seq2seq_with_unequal_encoder_trains_and_round_trips(mt_data, tmp_path):
+    from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint
+    from rnnviz.core.decoding import translate
+
+    bundle = bundle_for(mt_data, UNEQUAL_MT, seed=4)
+    train_briefly(bundle, mt_data)
+    bundle.model.eval()
+    loaded = load_checkpoint(save_checkpoint(bundle, tmp_path / "mt.pt"), "mt")
+    assert loaded.model_config == UNEQUAL_MT
+    batch = [torch.from_numpy(a) for a in next(iter(mt_data.train_batches(0)))]
+    with torch.no_grad():
+        assert torch.equal(loaded.model(*batch[:3]), bundle.model(*batch[:3]))
+    assert translate(loaded, "i lost .").text == translate(bundle, "i lost .").text  # greedy decoding runs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ from torch import Tensor
 from rnnviz.config import StackSpec
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.stacks import (
-    FusedStack, RecurrentStack, ScratchStack, State, build_stack, layer_weights, parameter_names)
+    FusedStack, RecurrentStack, ScratchStack, State, build_stack, layer_weights, parameter_names, run_direction)
 
 T, B, I = 7, 3, 5
 TOL = {"atol": 1e-5, "rtol": 0.0}
@@ -35,8 +36,8 @@ def twins(s: StackSpec, seed: int = 0) -> tuple[FusedStack, ScratchStack]:
 def random_state(s: StackSpec, seed: int = 1) -> State:
     gen = torch.Generator().manual_seed(seed)
     state: State = []
-    for hidden in s.hidden_sizes:
-        for _ in range(s.num_directions):
+    for layer in range(s.num_layers):
+        for hidden in s.direction_sizes(layer):
             h = torch.randn(B, hidden, generator=gen)
             state.append((h, torch.randn(B, hidden, generator=gen)) if s.cell == "lstm" else h)
     return state
@@ -234,3 +235,128 @@ def test_layer_weights_are_the_same_for_both_implementations() -> None:
         layer_weights(fused, 2, 0)
     with pytest.raises(IndexError):
         layer_weights(build_stack(spec("gru"), I), 0, 1)
+
+
+# --- unequal directions (the book's exercise in section 10.4) ----------------------------
+
+
+def unequal(cell: str = "gru", **kwargs) -> StackSpec:
+    """Forward 8 then 5, backward 3 then 4."""
+    return StackSpec(cell=cell, hidden_sizes=(8, 5), bidirectional=True, backward_sizes=(3, 4), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"hidden_sizes": (8,), "backward_sizes": (4,)}, "not bidirectional"),
+    ({"hidden_sizes": (8, 8), "bidirectional": True, "backward_sizes": (4,)},
+     "backward_sizes has 1 entries but the stack has 2 layer"),
+    ({"hidden_sizes": (8,), "bidirectional": True, "backward_sizes": (0,)}, "layer 1 has backward hidden size 0"),
+    ({"hidden_sizes": (8,), "bidirectional": True, "backward_sizes": 4}, "backward_sizes must be whole numbers"),
+    ({"hidden_sizes": (8,), "bidirectional": True, "backward_sizes": (4,), "implementation": "fused"},
+     "same hidden size in both directions"),
+])
+def test_stack_spec_refuses_impossible_backward_sizes(kwargs, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        StackSpec(**kwargs)
+
+
+def test_stack_spec_direction_sizes() -> None:
+    s = unequal("lstm")
+    assert s.backward_sizes == (3, 4) and not s.equal_directions
+    assert s.direction_sizes(0) == (8, 3) and s.direction_sizes(1) == (5, 4) and s.direction_sizes(-1) == (5, 4)
+    assert s.hidden_size(1, 1) == 4 and s.hidden_size(0) == 8
+    assert s.layer_output_size(0) == 11
+    assert s.layer_input_size(0, I) == I and s.layer_input_size(1, I) == 11
+    assert s.output_size == 9  # the top layer's directions, concatenated
+    assert not s.fusable and s.resolved_implementation == "scratch"
+    assert spec("gru", 2).direction_sizes(1) == (6,)
+    assert spec("gru", 2, bidirectional=True).direction_sizes(1) == (6, 6)
+    with pytest.raises(IndexError):
+        s.direction_sizes(2)
+    with pytest.raises(IndexError):
+        spec("gru").hidden_size(0, 1)
+
+
+def test_equal_backward_sizes_are_the_same_stack() -> None:
+    # Sizes equal to the forward ones mean "same as forward": stored as None, fusable, equal specs.
+    s = StackSpec(hidden_sizes=[6, 6], bidirectional=True, backward_sizes=[6, "6"])  # type: ignore[arg-type]
+    assert s.backward_sizes is None and s.fusable
+    assert s == spec("gru", 2, bidirectional=True)
+
+
+def test_stack_spec_with_backward_sizes_round_trips() -> None:
+    s = unequal("gru-book", dropout=0.25)
+    data = s.to_dict()
+    assert data["backward_sizes"] == [3, 4]
+    assert StackSpec.from_dict(json.loads(json.dumps(data))) == s
+    old = {k: v for k, v in spec("gru", 2).to_dict().items() if k != "backward_sizes"}  # saved before the field
+    assert StackSpec.from_dict(old) == spec("gru", 2)
+    assert spec("gru").to_dict()["backward_sizes"] is None
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "gru-book", "lstm"])
+@torch.no_grad()
+def test_unequal_directions_shapes(cell: str) -> None:
+    s = unequal(cell)
+    stack = build_stack(s, I)
+    assert isinstance(stack, ScratchStack)
+    g = {"rnn": 1, "lstm": 4}.get(cell, 3)
+    shapes = {name: tuple(p.shape) for name, p in stack.rnn.named_parameters()}
+    assert shapes["weight_ih_l0"] == (g * 8, I) and shapes["weight_ih_l0_reverse"] == (g * 3, I)
+    assert shapes["weight_hh_l0_reverse"] == (g * 3, 3) and shapes["bias_hh_l0_reverse"] == (g * 3,)
+    # Layer 1 reads both directions of layer 0: 8 + 3 features.
+    assert shapes["weight_ih_l1"] == (g * 5, 11) and shapes["weight_ih_l1_reverse"] == (g * 4, 11)
+    assert shapes["weight_hh_l1_reverse"] == (g * 4, 4)
+    out, final = stack(inputs())
+    assert out.shape == (T, B, 9)
+    per_entry = 2 if cell == "lstm" else 1
+    assert [t.shape for t in flat(final)] == [(B, h) for h in (8, 3, 5, 4) for _ in range(per_entry)]
+    assert [t.shape for t in flat(stack.init_state(B))] == [t.shape for t in flat(final)]
+    out_given, _ = stack(inputs(), random_state(s))
+    assert out_given.shape == (T, B, 9)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+@torch.no_grad()
+def test_unequal_directions_are_two_independent_rnns(cell: str) -> None:
+    # Each half of a bidirectional layer is the plain recurrence over the input, read one way.
+    stack = build_stack(StackSpec(cell=cell, hidden_sizes=(7,), bidirectional=True, backward_sizes=(4,)), I)  # type: ignore[arg-type]
+    x = inputs()
+    out, final = stack(x)
+    state = stack.init_state(B)
+    fwd, fwd_last = run_direction(cell, x, state[0], layer_weights(stack, 0, 0))
+    bwd, bwd_last = run_direction(cell, x, state[1], layer_weights(stack, 0, 1), reverse=True)
+    torch.testing.assert_close(out, torch.cat([fwd, bwd], dim=-1))
+    assert_states_close(final, [fwd_last, bwd_last])
+    # The backward direction is a torch GRU/LSTM of hidden 4 run over the reversed sequence.
+    torch.manual_seed(0)
+    single = FusedStack(StackSpec(cell=cell, hidden_sizes=(4,)), I)  # type: ignore[arg-type]
+    for ours, theirs in zip(parameter_names(0, 1), parameter_names(0, 0)):
+        getattr(single.rnn, theirs).copy_(getattr(stack.rnn, ours))
+    reference, _ = single(x.flip(0))
+    torch.testing.assert_close(out[..., 7:], reference.flip(0), **TOL)
+
+
+def test_unequal_directions_initialise_per_direction() -> None:
+    torch.manual_seed(0)
+    stack = build_stack(StackSpec(hidden_sizes=(4,), bidirectional=True, backward_sizes=(100,)), I)
+    for direction, hidden in ((0, 4), (1, 100)):
+        values = torch.cat([getattr(stack.rnn, n).flatten() for n in parameter_names(0, direction)])
+        bound = 1 / math.sqrt(hidden)
+        assert values.abs().max() <= bound and values.abs().max() > 0.8 * bound
+
+
+def test_unequal_directions_take_gradients_everywhere() -> None:
+    stack = build_stack(unequal("lstm", dropout=0.2), I)
+    out, final = stack(inputs(), random_state(unequal("lstm")))
+    (out.square().sum() + sum(t.sum() for t in flat(final))).backward()
+    for name, param in stack.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+def test_a_state_of_the_wrong_width_is_refused_by_name() -> None:
+    s = unequal("gru")
+    stack = build_stack(s, I)
+    state = random_state(s)
+    state[3] = torch.zeros(B, 5)  # layer 2 backward is 4 wide
+    with pytest.raises(ValueError, match=r"state entry 3 \(layer 2, backward\) has 5 features.*hidden size 4"):
+        stack(inputs(), state)

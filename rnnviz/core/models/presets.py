@@ -1,0 +1,148 @@
+"""The book's models by name: each preset is a ``ModelConfig`` plus its training recipe.
+
+Values follow Dive into Deep Learning, chapters 9 and 10 (PyTorch edition):
+language models on The Time Machine's characters with one-hot inputs, SGD
+and gradients clipped to norm 1; the encoder–decoder on English–French with
+Adam. Where the book's current edition does not train a model (the
+bidirectional language model, the deep LSTM) the ``section`` says where the
+values come from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str  # CLI name, kebab-case
+    title: str  # short human title
+    section: str  # book section, e.g. "10.3 Deep Recurrent Neural Networks"
+    config: ModelConfig
+    train: dict[str, Any]  # recipe hints: optimizer, lr, epochs, num_steps, batch_size, token_level, corpus, grad_clip
+    note: str  # what the lecture should say about it
+
+    def data_config(self) -> DataConfig:
+        """The recipe's data settings (the rest at the book's defaults for the task)."""
+        return DataConfig(corpus=self.train["corpus"], task=self.config.task,
+                          token_level=self.train.get("token_level", "char"),
+                          num_steps=self.train.get("num_steps"), batch_size=self.train.get("batch_size"))
+
+    def train_config(self) -> TrainConfig:
+        """The recipe's optimiser settings."""
+        return TrainConfig(epochs=self.train["epochs"], lr=self.train["lr"], optimizer=self.train["optimizer"],
+                           grad_clip=self.train.get("grad_clip", 1.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "title": self.title, "section": self.section,
+                "config": self.config.to_dict(), "train": dict(self.train), "note": self.note}
+
+
+def _lm_recipe(lr: float, epochs: int, **changes: Any) -> dict[str, Any]:
+    # The book's TimeMachine(batch_size=1024, num_steps=32) and Trainer(gradient_clip_val=1).
+    return {"optimizer": "sgd", "lr": lr, "epochs": epochs, "num_steps": 32, "batch_size": 1024,
+            "token_level": "char", "corpus": "time-machine", "grad_clip": 1.0, **changes}
+
+
+def _mt_recipe() -> dict[str, Any]:
+    # The book's MTFraEng(batch_size=128, num_steps=9), Adam lr 0.005, Trainer(max_epochs=30, gradient_clip_val=1).
+    return {"optimizer": "adam", "lr": 0.005, "epochs": 30, "num_steps": 9, "batch_size": 128,
+            "token_level": "word", "corpus": "fra-eng", "grad_clip": 1.0}
+
+
+def _lm(cell: str, hidden: tuple[int, ...], bidirectional: bool = False,
+        backward: tuple[int, ...] | None = None) -> ModelConfig:
+    # embed_size None: one-hot characters, as the book's RNNLMScratch.
+    return ModelConfig("lm", StackSpec(cell, hidden, bidirectional, backward_sizes=backward))  # type: ignore[arg-type]
+
+
+def _seq2seq(size: int, dropout: float) -> ModelConfig:
+    stack = StackSpec("gru", (size, size), dropout=dropout)
+    return ModelConfig("mt", stack, stack, embed_size=size, bridge="identity")
+
+
+_BIDIRECTIONAL_LM_NOTE = (
+    "A cautionary example. Trained as a language model, the bidirectional LSTM reaches a perplexity "
+    "close to 1, far better than any left-to-right model, and yet it generates gibberish such as "
+    "'time travellerererer…'. In training its backward direction reads the text from the end, so at "
+    "position t it has already seen the character it is asked to predict (the input at t + 1): "
+    "predicting is copying. When generating there is no future to read; the backward direction sees "
+    "only the prefix, an input it never met in training, and the predictions fall apart. Low "
+    "perplexity measured with access to the answer says nothing about generation. Bidirectional "
+    "networks suit tasks that have the whole sequence at hand (tagging, encoding a source sentence), "
+    "not next-token prediction. The values (2 layers, 256 hidden, lr 1, 500 epochs, num_steps 35, "
+    "batch 32) are those of the book's earlier edition, which trained this model to make the point; "
+    "a few epochs with hidden 32 show the same effect on a laptop.")
+
+PRESETS: dict[str, Preset] = {p.name: p for p in (
+    Preset("rnn-lm", "RNN language model", "9.6 Concise Implementation of Recurrent Neural Networks",
+           _lm("rnn", (32,)), _lm_recipe(1.0, 100),
+           "The book's first recurrent language model: one-hot characters in, 32 tanh hidden units, a "
+           "linear output over the 28 characters. SGD with lr 1; clipping the gradient norm at 1 keeps "
+           "gradients backpropagated through 32 steps from exploding. Its text soon looks like English "
+           "words but loses the thread after a few of them: the vanilla RNN forgets quickly."),
+    Preset("lstm-lm", "LSTM language model", "10.1 Long Short-Term Memory (LSTM)",
+           _lm("lstm", (32,)), _lm_recipe(4.0, 50),
+           "The same language model with an LSTM cell: four gate blocks (input, forget, input node, "
+           "output), hence four times the parameters of the RNN, and a memory cell the forget gate can "
+           "keep for many steps. Trains with a larger learning rate (4) than the vanilla RNN."),
+    Preset("gru-lm", "GRU language model", "10.2 Gated Recurrent Units (GRU)",
+           _lm("gru", (32,)), _lm_recipe(4.0, 50),
+           "The book's GRU language model: hidden 32, one-hot characters, SGD lr 4, clipping at 1. Three "
+           "gate blocks (reset, update, candidate): three quarters of the LSTM's parameters for similar "
+           "perplexity. The cell here is torch's variant (reset gate after the hidden matmul); choose "
+           "gru-book for the book's scratch equations (reset before)."),
+    Preset("deep-gru", "Deep GRU (2 layers)", "10.3 Deep Recurrent Neural Networks",
+           _lm("gru", (32, 32)), _lm_recipe(2.0, 100),
+           "Two GRU layers of 32: the second reads the first one's hidden states, so its W_xh is 32×32, "
+           "not V×32. The book trains it with lr 2 (the single GRU layer used 4) for 100 epochs."),
+    Preset("deep-lstm", "Deep LSTM (2 layers)", "10.3 Deep Recurrent Neural Networks (exercise: LSTM in "
+           "place of GRU)",
+           _lm("lstm", (32, 32)), _lm_recipe(2.0, 100),
+           "The section's exercise: the deep model with LSTM layers. Compare its parameter count, training "
+           "speed and perplexity with deep-gru's."),
+    Preset("bi-lstm-lm", "Bidirectional LSTM language model (a mistake)",
+           "10.4 Bidirectional Recurrent Neural Networks (the earlier edition's 9.4.3, 'Training a "
+           "Bidirectional RNN for a Wrong Application')",
+           _lm("lstm", (256, 256), bidirectional=True),
+           _lm_recipe(1.0, 500, num_steps=35, batch_size=32), _BIDIRECTIONAL_LM_NOTE),
+    Preset("bi-gru-unequal", "Bidirectional GRU, unequal directions",
+           "10.4 Bidirectional Recurrent Neural Networks (exercise 1: different numbers of hidden units "
+           "per direction)",
+           _lm("gru", (32,), bidirectional=True, backward=(16,)), _lm_recipe(4.0, 50),
+           "The section's exercise: the forward direction has 32 hidden units, the backward 16, so "
+           "H_t = [H_t→; H_t←] is (B, 48) and the output layer's W_hq is 48×q. torch's fused kernels "
+           "need equal sizes, so this stack runs the scratch equations. As a language model it suffers "
+           "from the same flaw as bi-lstm-lm."),
+    Preset("seq2seq", "Encoder–decoder, small (GRU, 2×32)",
+           "10.7 Sequence-to-Sequence Learning for Machine Translation (sizes of the earlier edition's 9.7: "
+           "embed 32, hidden 32, dropout 0.1)",
+           _seq2seq(32, 0.1), _mt_recipe(),
+           "A 2-layer GRU encoder reads the English sentence; its final state initialises the 2-layer GRU "
+           "decoder, and its top layer's final hidden state, the context c, is concatenated to every "
+           "decoder input, so the decoder's first layer reads e + h = 64 features. Trained with teacher "
+           "forcing and a cross-entropy that masks the padding; small enough to train in minutes on a CPU."),
+    Preset("seq2seq-256", "Encoder–decoder, book size (GRU, 2×256)",
+           "10.7 Sequence-to-Sequence Learning for Machine Translation",
+           _seq2seq(256, 0.2), _mt_recipe(),
+           "The book's configuration: embed 256, hidden 256, 2 layers, dropout 0.2, Adam lr 0.005, 30 "
+           "epochs. The decoder's first layer reads 256 + 256 = 512 features ([embedding; context]) and "
+           "alone holds 3 × (512·256 + 256·256 + 256) = 590,592 parameters in the book's count."),
+)}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; a ConfigError listing the names when there is none."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"no preset named {name!r}; choose one of {', '.join(PRESETS)} "
+                          "(rnnviz stack --list shows them with titles).") from None
+
+
+def preset_names() -> tuple[str, ...]:
+    return tuple(PRESETS)

@@ -1,0 +1,392 @@
+"""The Builder: deep and bidirectional stacks, built in front of the class.
+
+The book's presets, a stack editor (two for translation, with the bridge
+between them), the stack drawn as the book's figures draw it, and its shapes
+and parameter counts, the book's formulas beside torch's real count. What
+cannot be built is refused at the control with the reason, so Train never
+meets an impossible model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.config import ModelConfig, StackSpec
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
+from rnnviz.core.models.presets import PRESETS, get_preset
+from rnnviz.gui.style import Theme
+from rnnviz.gui.widgets.stack_diagram import StackDiagram
+from rnnviz.gui.widgets.stack_editor import StackEditor, set_item_enabled
+
+DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq"}
+#: Vocabulary sizes used until the data panel reports the corpus's own: The Time Machine's
+#: 28 characters; for translation, sizes of the order of the book's English–French vocabularies.
+DEFAULT_VOCAB = {"lm": (28,), "mt": (195, 214)}
+NO_BIDIRECTIONAL_DECODER = ("The decoder cannot be bidirectional: it generates left to right and cannot read "
+                            "words it has not produced yet.")
+COST_COLUMNS = ("part", "layer", "direction", "input d", "hidden h", "book's formula", "book", "torch",
+                "torch's formula", "shapes")
+
+
+def _cell_label(cell: str) -> str:
+    return {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "lstm": "LSTM"}[cell]
+
+
+def stack_label(spec: StackSpec) -> str:
+    """A short name for a stack: 'GRU 2×32 bi', 'LSTM 32/16'."""
+    sizes = spec.hidden_sizes
+    shape = f"{len(sizes)}×{sizes[0]}" if len(set(sizes)) == 1 and len(sizes) > 1 else "/".join(map(str, sizes))
+    if spec.backward_sizes:
+        shape += " ←" + "/".join(map(str, spec.backward_sizes))
+    return f"{_cell_label(spec.cell)} {shape}" + (" bi" if spec.bidirectional else "")
+
+
+class BuilderPanel(QWidget):
+    """Builds the model: presets, editors, diagram, shapes and cost.
+
+    Signals:
+        sig_changed: the model changed (valid or not: see ``error_text``).
+        sig_preset_applied: a preset was chosen; carries its name (the main
+            window applies its training recipe too).
+    """
+
+    sig_changed = Signal()
+    sig_preset_applied = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._task = "lm"
+        self._vocab_sizes: dict[str, tuple[int, ...]] = dict(DEFAULT_VOCAB)
+        self._updating = False
+        self._anatomy: ModelAnatomy | None = None
+        self._base_pt = self.font().pointSizeF()
+        self._build()
+        self.apply_preset(DEFAULT_PRESET["lm"], with_recipe=False)
+
+    # ---- public API ----
+
+    def task(self) -> str:
+        return self._task
+
+    def set_task(self, task: str) -> None:
+        """Switch between a language model and a translation model (the task's default preset)."""
+        if task not in ("lm", "mt"):
+            raise ValueError(f"task must be 'lm' or 'mt', not {task!r}")
+        if task != self._task:
+            self._task = task
+            self._fill_presets()
+            self.apply_preset(DEFAULT_PRESET[task], with_recipe=False)
+
+    def apply_preset(self, name: str, with_recipe: bool = True) -> None:
+        """Show the preset's model; ``with_recipe`` also announces it (sig_preset_applied) so that
+        its training recipe is applied as well."""
+        preset = get_preset(name)
+        self._task = preset.config.task
+        self._fill_presets(select=name)
+        self.set_model_config(preset.config)
+        self.note.setText(f"<b>{preset.title}</b> — book section {preset.section}.<br>{preset.note}")
+        if with_recipe:
+            self.sig_preset_applied.emit(name)
+
+    def preset(self) -> str:
+        """The preset the model still equals, or ''."""
+        try:
+            config = self.model_config()
+        except RnnvizError:
+            return ""
+        return next((name for name, p in PRESETS.items() if p.config == config), "")
+
+    def model_config(self) -> ModelConfig:
+        """The model as built; a ConfigError says why when it cannot be."""
+        embed = self.embed.value() or None
+        if self._task == "lm":
+            return ModelConfig("lm", self.encoder.spec(), embed_size=embed)
+        return ModelConfig("mt", self.encoder.spec(), self.decoder.spec(), embed, self.bridge.currentData())
+
+    def set_model_config(self, config: ModelConfig) -> None:
+        """Show a model (a preset, an opened checkpoint, a restored session)."""
+        self._updating = True
+        try:
+            if config.task != self._task:
+                self._task = config.task
+                self._fill_presets()
+            self._show_task()
+            self.encoder.set_spec(config.stack)
+            if config.decoder is not None:
+                self.decoder.set_spec(config.decoder)
+            self.embed.setValue(config.embed_size or 0)
+            self.bridge.setCurrentIndex(self.bridge.findData(config.bridge))
+        finally:
+            self._updating = False
+        self._changed()
+
+    def set_vocab_sizes(self, task: str, sizes: tuple[int, ...]) -> None:
+        """The corpus's vocabulary sizes, for the embedding and output layers' counts."""
+        self._vocab_sizes[task] = tuple(int(s) for s in sizes)
+        self._changed()
+
+    def vocab_sizes(self) -> tuple[int, ...]:
+        return self._vocab_sizes[self._task]
+
+    def anatomy(self) -> ModelAnatomy | None:
+        """Shapes and counts of the current model; None while it cannot be built."""
+        return self._anatomy
+
+    def error_text(self) -> str:
+        return self.error.text()
+
+    def run_label(self) -> str:
+        """Names a run in the training view's legend, e.g. 'GRU 2×32 bi' or 'GRU 2×32 → GRU 2×32'."""
+        try:
+            config = self.model_config()
+        except RnnvizError:
+            return "model"
+        if config.decoder is None:
+            return stack_label(config.stack)
+        return f"{stack_label(config.stack)} → {stack_label(config.decoder)}"
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"task": self._task, "vocab_sizes": {k: list(v) for k, v in self._vocab_sizes.items()}}
+        try:
+            state["model"] = self.model_config().to_dict()
+        except RnnvizError:
+            pass
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Restore what ``state`` saved; anything unreadable is ignored."""
+        sizes = state.get("vocab_sizes")
+        if isinstance(sizes, dict):
+            for task in ("lm", "mt"):
+                if isinstance(sizes.get(task), list) and all(isinstance(s, int) and s > 0 for s in sizes[task]):
+                    self._vocab_sizes[task] = tuple(sizes[task])
+        try:
+            self.set_model_config(ModelConfig.from_dict(state["model"]))
+        except (KeyError, TypeError, ValueError, RnnvizError):
+            if state.get("task") in ("lm", "mt"):
+                self.set_task(state["task"])
+
+    def apply_theme(self, theme: Theme) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(max(1.0, (self._base_pt if self._base_pt > 0 else 10.0) * theme.font_scale))
+        self.setFont(font)
+        self.diagram.setFont(font)
+        self.diagram.set_colors(theme.foreground, theme.background, theme.line_width / 1.5)
+        for editor in (self.encoder, self.decoder):
+            editor.refresh()  # the layer table's height follows the new font
+
+    # ---- building ----
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        top = QHBoxLayout()
+        root.addLayout(top)
+        self.preset_box = QComboBox()
+        self.preset_box.setToolTip("The book's configurations; editing anything makes the model custom.")
+        top.addWidget(QLabel("Preset"))
+        top.addWidget(self.preset_box, 1)
+        self.embed = QSpinBox()
+        self.embed.setRange(0, 4096)
+        self.embed.setSpecialValueText("one-hot")
+        self.bridge = QComboBox()
+        for value, text in (("auto", "auto"), ("identity", "identity (the book)"), ("linear", "linear, tanh")):
+            self.bridge.addItem(text, value)
+        self.bridge.setToolTip("How the encoder's final state starts the decoder: as it is (the book), or "
+                               "h_dec = tanh(W [h→; h←] + b) per layer, needed when the shapes differ.")
+        self.bridge_note = QLabel()
+        self.bridge_note.setWordWrap(True)
+        shared = QGroupBox("Inputs and bridge")
+        form = QFormLayout(shared)
+        form.addRow("Embedding size", self.embed)
+        self.bridge_label = QLabel("Bridge")
+        form.addRow(self.bridge_label, self.bridge)
+        form.addRow(self.bridge_note)
+
+        self.encoder = StackEditor("Stack")
+        self.decoder = StackEditor("Decoder", can_be_bidirectional=False, why_not_bidirectional=NO_BIDIRECTIONAL_DECODER)
+        editors = QWidget()
+        editors_layout = QVBoxLayout(editors)
+        editors_layout.setContentsMargins(0, 0, 0, 0)
+        # One above the other: the drawing beside them shows encoder and decoder side by side.
+        editors_layout.addWidget(self.encoder)
+        editors_layout.addWidget(shared)
+        editors_layout.addWidget(self.decoder)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        editors_layout.addWidget(self.error)
+        editors_layout.addWidget(self.notice)
+        editors_layout.addWidget(self.note)
+        editors_layout.addStretch(1)
+        editors_scroll = QScrollArea()
+        editors_scroll.setWidget(editors)
+        editors_scroll.setWidgetResizable(True)
+        editors_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        editors_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        editors_scroll.setMinimumWidth(editors.minimumSizeHint().width()
+                                       + editors_scroll.verticalScrollBar().sizeHint().width())
+
+        self.diagram = StackDiagram()
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.totals.setTextFormat(Qt.TextFormat.RichText)
+        self.table = QTableWidget(0, len(COST_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COST_COLUMNS))
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.diagram)
+        cost = QWidget()
+        cost_layout = QVBoxLayout(cost)
+        cost_layout.setContentsMargins(0, 0, 0, 0)
+        cost_layout.addWidget(self.totals)
+        cost_layout.addWidget(self.table, 1)
+        right.addWidget(cost)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(editors_scroll)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)  # the drawing gets the larger share
+        split.setChildrenCollapsible(False)
+        root.addWidget(split, 1)
+
+        self._fill_presets()
+        self.preset_box.activated.connect(lambda index: self.apply_preset(self.preset_box.itemData(index))
+                                          if self.preset_box.itemData(index) else None)
+        for editor in (self.encoder, self.decoder):
+            editor.sig_changed.connect(self._changed)
+        self.embed.valueChanged.connect(self._changed)
+        self.bridge.currentIndexChanged.connect(self._changed)
+
+    def _fill_presets(self, select: str = "") -> None:
+        self.preset_box.blockSignals(True)
+        self.preset_box.clear()
+        self.preset_box.addItem("custom", "")
+        for name, preset in PRESETS.items():
+            if preset.config.task == self._task:
+                self.preset_box.addItem(f"{preset.title}  [{name}]", name)
+        self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(select)))
+        self.preset_box.blockSignals(False)
+
+    def _show_task(self) -> None:
+        is_mt = self._task == "mt"
+        self.encoder.setTitle("Encoder" if is_mt else "Stack")
+        self.decoder.setVisible(is_mt)
+        self.bridge.setVisible(is_mt)
+        self.bridge_label.setVisible(is_mt)
+        self.bridge_note.setVisible(is_mt)
+        self.embed.setMinimum(1 if is_mt else 0)  # translation embeds words; a language model may use one-hot
+        self.encoder.bidirectional.setText("bidirectional encoder" if is_mt else "bidirectional")
+
+    # ---- reactions ----
+
+    def _changed(self) -> None:
+        if self._updating:
+            return
+        self._show_task()
+        notices = [n for n in (self.encoder.notice, self.decoder.notice if self._task == "mt" else "") if n]
+        if self._task == "mt":
+            notices += self._refuse_impossible_bridge()
+        try:
+            config = self.model_config()
+            self._anatomy = anatomy(config, self._vocab_sizes[self._task])
+            self.error.setText("")
+        except RnnvizError as exc:
+            config, self._anatomy = None, None
+            self.error.setText(f"Cannot build this model: {exc}")
+        if config is not None and config.task == "lm" and config.stack.bidirectional:
+            notices.append("A bidirectional language model sees the text after each position in training: low "
+                           "perplexity, gibberish generation (the book's cautionary example, section 10.4).")
+        self.notice.setText("\n".join(notices))
+        self.diagram.set_config(config)
+        self._fill_table()
+        current = self.preset()
+        if self.preset_box.currentData() != current:
+            self.preset_box.blockSignals(True)
+            self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(current)))
+            self.preset_box.blockSignals(False)
+        if not current:
+            self.note.setText("Custom stack.")
+        self.sig_changed.emit()
+
+    def _refuse_impossible_bridge(self) -> list[str]:
+        """Grey out the identity bridge when the encoder's final state cannot start the decoder as it is."""
+        try:
+            probe = ModelConfig("mt", self.encoder.spec(), self.decoder.spec(), self.embed.value() or 1, "auto")
+        except RnnvizError:
+            return []
+        fits = probe.identity_bridge_fits
+        reason = "" if fits else "The identity bridge cannot be used: " + probe.identity_mismatch()
+        set_item_enabled(self.bridge, "identity", fits, reason)
+        notices = []
+        if not fits and self.bridge.currentData() == "identity":
+            self.bridge.blockSignals(True)
+            self.bridge.setCurrentIndex(self.bridge.findData("linear"))
+            self.bridge.blockSignals(False)
+            notices.append("Switched the bridge to linear: the encoder's final state no longer fits the decoder "
+                           "as it is (" + probe.identity_mismatch() + ")")
+        resolved = "identity" if fits and self.bridge.currentData() != "linear" else "linear"
+        self.bridge_note.setText("The encoder's final state starts the decoder as it is, layer by layer (the book)."
+                                 if resolved == "identity" else
+                                 "Per layer, h_dec = tanh(W [h→; h←] + b): a learned map from the encoder's final "
+                                 "state to the decoder's." + ("" if fits else " " + reason))
+        return notices
+
+    def _fill_table(self) -> None:
+        info = self._anatomy
+        self.table.setRowCount(0)
+        if info is None:
+            self.totals.setText("")
+            return
+        rows: list[tuple[str, ...]] = []
+        for layer in info.layers:
+            for direction in layer.directions:
+                shapes = "; ".join(f"{k} {v}" for k, v in layer.shapes.items())
+                rows.append((layer.part, str(layer.index + 1), direction.direction, f"{direction.input_size:,}",
+                             f"{direction.hidden_size:,}", direction.formula, f"{direction.book_params:,}",
+                             f"{direction.torch_params:,}", direction.torch_formula, shapes))
+        for extra in info.extras:
+            rows.append((extra.part, "", extra.name, "", "", extra.formula, f"{extra.params:,}",
+                         f"{extra.params:,}", "", extra.shape))
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if c in (3, 4, 6, 7):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+        vocab = " and ".join(f"{v:,}" for v in info.vocab_sizes)
+        self.totals.setText(f"<b>{info.total_params:,}</b> parameters in torch (two bias vectors per gate block), "
+                            f"{info.total_book_params:,} in the book's count (one); vocabulary {vocab}.")
