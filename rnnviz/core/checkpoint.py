@@ -143,4 +143,5 @@ def describe(bundle: ModelBundle) -> str:
     stack = config.stack
     return (f"{_TASK_WORDS[bundle.task]}: {stack.num_layers} layer(s) of {CELL_VARIANTS[stack.cell]}, hidden "
             f"{'/'.join(map(str, stack.hidden_sizes))}{', bidirectional' if stack.bidirectional else ''}"
+            f"{' (backward ' + '/'.join(map(str, stack.backward_sizes)) + ')' if stack.backward_sizes else ''}"
             f", {stack.resolved_implementation} implementation, {bundle.parameter_count():,} parameters")
