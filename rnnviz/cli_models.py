@@ -164,22 +164,54 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+_BEAM_FLAGS = ("alpha", "length_penalty", "nbest", "min_len", "candidates", "max_len")
+
+
+def _beam_options(args: argparse.Namespace, bundle):
+    """BeamOptions from ``rnnviz translate --beam K ...``; None for greedy translation."""
+    from rnnviz.core.beam import BeamOptions
+
+    if args.beam is None:
+        given = [f"--{name.replace('_', '-')}" for name in _BEAM_FLAGS if getattr(args, name) is not None]
+        if given:
+            raise RnnvizError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to beam search; "
+                              "add --beam K (--beam 1 is greedy search).")
+        return None
+    chosen = {name: getattr(args, name) for name in _BEAM_FLAGS if getattr(args, name) is not None}
+    chosen.setdefault("max_len", int(bundle.data_config.num_steps or 9))  # as greedy translation
+    return BeamOptions(beam_size=args.beam, **chosen)
+
+
 def cmd_translate(args: argparse.Namespace) -> int:
-    from rnnviz.core.decoding import translate
+    from rnnviz.core.decoding import translate, translate_beam
 
     sentences = list(args.sentences) or [line.strip() for line in sys.stdin if line.strip()]
     if not sentences:
         raise RnnvizError("there is nothing to translate: give sentences as arguments or on standard input.")
     bundle = _load(args.checkpoint, "mt")
+    options = _beam_options(args, bundle)
+    if options is None and args.tree is not None:
+        raise RnnvizError("--tree applies to beam search with --json; add --beam K.")
     results = []
     for sentence in sentences:
-        result = translate(bundle, sentence)
+        result = translate(bundle, sentence) if options is None else translate_beam(bundle, sentence, options)
         results.append(result)
         if not args.json:
             for notice in result.notices:
                 print(f"note: {sentence!r}: {notice}", file=sys.stderr)
             print(f"{sentence} => {result.text}")
-    if args.json:
+            if options is not None and options.nbest > 1:
+                for rank, h in enumerate(result.hypotheses, 1):
+                    print(f"  {rank}. {h.text}  (log P {h.log_prob:.3f}, score {h.score:.3f}"
+                          f"{'' if h.finished else ', unfinished'})")
+    if args.json and options is not None:
+        tree = args.tree or "survivors"
+        data = [r.to_dict(include_pruned=tree == "all") for r in results]
+        if tree == "none":
+            for entry in data:
+                del entry["tree"]
+        print(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.json:
         print(json.dumps([{"source": r.source, "translation": r.text, "tokens": list(r.tokens),
                            "source_tokens": list(r.source_tokens), "unknown": list(r.unknown),
                            "trimmed": r.trimmed, "notices": list(r.notices)} for r in results],
@@ -225,8 +257,27 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     gen.add_argument("--seed", type=int, help="seed for sampling")
     gen.set_defaults(func=cmd_generate)
 
-    tr = commands.add_parser("translate", help="translate sentences (arguments, or one per line on stdin)")
+    tr = commands.add_parser(
+        "translate", help="translate sentences (arguments, or one per line on stdin), greedily or by beam search",
+        description="Translate with the model's greedy search (the book's predict_step), or with beam search "
+                    "given --beam K. Beam search shows the best hypothesis, and with --nbest N the N best "
+                    "with their log-probability and length-normalised score.",
+        epilog="--json prints a list with one object per sentence. Greedy: source, translation, tokens, "
+               "source_tokens, unknown, trimmed, notices. With --beam, also: strategy, options, hypotheses "
+               "(best first, each with tokens (no <eos>), text, log_prob, score, finished, node) and tree "
+               "(root, steps with the candidates considered/kept/finished/pruned per step, nodes with id, parent, "
+               "token, text, step, log_prob, cum_log_prob, score, status); translation and tokens are the best "
+               "hypothesis's.")
     tr.add_argument("sentences", nargs="*", metavar="SENTENCE")
     tr.add_argument("--checkpoint", help="a translation checkpoint (default: the shipped one)")
-    tr.add_argument("--json", action="store_true", help="print JSON")
+    tr.add_argument("--beam", type=int, metavar="K", help="beam search with beam size K (default: greedy search)")
+    tr.add_argument("--max-len", type=int, metavar="T",
+                    help="beam search: at most T tokens, <eos> included (default: the model's num_steps)")
+    from rnnviz.cli_beam import add_beam_options
+
+    add_beam_options(tr, defaults=False)
+    tr.add_argument("--json", action="store_true", help="print JSON (see below)")
+    tr.add_argument("--tree", choices=("all", "survivors", "none"),
+                    help="beam search with --json: the tree's nodes: all (k·|V| candidates a step), "
+                         "survivors (default), or none")
     tr.set_defaults(func=cmd_translate)

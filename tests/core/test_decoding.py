@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,178 @@ def test_decoding_leaves_the_bundle_usable(mt_bundle):
     translate(mt_bundle, "go .")
     after = mt_bundle.model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+# ---- beam search over the models --------------------------------------------------------------
+
+from rnnviz.cli_models import pretrained_path  # noqa: E402
+from rnnviz.core.beam import BeamOptions  # noqa: E402
+from rnnviz.core.checkpoint import load_checkpoint  # noqa: E402
+from rnnviz.core.decoding import (  # noqa: E402
+    RecurrentStep, generate_beam, lm_step, seq2seq_step, translate_beam,
+)
+
+SENTENCES = ["The cat is black.", "She does not have a car.", "We eat the apples.", "He runs fast.",
+             "Where is the station?", "They like the red apples.", "You are my friend.", "I am cold."]
+
+
+@pytest.fixture(scope="module")
+def pretrained_mt() -> ModelBundle:
+    return load_checkpoint(pretrained_path("mt"), "mt")
+
+
+@pytest.fixture(scope="module")
+def lstm_mt(mt_data: MtData) -> ModelBundle:
+    config = ModelConfig(task="mt", stack=StackSpec(cell="lstm", hidden_sizes=(8, 6)),
+                         decoder=StackSpec(cell="lstm", hidden_sizes=(8, 6)), embed_size=4, bridge="linear")
+    return bundle_for(mt_data, config, seed=1)
+
+
+def test_beam_of_one_is_greedy_translation_on_the_shipped_model(pretrained_mt: ModelBundle) -> None:
+    num_steps = pretrained_mt.data_config.num_steps
+    for sentence in SENTENCES:
+        greedy = translate(pretrained_mt, sentence)
+        beam = translate_beam(pretrained_mt, sentence, BeamOptions(beam_size=1, max_len=num_steps))
+        assert beam.tokens == greedy.tokens and beam.text == greedy.text
+        assert (beam.source_tokens, beam.unknown, beam.notices) == (greedy.source_tokens, greedy.unknown,
+                                                                    greedy.notices)
+        assert beam.result.strategy == "beam" and beam.result.options.beam_size == 1
+
+
+@pytest.mark.parametrize("beam_size", [2, 5])
+def test_wider_beams_score_at_least_as_well_as_greedy(pretrained_mt: ModelBundle, beam_size: int) -> None:
+    for sentence in SENTENCES:
+        greedy = translate_beam(pretrained_mt, sentence, BeamOptions(beam_size=1, max_len=12)).hypotheses[0]
+        best = translate_beam(pretrained_mt, sentence, BeamOptions(beam_size=beam_size, max_len=12)).hypotheses[0]
+        assert best.score >= greedy.score - 1e-5  # batched float32 sums differ in the last digits
+
+
+def test_beam_translation_shows_the_nbest_without_eos(pretrained_mt: ModelBundle) -> None:
+    result = translate_beam(pretrained_mt, "The cat is black.", BeamOptions(beam_size=5, max_len=12, nbest=3))
+    assert result.text == "le chat est noir ." and len(result.hypotheses) == 3
+    assert len({h.text for h in result.hypotheses}) == 3
+    assert all(h.finished and "<eos>" not in h.tokens for h in result.hypotheses)
+    scores = [h.score for h in result.hypotheses]
+    assert scores == sorted(scores, reverse=True)
+    assert result.vocabulary[result.result.best.tokens[-1]] == EOS
+    assert all(result.result.tree.node(h.node).status == "finished" for h in result.hypotheses)
+    data = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    assert data["translation"] == "le chat est noir ." and data["hypotheses"][0]["tokens"][:2] == ["le", "chat"]
+    assert all(n["status"] != "pruned" for n in data["tree"]["nodes"])  # survivors only by default
+    assert data["tree"]["steps"][0]["considered"] == len(result.vocabulary)
+
+
+@pytest.mark.parametrize("fixture", ["mt_bundle", "lstm_mt"])
+def test_every_node_log_prob_matches_a_teacher_forced_forward(fixture: str, request) -> None:
+    # The step reorders the decoder states by parent each step; a teacher-forced forward pass over
+    # each node's prefix must give the same distribution, or a state went to the wrong hypothesis.
+    bundle: ModelBundle = request.getfixturevalue(fixture)
+    src_vocab, tgt_vocab = bundle.vocabs
+    result = translate_beam(bundle, "i lost .", BeamOptions(beam_size=3, max_len=NUM_STEPS))
+    src = torch.tensor([src_vocab.indices(["i", "lost", ".", EOS, "<pad>"])])
+    tree = result.result.tree
+    checked = 0
+    bundle.model.eval()
+    for summary in result.result.steps():
+        for node_id in summary.survivors:
+            node = tree.node(node_id)
+            prefix = tree.tokens(node.parent)
+            with torch.no_grad():
+                logits = bundle.model(src, torch.tensor([[tgt_vocab.index(BOS), *prefix]]))  # (1, T, V)
+            expected = torch.log_softmax(logits[0, -1], -1)[node.token].item()
+            assert node.log_prob == pytest.approx(expected, abs=1e-5)
+            checked += 1
+    assert checked >= 6
+
+
+def test_the_step_is_one_batched_call_per_step(mt_bundle: ModelBundle) -> None:
+    from rnnviz.core.beam import beam_search
+
+    src_vocab, tgt_vocab = mt_bundle.vocabs
+    step = seq2seq_step(mt_bundle, src_vocab.indices(["go", ".", EOS, "<pad>", "<pad>"]))
+    sizes: list[int] = []
+
+    def counting(prefixes):
+        sizes.append(len(prefixes))
+        return step(prefixes)
+
+    result = beam_search(counting, len(tgt_vocab), tgt_vocab.index(EOS), BeamOptions(beam_size=4, max_len=5))
+    assert step.calls == len(sizes) == result.tree.num_steps and step.replays == 0
+    assert sizes == [1] + [s.kept for s in result.steps()][:-1]
+
+
+def test_the_step_gives_the_same_answer_in_any_call_order(lstm_mt: ModelBundle) -> None:
+    src_vocab, tgt_vocab = lstm_mt.vocabs
+    src = src_vocab.indices(["we", "ran", ".", EOS, "<pad>"])
+    a, b, c = (tgt_vocab.index(w) for w in ("nous", "avons", "couru"))
+    in_order = seq2seq_step(lstm_mt, src)
+    in_order([()])
+    in_order([(a,), (b,)])
+    expected = in_order([(a, b), (b, c), (a, c)])
+    jumping = seq2seq_step(lstm_mt, src)
+    got = jumping([(b, c), (a, c), (a, b)])  # parents never computed: replayed from the start
+    assert jumping.replays == 2  # parents (b,) and (a,)
+    assert torch.allclose(got, expected[[1, 2, 0]], atol=1e-6)
+    one_by_one = torch.cat([jumping([p]) for p in [(a, b), (b, c), (a, c)]])  # now cached
+    assert jumping.replays == 2 and torch.allclose(one_by_one, expected, atol=1e-6)
+    assert isinstance(in_order, RecurrentStep)
+    with pytest.raises(ValueError, match="at least one prefix"):
+        in_order([])
+
+
+def test_beam_translation_keeps_the_notices_of_translate(mt_bundle: ModelBundle) -> None:
+    long = translate_beam(mt_bundle, "we ran from the big dog", BeamOptions(max_len=NUM_STEPS))
+    assert long.trimmed and long.source_tokens == ("we", "ran", UNK, UNK, UNK)
+    assert long.notices == translate(mt_bundle, "we ran from the big dog").notices
+    some = translate_beam(mt_bundle, "go zorglub .")
+    assert some.unknown == ("zorglub",) and some.result.options.max_len == NUM_STEPS  # default: num_steps
+
+
+@pytest.mark.parametrize("sentence, message", [
+    ("", "the sentence is empty"),
+    ("  \t", "the sentence is empty"),
+    ("zorglub blorf", "none of the words of 'zorglub blorf' is in the model's vocabulary, so it would read only <unk>"),
+])
+def test_beam_translation_refuses_empty_and_unknown_sentences(mt_bundle: ModelBundle, sentence: str,
+                                                              message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        translate_beam(mt_bundle, sentence)
+
+
+def test_beam_translation_refuses_a_language_model_and_restores_the_mode(untrained, mt_bundle) -> None:
+    with pytest.raises(DataError, match="language model; translation needs a translation model"):
+        translate_beam(untrained, "go .")
+    mt_bundle.model.train()
+    translate_beam(mt_bundle, "go .")
+    assert mt_bundle.model.training
+
+
+def test_beam_generation_of_one_is_greedy_generation(char_bundle, untrained) -> None:
+    for bundle in (char_bundle, untrained):
+        greedy = generate(bundle, "abc", length=12)
+        beam = generate_beam(bundle, "abc", 12, BeamOptions(beam_size=1))
+        assert beam.tokens == greedy.tokens and beam.text == greedy.text and beam.prefix == "abc"
+        assert beam.result.options.max_len == 12  # length replaces max_len
+
+
+def test_beam_generation_runs_every_hypothesis_to_length_without_eos(untrained, word_bundle) -> None:
+    result = generate_beam(untrained, "ab", 6, BeamOptions(beam_size=3, nbest=3))
+    assert EOS not in untrained.vocabs[0]
+    assert [len(h.tokens) for h in result.hypotheses] == [6, 6, 6]
+    assert all(not h.finished for h in result.hypotheses)
+    assert result.text == "ab" + result.hypotheses[0].text
+    words = generate_beam(word_bundle, "the cat", 3, BeamOptions(beam_size=2))
+    assert words.text == "the cat " + " ".join(words.tokens)
+    step = lm_step(untrained, untrained.vocabs[0].indices(list("ab")))
+    assert step([()]).shape == (1, len(untrained.vocabs[0]))
+
+
+def test_beam_generation_refusals(untrained, mt_bundle) -> None:
+    with pytest.raises(DataError, match="translation model; generation needs a language model"):
+        generate_beam(mt_bundle, "go")
+    with pytest.raises(DataError, match="empty once cleaned"):
+        generate_beam(untrained, "   ")
+    with pytest.raises(DataError, match="the length must be at least 1, not 0"):
+        generate_beam(untrained, "ab", 0)
+    with pytest.raises(DataError, match="none of the tokens of 'zzz' is in the model's vocabulary"):
+        generate_beam(untrained, "zzz")
