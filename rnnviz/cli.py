@@ -48,7 +48,7 @@ class ProgressBar:
 
 
 #: Modules adding subcommands; each has ``add_commands(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("rnnviz.cli_models", "rnnviz.cli_stack", "rnnviz.cli_beam")
+COMMAND_MODULES: tuple[str, ...] = ("rnnviz.cli_models", "rnnviz.cli_stack", "rnnviz.cli_beam", "rnnviz.cli_gates")
 
 
 def _print_json(data: Any) -> None:

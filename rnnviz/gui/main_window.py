@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +32,10 @@ from rnnviz.core.events import EpochEnd, Step
 from rnnviz.gui.panels.builder_panel import BuilderPanel
 from rnnviz.gui.panels.config_panel import ConfigPanel
 from rnnviz.gui.panels.data_panel import DataPanel
+from rnnviz.gui.panels.beam_panel import BeamPanel
+from rnnviz.gui.panels.gates_panel import GatesPanel
+from rnnviz.gui.panels.generate_panel import GeneratePanel
+from rnnviz.gui.panels.translate_panel import TranslatePanel
 from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.session import SUFFIX, Session, checkpoint_path, load_session, save_session
 from rnnviz.gui.style import NORMAL, PRESENTATION, Theme
@@ -41,6 +45,8 @@ from rnnviz.gui.worker import RunInfo, TrainingController, TrainingJob
 #: Probes shown until the user types one: the book's prefix, a phrasebook sentence.
 DEFAULT_PROBES = {"lm": "the ", "mt": "The girls are happy."}
 BOOK_PROBES = {"time-machine": "time traveller ", "fra-eng": "I'm home."}
+#: What the Gates tab reads until the user types something: a sentence long enough to watch the gates.
+GATE_PROBES = {"lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
 
 
 class MainWindow(QMainWindow):
@@ -60,10 +66,22 @@ class MainWindow(QMainWindow):
         self.config_panel = ConfigPanel()
         self.training_view = TrainingView()
         self.builder = BuilderPanel()
+        self.gates_panel = GatesPanel()
+        self.translate_panel = TranslatePanel()
+        self.generate_panel = GeneratePanel()
+        self.beam_panel = BeamPanel()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.training_view, "Training")
         self.tabs.addTab(self.builder, "Builder")
+        self.tabs.addTab(self.gates_panel, "Gates")
+        self.tabs.addTab(self.translate_panel, "Translate")
+        self.tabs.addTab(self.generate_panel, "Generate")
+        self.tabs.addTab(self.beam_panel, "Beam search")
+        self._snapshot_epoch: int | None = None  # the epoch of the snapshot asked for, until it arrives
+        self._models: dict = {}  # task -> the bundle the model panels show (trained, opened or shipped)
+        self._shipped: set[str] = set()  # tasks whose shown model is the shipped one
+        self._loading: set[str] = set()  # tasks whose shipped model is being loaded
         self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -183,6 +201,11 @@ class MainWindow(QMainWindow):
         c.sig_finished.connect(self._on_finished)
         c.sig_error.connect(self._on_error)
         c.sig_saved.connect(self._on_saved)
+        c.sig_snapshot.connect(self._on_snapshot)
+        self.gates_panel.sig_status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        for panel in (self.translate_panel, self.generate_panel):
+            panel.sig_show_tree.connect(self._show_tree)
+        self.tabs.currentChanged.connect(self._on_tab)
         self.training_view.sig_probe_changed.connect(c.set_probe)
         self.data_panel.sig_selection_changed.connect(self._on_selection)
         self.data_panel.sig_stats_ready.connect(self._on_stats)
@@ -240,6 +263,7 @@ class MainWindow(QMainWindow):
         self.controller.stop()
         self._loaded = None
         self.controller.forget_model()
+        self._show_model(None)
         self.statusBar().showMessage("Model reset: the next run starts from fresh weights.", 5000)
 
     def _on_state(self, state: str) -> None:
@@ -270,6 +294,9 @@ class MainWindow(QMainWindow):
         last_epoch = next((e for e in reversed(events) if isinstance(e, EpochEnd)), None)
         if last_epoch is not None:
             self.status_progress.setValue(last_epoch.epoch)
+            if self.gates_panel.follow_training() and self._snapshot_epoch is None:
+                self._snapshot_epoch = last_epoch.epoch  # one snapshot at a time: a slow trace never piles up
+                self.controller.request_snapshot()
         if last_step is not None and self._run is not None:
             total = self._run.epochs * max(self._run.batches_per_epoch, 1)
             done = (last_step.epoch - 1) * last_step.batches + last_step.batch
@@ -282,6 +309,9 @@ class MainWindow(QMainWindow):
 
     def _on_finished(self, event) -> None:
         self._loaded = None  # the trained model supersedes an opened one
+        self._snapshot_epoch = None
+        if self.controller.bundle is not None:
+            self.controller.request_snapshot()  # the model panels get their own copy of the trained model
         self.statusBar().showMessage("Training finished." if event.reason == "completed" else "Training stopped.", 8000)
 
     def _on_error(self, message: str, details: str) -> None:
@@ -291,12 +321,87 @@ class MainWindow(QMainWindow):
         box.exec()
 
     def _on_selection(self, corpus: str, task: str) -> None:
+        if task in self._models and self.gates_panel.bundle() is not self._models[task]:
+            self._give_model(self._models[task])  # the Gates tab follows the data's task
         self.config_panel.set_task(task)
         self.builder.set_task(task)
         defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
         if self.training_view.probe().strip() in {"", *defaults}:  # never overwrite what the user typed
             self.training_view.set_probe(BOOK_PROBES.get(corpus, DEFAULT_PROBES[task]))
         self.controller.set_probe(self.training_view.probe())
+
+    def _on_snapshot(self, bundle) -> None:
+        """A copy of the model from the worker: an epoch's weights to follow, or the trained model."""
+        epoch, self._snapshot_epoch = self._snapshot_epoch, None
+        if epoch is not None and self.controller.state != "idle":
+            self.gates_panel.show_snapshot(bundle, epoch)
+        else:
+            self._show_model(bundle)
+
+    def _show_model(self, bundle, task: str | None = None) -> None:
+        """Give the model panels a model of their own; None (for ``task``, default the data's):
+        back to the shipped one, loaded when a model tab shows."""
+        if bundle is None:
+            task = task or self.data_panel.selection()[1]
+            self._models.pop(task, None)
+            if self.tabs.currentWidget() in self._model_tabs():
+                self._load_shipped_models()
+            return
+        self._models[bundle.task] = bundle
+        self._shipped.discard(bundle.task)
+        self._give_model(bundle)
+
+    def _give_model(self, bundle) -> None:
+        if bundle.task == self.data_panel.selection()[1] or self.gates_panel.bundle() is None:
+            if self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:  # never overwrite the user's
+                self.gates_panel.set_probe(GATE_PROBES[bundle.task])
+            self.gates_panel.set_bundle(bundle)
+        if bundle.task == "mt":
+            self.translate_panel.set_bundle(bundle)
+            self.beam_panel.set_bundle(bundle)
+        else:
+            self.generate_panel.set_bundle(bundle)
+            if "mt" not in self._models:
+                self.beam_panel.set_bundle(bundle)
+
+    def _model_tabs(self) -> tuple[QWidget, ...]:
+        return (self.gates_panel, self.translate_panel, self.generate_panel, self.beam_panel)
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) in self._model_tabs():
+            self._load_shipped_models()
+
+    def _load_shipped_models(self) -> None:
+        """The small models shipped with rnnviz, for each task without a model yet, so that the model
+        tabs work before any training (loaded off the GUI thread: it imports torch)."""
+        for task in ("lm", "mt"):
+            if task in self._models or task in self._loading:
+                continue
+            self._loading.add(task)
+
+            def load(task: str = task):
+                from rnnviz.cli_models import pretrained_path
+                from rnnviz.core.checkpoint import load_checkpoint
+
+                return load_checkpoint(pretrained_path(task), task)
+
+            def loaded(bundle, task: str = task) -> None:
+                self._loading.discard(task)
+                if task not in self._models:  # nothing newer arrived meanwhile
+                    self._models[task] = bundle
+                    self._shipped.add(task)
+                    self._give_model(bundle)
+
+            def failed(message: str, details: str, task: str = task) -> None:
+                self._loading.discard(task)
+                self._on_error(message, details)
+
+            run_in_background(load, loaded, failed)
+
+    def _show_tree(self, request) -> None:
+        """A translation's or a generation's beam search, drawn in the Beam search tab."""
+        self.beam_panel.show_request(request)
+        self.tabs.setCurrentWidget(self.beam_panel)
 
     def _on_stats(self, stats) -> None:
         """The corpus's vocabulary sizes give the Builder's embedding and output counts."""
@@ -317,10 +422,16 @@ class MainWindow(QMainWindow):
 
     def _config_state(self) -> dict:
         """The Config dock's state with the Builder's inside it (one entry in sessions and settings)."""
-        return {**self.config_panel.state(), "builder": self.builder.state()}
+        return {**self.config_panel.state(), "builder": self.builder.state(), "gates": self.gates_panel.state(),
+                "translate": self.translate_panel.state(), "generate": self.generate_panel.state(),
+                "beam": self.beam_panel.state()}
 
     def _restore_config_state(self, state: dict) -> None:
         self.config_panel.restore_state(state)
+        for key, panel in (("gates", self.gates_panel), ("translate", self.translate_panel),
+                           ("generate", self.generate_panel), ("beam", self.beam_panel)):
+            if isinstance(state.get(key), dict):
+                panel.restore_state(state[key])
         if isinstance(state.get("builder"), dict):
             self.builder.restore_state(state["builder"])
         elif state.get("task") in ("lm", "mt"):
@@ -374,6 +485,7 @@ class MainWindow(QMainWindow):
     def _on_checkpoint(self, bundle, path: str) -> None:
         self._loaded = bundle
         self.controller.forget_model()
+        self._show_model(bundle)
         self.builder.set_model_config(bundle.model_config)
         self.config_panel.set_from(bundle.data_config, bundle.train_config)
         self.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
@@ -459,7 +571,7 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * self.theme.font_scale)
         QApplication.instance().setFont(font)
-        for panel in (self.data_panel, self.config_panel, self.training_view, self.builder):
+        for panel in (self.data_panel, self.config_panel, self.training_view, self.builder, *self._model_tabs()):
             panel.apply_theme(self.theme)
         # On the projector the curves get the screen; View → Data/Config brings a dock back.
         docks = (self.data_dock, self.config_dock)
@@ -519,6 +631,9 @@ class MainWindow(QMainWindow):
             self.toggle_presentation(False)
         self._save_settings()
         self.controller.shutdown(1000)
+        self.gates_panel.pause()  # a playing step-through stops with the window
+        # Traces and searches on the thread pool take milliseconds; let them end before Qt goes.
+        QThreadPool.globalInstance().waitForDone(500)
         event.accept()
 
 

@@ -48,7 +48,8 @@ def run_self_test(stream=None) -> int:
         if not window.data_panel.wait_idle(30_000):
             raise RuntimeError("the data panel did not finish loading the built-in corpus")
         corpus, task = window.data_panel.selection()
-        return f"main window with data, config and training panels; corpus {corpus} ({task})"
+        tabs = ", ".join(window.tabs.tabText(i) for i in range(window.tabs.count()))
+        return f"main window with the data and config docks and the tabs {tabs}; corpus {corpus} ({task})"
 
     def train_steps() -> CheckResult:
         window = state["window"]
@@ -121,8 +122,35 @@ def run_self_test(stream=None) -> int:
         panel.set_task("lm")  # back to the built-in corpus's task for the training check
         return f"{len(PRESETS)} presets drawn, counted and built"
 
+    def model_panels() -> CheckResult:
+        """The Gates, Translate, Generate and Beam search tabs on the shipped models."""
+        window = state["window"]
+        window.tabs.setCurrentWidget(window.gates_panel)  # loads the shipped models off the GUI thread
+        _wait_until(app, lambda: {"lm", "mt"} <= set(window._models), 60, "the shipped models")
+        gates = window.gates_panel
+        _wait_until(app, lambda: gates.trace() is not None and not gates.is_busy(), 60, "a gate trace")
+        trace = gates.trace()
+        gates.export_npz(folder / "trace.npz")
+        translate = window.translate_panel
+        translate.set_sentence("The girls are happy.")
+        translate.translate_now()
+        _wait_until(app, lambda: translate.outcome() is not None and not translate.is_busy(), 60, "a beam translation")
+        best = translate.outcome().beam.hypotheses[0].text
+        generate = window.generate_panel
+        generate.generate_now()
+        _wait_until(app, lambda: generate.outcome() is not None and not generate.is_busy(), 60, "a generation")
+        beam = window.beam_panel
+        beam.set_source("d2l")
+        beam.set_strategy("beam")
+        app.processEvents()
+        top = beam.result().hypotheses[0]
+        if round(top.probability, 3) != 0.054:
+            raise RuntimeError(f"the book's toy example gave {top.probability:.3f}, not 0.054")
+        return (f"gates of {len(trace.tokens)} tokens traced and saved; beam translation '{best}'; "
+                f"the book's toy beam search finds P = {top.probability:.3f}")
+
     checks = [("window", build), ("builder", builder), ("training", train_steps), ("checkpoint", checkpoint),
-              ("translation", translation)]
+              ("translation", translation), ("model panels", model_panels)]
     failed = False
     started = time.monotonic()
     for name, check in checks:

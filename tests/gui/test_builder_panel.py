@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
 
 from rnnviz.config import ModelConfig, StackSpec
 from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint

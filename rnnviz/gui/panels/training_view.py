@@ -51,7 +51,6 @@ import csv
 import html
 import math
 import os
-import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -59,7 +58,6 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter, SVGExporter
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import (
@@ -85,6 +83,7 @@ from PySide6.QtWidgets import (
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
 from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.widgets.image_export import remove_quietly, save_image
 from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
 
@@ -230,49 +229,16 @@ class TrainingView(QWidget):
                     writer.writerows(_csv_rows(run))
             os.replace(tmp, target)
         except OSError as error:
-            _remove_quietly(tmp)
+            remove_quietly(tmp)
             raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
                               "Choose a folder you can write to.") from error
         except BaseException:
-            _remove_quietly(tmp)
+            remove_quietly(tmp)
             raise
 
     def export_image(self, path: str | os.PathLike[str]) -> None:
         """Write the plots as PNG or SVG, chosen by the suffix; atomic. Raises :class:`RnnvizError`."""
-        target = Path(path)
-        suffix = target.suffix.lower()
-        if suffix not in (".png", ".svg"):
-            raise RnnvizError(f"Cannot save the plots as {target.name!r}: use a .png or .svg file name.")
-        layout = self.graphics.ci
-        if layout.sceneBoundingRect().isEmpty():
-            raise RnnvizError("Cannot save the plots yet: they are not laid out (show the window first).")
-        try:
-            if suffix == ".svg":
-                data = _svg_bytes(layout)
-            else:
-                exporter = ImageExporter(layout)
-                width = int(exporter.parameters()["width"])
-                if 0 < width < 1600:  # crisp on a slide
-                    exporter.parameters()["width"] = 1600
-                image = exporter.export(toBytes=True)
-        except Exception as error:  # pyqtgraph raises bare Exception for an empty scene
-            raise RnnvizError(f"Could not render the plots: {error}") from error
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent or ".")
-        except OSError as error:
-            raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
-        try:
-            if suffix == ".svg":
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-            else:
-                os.close(fd)
-                if not image.save(tmp, "PNG"):
-                    raise OSError(f"Qt could not write a PNG to {tmp}")
-            os.replace(tmp, target)
-        except OSError as error:
-            _remove_quietly(tmp)
-            raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
+        save_image(self.graphics.ci, path, "the plots")
 
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``, pens ``theme.line_width`` wide, the theme's colours."""
@@ -677,47 +643,3 @@ def _csv_rows(run: RunCurves) -> Iterable[list[str]]:
                _csv_number(e["elapsed"][i]), _csv_number(e["train_loss"][i]), _csv_number(e["train_perplexity"][i]),
                "", "", _csv_number(e["tokens_per_s"][i]), _csv_number(e["val_loss"][i]),
                _csv_number(e["val_perplexity"][i])]
-
-
-def _svg_bytes(item: pg.GraphicsObject) -> bytes:
-    """pyqtgraph's SVG of ``item``, working around pyqtgraph#3495 where needed.
-
-    pyqtgraph 0.14's exporter parses every token of a ``<path d=...>`` as "x,y"
-    and fails on the closing "Z" that recent Qt versions write (the ViewBox's
-    background rectangle has one). When that happens the export is retried with
-    the "Z" tokens lifted out around pyqtgraph's coordinate rewrite and put back.
-    """
-    try:
-        return SVGExporter(item).export(toBytes=True)
-    except ValueError:
-        pass
-    module = sys.modules[SVGExporter.__module__]
-    original = module.correctCoordinates
-
-    def tolerant(node, defs, owner, options):  # type: ignore[no-untyped-def]
-        closes = []
-        for path in node.getElementsByTagName("path"):
-            tokens = path.getAttribute("d").split()
-            where = [i for i, token in enumerate(tokens) if token in ("Z", "z")]
-            if where:
-                closes.append((path, where))
-                path.setAttribute("d", " ".join(t for t in tokens if t not in ("Z", "z")))
-        original(node, defs, owner, options)
-        for path, where in closes:
-            tokens = path.getAttribute("d").split()
-            for i in where:
-                tokens.insert(i, "Z")
-            path.setAttribute("d", " ".join(tokens))
-
-    module.correctCoordinates = tolerant
-    try:
-        return SVGExporter(item).export(toBytes=True)
-    finally:
-        module.correctCoordinates = original
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass

@@ -1,0 +1,684 @@
+"""The beam-search panel: search a toy table or a model, step through the tree, rank the hypotheses.
+
+Sources of a ``step`` function (D2L section 10.8):
+
+- the book's toy table (:func:`rnnviz.core.toy.d2l`, built in, the default):
+  greedy search reads A B C <eos> (0.048), a beam of 2 finds A C B <eos> (0.054);
+- a toy JSON file (Open…; the format is in :mod:`rnnviz.core.toy`); a bad file's
+  problem is shown in the panel and the previous source stays;
+- the current model (:meth:`BeamPanel.set_bundle`): a translation model and a
+  source sentence, or a language model and a prefix.
+
+Every control re-runs the search at once. Toy tables are searched on the GUI
+thread (a millisecond or so); a model is searched on the thread pool, one job
+at a time, and a result that no longer matches the controls is dropped.
+
+Public API (the main window is written against it):
+
+- ``sig_result_shown(object)`` — a search was drawn; carries the
+  :class:`~rnnviz.core.beam.BeamResult`.
+- ``sig_failed(str)`` — a search or a toy file failed; carries the message the
+  panel shows (for the status bar).
+- ``set_bundle(bundle)`` — the model searched when the source is "model" (None: no model).
+- ``show_request(request)`` — show a :class:`~rnnviz.gui.panels.decode_jobs.TreeRequest`
+  (what the translate and generate panels' ``sig_show_tree`` carry): the
+  source becomes that model and text, the controls take its options.
+- ``set_source(name)`` ("d2l" | "file" | "model"), ``load_toy_file(path)``,
+  ``set_model_text(text)``, ``set_strategy(name)``, ``set_options(options)``, ``run()``.
+- ``result()``, ``options()``, ``message()``, ``is_busy()``; widgets ``tree``
+  (:class:`~rnnviz.gui.widgets.beam_tree.BeamTreeView`) and ``table``.
+- ``apply_theme(theme)``, ``state()`` / ``restore_state(state)``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.core.beam import BeamOptions, BeamResult, Hypothesis
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.toy import D2L_TABLE, ToyDecoder, d2l, load_toy
+from rnnviz.gui.panels.decode_jobs import SearchOutcome, TreeRequest, run_search, search_model
+from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.panels.latest_job import LatestJob
+from rnnviz.gui.widgets.beam_tree import HIGHLIGHT, PRUNED_MODES, BeamTreeView
+
+if TYPE_CHECKING:
+    from rnnviz.core.models.factory import ModelBundle
+
+SOURCES: tuple[str, ...] = ("d2l", "file", "model")
+_SOURCE_LABELS = {"d2l": "Book example (D2L 10.8)", "file": "Toy table file", "model": "Current model"}
+_STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "exhaustive": "Exhaustive"}
+_PRUNED_LABELS = {"all": "all steps", "newest": "newest step", "none": "none"}
+TABLE_COLUMNS: tuple[str, ...] = ("#", "hypothesis", "P", "log P", "L", "score", "ends")
+_TYPING_DELAY_MS = 350  # a model re-searches this long after the last keystroke
+_DEFAULT_STATE: dict[str, Any] = {
+    "source": "d2l", "toy_path": "", "text": "The girls are happy.", "strategy": "beam", "beam_size": 2, "max_len": 10,
+    "alpha": 0.75, "length_penalty": "book", "candidates": "eos", "nbest": 3, "pruned": "all"}
+
+
+class BeamPanel(QWidget):
+    #: A search was drawn; carries its BeamResult.
+    sig_result_shown = Signal(object)
+    #: A search or a toy file failed; carries the message shown in the panel.
+    sig_failed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bundle: ModelBundle | None = None
+        self._toy_file: ToyDecoder | None = None
+        self._toy_path = ""
+        self._d2l = d2l()
+        self._source = "d2l"
+        self._result: BeamResult | None = None
+        self._vocabulary: tuple[str, ...] = ()
+        self._joiner = " "
+        self._job = LatestJob(self, self._show_outcome, self._fail)  # model searches, newest only
+        self._last_key: tuple[Any, ...] | None = None
+        self._message = ""
+        self._theme = NORMAL
+        base = QApplication.font().pointSizeF()
+        self._base_pt = base if base > 0 else 10.0
+        self._typing = QTimer(self)
+        self._typing.setSingleShot(True)
+        self._typing.setInterval(_TYPING_DELAY_MS)
+        self._typing.timeout.connect(self._request_run)
+        self._build()
+        self.apply_theme(NORMAL)
+        self.restore_state(_DEFAULT_STATE)
+
+    # ------------------------------------------------------------------ public API
+
+    def set_bundle(self, bundle: ModelBundle | None) -> None:
+        """The model searched when the source is "model": translation (sentence) or language model (prefix)."""
+        self._bundle = bundle
+        self._sync_model_row()
+        if self._source == "model":
+            self._last_key = None
+            self._request_run()
+
+    def bundle(self) -> ModelBundle | None:
+        return self._bundle
+
+    def source(self) -> str:
+        return self._source
+
+    def set_source(self, name: str) -> None:
+        """Search the book's table ("d2l"), the opened toy file ("file") or the model ("model")."""
+        if name not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {name!r}")
+        self.source_combo.setCurrentIndex(SOURCES.index(name))  # _on_source_changed runs the search
+
+    def load_toy_file(self, path: str | Path) -> bool:
+        """Open a toy JSON table and search it; a bad file's message is shown and the source is kept."""
+        try:
+            toy = load_toy(Path(path))  # a Path: never mistaken for a built-in table's name
+        except RnnvizError as error:
+            self._fail(f"Could not use the toy table: {error}", clear=False)
+            return False
+        self._toy_file, self._toy_path = toy, str(path)
+        if self._source == "file":
+            self._on_source_changed()
+        else:
+            self.set_source("file")
+        return True
+
+    def set_model_text(self, text: str) -> None:
+        """The sentence (translation) or prefix (language model) the model source searches from."""
+        self.text_edit.setText(text)
+        self._typing.stop()
+        self._request_run()
+
+    def strategy(self) -> str:
+        return str(self.strategy_combo.currentData())
+
+    def set_strategy(self, name: str) -> None:
+        index = self.strategy_combo.findData(name)
+        if index < 0:
+            raise ValueError(f"unknown strategy {name!r}")
+        self.strategy_combo.setCurrentIndex(index)
+
+    def options(self) -> BeamOptions:
+        """The options the controls describe; raises ConfigError when they do not fit together."""
+        return BeamOptions(beam_size=self.beam_spin.value(), max_len=self.max_len_spin.value(),
+                           nbest=self.nbest_spin.value(), alpha=round(self.alpha_spin.value(), 4),
+                           length_penalty=self.penalty_combo.currentData(),
+                           candidates=self.candidates_combo.currentData())
+
+    def set_options(self, options: BeamOptions) -> None:
+        """Set every control from ``options`` and search once."""
+        self._set_controls(options)
+        self._request_run()
+
+    def run(self) -> None:
+        """Search again now with the current source and controls."""
+        self._last_key = None
+        self._request_run()
+
+    def show_request(self, request: TreeRequest) -> None:
+        """Show a search run elsewhere (translate / generate panel) and make its model the source."""
+        outcome = request.outcome
+        self._bundle = request.bundle
+        self._typing.stop()
+
+        def apply() -> None:
+            self.source_combo.setCurrentIndex(SOURCES.index("model"))
+            self.text_edit.setText(outcome.text)
+            self.strategy_combo.setCurrentIndex(max(0, self.strategy_combo.findData(outcome.result.strategy)))
+
+        self._with_signals_blocked(apply)
+        self._set_controls(outcome.result.options)
+        self._source = "model"
+        self._sync_model_row()
+        self._sync_enabled()
+        self._job.cancel()  # a search in flight is now stale
+        self._last_key = self._run_key()
+        self._show_outcome(outcome)
+
+    def result(self) -> BeamResult | None:
+        return self._result
+
+    def vocabulary(self) -> tuple[str, ...]:
+        return self._vocabulary
+
+    def message(self) -> str:
+        """The message now shown (an error or the model's notices), "" when none."""
+        return self._message
+
+    def is_busy(self) -> bool:
+        """A model search is running."""
+        return self._job.busy
+
+    def hypothesis_text(self, hypothesis: Hypothesis) -> str:
+        return self._joiner.join(self._vocabulary[i] for i in hypothesis.tokens)
+
+    def apply_theme(self, theme: Theme) -> None:
+        """Fonts × ``theme.font_scale``; the tree's lines follow the theme."""
+        self._theme = theme
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_pt * theme.font_scale)
+        self.setFont(font)
+        big = QFont(font)
+        big.setPointSizeF(self._base_pt * theme.font_scale * 1.15)
+        big.setBold(True)
+        self.step_label.setFont(big)
+        self.tree.apply_theme(theme)
+        self.legend.setText(self._legend_html())
+        self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
+        self._show_message(self._message, self.message_label.property("error") is True)
+        if self._result is not None:
+            self._fill_table()
+
+    def state(self) -> dict[str, Any]:
+        return {"source": self._source, "toy_path": self._toy_path, "text": self.text_edit.text(),
+                "strategy": self.strategy(), "beam_size": self.beam_spin.value(), "max_len": self.max_len_spin.value(),
+                "alpha": self.alpha_spin.value(), "length_penalty": self.penalty_combo.currentData(),
+                "candidates": self.candidates_combo.currentData(), "nbest": self.nbest_spin.value(),
+                "pruned": self.tree.pruned_mode()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Apply settings from :meth:`state` and search once; unknown keys and bad values are ignored."""
+        def number(key: str, kind: type) -> Any:
+            try:
+                return kind(state[key])
+            except (KeyError, TypeError, ValueError):
+                return None
+
+        def apply() -> None:
+            for key, spin in (("beam_size", self.beam_spin), ("max_len", self.max_len_spin),
+                              ("nbest", self.nbest_spin)):
+                if (value := number(key, int)) is not None:
+                    spin.setValue(value)
+            if (alpha := number("alpha", float)) is not None and math.isfinite(alpha):
+                self.alpha_spin.setValue(alpha)
+            for key, combo in (("strategy", self.strategy_combo), ("length_penalty", self.penalty_combo),
+                               ("candidates", self.candidates_combo)):
+                if (index := combo.findData(state.get(key))) >= 0:
+                    combo.setCurrentIndex(index)
+            if isinstance(state.get("text"), str):
+                self.text_edit.setText(state["text"])
+            if state.get("pruned") in PRUNED_MODES:
+                self.pruned_combo.setCurrentIndex(PRUNED_MODES.index(state["pruned"]))
+
+        self._with_signals_blocked(apply)
+        self.tree.set_pruned_mode(str(self.pruned_combo.currentData()))
+        path = state.get("toy_path")
+        source = state.get("source") if state.get("source") in SOURCES else self._source
+        if isinstance(path, str) and path and (self._toy_file is None or path != self._toy_path):
+            try:
+                self._toy_file, self._toy_path = load_toy(Path(path)), path
+            except RnnvizError as error:  # the file moved or changed since: say so, fall back to the book's
+                if source == "file":
+                    source = "d2l"
+                self._with_signals_blocked(lambda: self.source_combo.setCurrentIndex(SOURCES.index(source)))
+                self._source = source
+                self._sync_model_row()
+                self._sync_enabled()
+                self.run()
+                self._fail(f"Could not reopen the toy table: {error}", clear=False)
+                return
+        self._with_signals_blocked(lambda: self.source_combo.setCurrentIndex(SOURCES.index(source)))
+        self._source = source
+        self._sync_model_row()
+        self._sync_enabled()
+        self.run()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        source_row = QHBoxLayout()
+        root.addLayout(source_row)
+        self.source_combo = QComboBox()
+        for name in SOURCES:
+            self.source_combo.addItem(_SOURCE_LABELS[name], name)
+        self.source_combo.setToolTip("Where the next-token probabilities come from.")
+        self.open_button = QPushButton("Open toy table…")
+        self.open_button.setToolTip("A JSON file: {\"vocab\": [...], \"eos\": \"<eos>\", \"table\": {prefix: "
+                                    "probabilities}, \"default\": [...]} (see rnnviz.core.toy).")
+        self.text_label = QLabel("Sentence")
+        self.text_edit = QLineEdit()
+        self.text_edit.setClearButtonEnabled(True)
+        self.text_label.setBuddy(self.text_edit)
+        source_row.addWidget(QLabel("Source"))
+        source_row.addWidget(self.source_combo)
+        source_row.addWidget(self.open_button)
+
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setTextFormat(Qt.TextFormat.PlainText)
+        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        options_row = QHBoxLayout()  # two rows, so presentation-size fonts still fit 1400 pixels
+        root.addLayout(options_row)
+        self.strategy_combo = QComboBox()
+        for name, label in _STRATEGY_LABELS.items():
+            self.strategy_combo.addItem(label, name)
+        self.strategy_combo.setToolTip("Greedy: the likeliest token at each step (a beam of 1). Beam: the k "
+                                       "likeliest prefixes survive each step. Exhaustive: every sequence "
+                                       "(only for tiny vocabularies).")
+        self.beam_spin = _spin(1, 64, "The beam size k: how many candidates survive each step.")
+        self.max_len_spin = _spin(1, 60, "At most this many tokens per hypothesis, <eos> included.")
+        self.nbest_spin = _spin(1, 50, "How many hypotheses to list, best score first.")
+        self.alpha_spin = QDoubleSpinBox()
+        self.alpha_spin.setRange(0.0, 3.0)
+        self.alpha_spin.setSingleStep(0.05)
+        self.alpha_spin.setDecimals(2)
+        self.alpha_spin.setToolTip("The exponent α of the length penalty; the book uses 0.75.")
+        self.alpha_spin.setKeyboardTracking(False)
+        self.penalty_combo = QComboBox()
+        for name, label, tip in (("book", "book: L^α", "The book's score: log P / L^α."),
+                                 ("gnmt", "GNMT: ((5+L)/6)^α", "Wu et al. 2016: log P / ((5+L)/6)^α."),
+                                 ("none", "none", "The score is log P itself: short hypotheses win.")):
+            self.penalty_combo.addItem(label, name)
+            self.penalty_combo.setItemData(self.penalty_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.penalty_combo.setToolTip("How the final score normalises log P for the length L.")
+        self.candidates_combo = QComboBox()
+        self.candidates_combo.addItem("finished (<eos>)", "eos")
+        self.candidates_combo.addItem("book: every survivor", "book")
+        self.candidates_combo.setToolTip("Which hypotheses compete for the output: those that ended in <eos> "
+                                         "(and any still open at the maximum length), or, as the book words it, "
+                                         "every step's survivors (a short prefix often wins).")
+        for row, label, widget in ((source_row, "Strategy", self.strategy_combo),
+                                   (source_row, "Beam size k", self.beam_spin),
+                                   (source_row, "Max length", self.max_len_spin),
+                                   (source_row, "n-best", self.nbest_spin),
+                                   (options_row, "Length penalty", self.penalty_combo),
+                                   (options_row, "α", self.alpha_spin),
+                                   (options_row, "Candidates", self.candidates_combo)):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            if row.count():
+                row.addSpacing(6)
+            row.addWidget(caption)
+            row.addWidget(widget)
+        options_row.addStretch(1)
+        source_row.addStretch(1)
+        text_row = QHBoxLayout()  # shown for the model source only
+        text_row.addWidget(self.text_label)
+        text_row.addWidget(self.text_edit, 1)
+        root.addLayout(text_row)
+        root.addWidget(self.description)
+        for combo in (self.source_combo, self.strategy_combo, self.penalty_combo, self.candidates_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # follows the theme's font
+
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.message_label.hide()
+        root.addWidget(self.message_label)
+
+        step_row = QHBoxLayout()
+        root.addLayout(step_row)
+        self.start_button = QPushButton("◀◀ Start")
+        self.previous_button = QPushButton("◀ Previous")
+        self.next_button = QPushButton("Next ▶")
+        self.all_button = QPushButton("All ▶▶")
+        self.fit_button = QPushButton("Fit")
+        for button, tip in ((self.start_button, "Only the root (Home)."),
+                            (self.previous_button, "One step less (← or Page Up in the tree)."),
+                            (self.next_button, "One step more: its candidates and which survive "
+                                               "(→ or Page Down in the tree)."),
+                            (self.all_button, "The whole search (End)."),
+                            (self.fit_button, "Fit the tree to the view (F); wheel zooms, drag pans.")):
+            button.setToolTip(tip)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the keys (a clicker's too) to the tree
+            step_row.addWidget(button)
+        step_row.addSpacing(8)
+        self.pruned_combo = QComboBox()
+        for mode in PRUNED_MODES:
+            self.pruned_combo.addItem(_PRUNED_LABELS[mode], mode)
+        self.pruned_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.pruned_combo.setToolTip("Which pruned candidates to draw; \"newest step\" keeps a long search compact.")
+        step_row.addWidget(QLabel("Pruned shown"))
+        step_row.addWidget(self.pruned_combo)
+        step_row.addStretch(1)
+        self.step_label = QLabel()  # a row of its own: at presentation size it takes two lines
+        self.step_label.setWordWrap(True)
+        self.step_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        root.addWidget(self.step_label)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        root.addWidget(splitter, 1)
+        tree_box = QWidget()
+        tree_layout = QVBoxLayout(tree_box)
+        tree_layout.setContentsMargins(0, 0, 0, 0)
+        self.tree = BeamTreeView()
+        self.tree.set_placeholder("Choose a source to search.")
+        tree_layout.addWidget(self.tree, 1)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        tree_layout.addWidget(self.legend)
+        splitter.addWidget(tree_box)
+        self.table = QTableWidget(0, len(TABLE_COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setToolTip("The final candidates ranked by score; select one to highlight its path in the tree.")
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+
+        self.source_combo.currentIndexChanged.connect(self._on_source_changed)
+        self.open_button.clicked.connect(self._ask_toy_file)
+        self.text_edit.textChanged.connect(lambda _: self._typing.start())
+        self.text_edit.returnPressed.connect(self._on_text_entered)
+        self.strategy_combo.currentIndexChanged.connect(self._on_strategy_changed)
+        for spin in (self.beam_spin, self.max_len_spin, self.nbest_spin, self.alpha_spin):
+            spin.valueChanged.connect(self._request_run)
+        for combo in (self.penalty_combo, self.candidates_combo):
+            combo.currentIndexChanged.connect(self._request_run)
+        self.start_button.clicked.connect(self.tree.show_start)
+        self.previous_button.clicked.connect(self.tree.previous_step)
+        self.next_button.clicked.connect(self.tree.next_step)
+        self.all_button.clicked.connect(self.tree.show_all)
+        self.fit_button.clicked.connect(self.tree.fit)
+        for button in (self.start_button, self.previous_button, self.next_button, self.all_button, self.fit_button):
+            # then ←/→ and a clicker's Page keys step on
+            button.clicked.connect(lambda _=False: self.tree.setFocus())
+        self.pruned_combo.currentIndexChanged.connect(
+            lambda _: self.tree.set_pruned_mode(str(self.pruned_combo.currentData())))
+        self.tree.sig_step_changed.connect(self._on_step_changed)
+        self.table.itemSelectionChanged.connect(self._on_row_selected)
+        self._sync_model_row()
+
+    # ------------------------------------------------------------------ reactions
+
+    def _with_signals_blocked(self, fn) -> None:  # type: ignore[no-untyped-def]
+        widgets = (self.source_combo, self.text_edit, self.strategy_combo, self.beam_spin, self.max_len_spin,
+                   self.nbest_spin, self.alpha_spin, self.penalty_combo, self.candidates_combo, self.pruned_combo)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            fn()
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
+    def _set_controls(self, options: BeamOptions) -> None:
+        def apply() -> None:
+            self.beam_spin.setValue(options.beam_size)
+            self.max_len_spin.setValue(options.max_len)
+            self.nbest_spin.setValue(options.nbest)
+            self.alpha_spin.setValue(float(options.alpha))
+            self.penalty_combo.setCurrentIndex(max(0, self.penalty_combo.findData(options.length_penalty)))
+            self.candidates_combo.setCurrentIndex(max(0, self.candidates_combo.findData(options.candidates)))
+        self._with_signals_blocked(apply)
+
+    def _on_source_changed(self) -> None:
+        self._source = str(self.source_combo.currentData())
+        self._sync_model_row()
+        self._sync_enabled()
+        self.run()
+
+    def _on_strategy_changed(self) -> None:
+        self._sync_enabled()
+        self._request_run()
+
+    def _on_text_entered(self) -> None:
+        self._typing.stop()
+        self._request_run()
+
+    def _ask_toy_file(self) -> None:
+        start = str(Path(self._toy_path).parent) if self._toy_path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open a toy table", start, "Toy tables (*.json);;All files (*)")
+        if path:
+            self.load_toy_file(path)
+
+    def _sync_model_row(self) -> None:
+        model = self._source == "model"
+        self.text_label.setVisible(model)
+        self.text_edit.setVisible(model)
+        self.open_button.setVisible(self._source == "file")
+        lm = self._bundle is not None and self._bundle.task == "lm"
+        self.text_label.setText("Prefix" if lm else "Sentence")
+        self.text_edit.setPlaceholderText("e.g. the " if lm else "e.g. The girls are happy.")
+
+    def _sync_enabled(self) -> None:
+        self.beam_spin.setEnabled(self.strategy() == "beam")
+
+    def _on_step_changed(self, shown: int) -> None:
+        total = self.tree.num_steps()
+        self.step_label.setText(self.tree.step_text() if self._result is not None else "")
+        self.start_button.setEnabled(shown > 0)
+        self.previous_button.setEnabled(shown > 0)
+        self.next_button.setEnabled(shown < total)
+        self.all_button.setEnabled(shown < total)
+
+    def _on_row_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if self._result is None or not rows or rows[0].row() >= len(self._result.hypotheses):
+            self.tree.set_highlight(None)
+            return
+        self.tree.set_highlight(self._result.hypotheses[rows[0].row()].node)
+
+    # ------------------------------------------------------------------ searching
+
+    def _run_key(self) -> tuple[Any, ...]:
+        controls = (self.strategy(), self.beam_spin.value(), self.max_len_spin.value(), self.nbest_spin.value(),
+                    round(self.alpha_spin.value(), 4), self.penalty_combo.currentData(),
+                    self.candidates_combo.currentData())
+        if self._source == "model":
+            return ("model", id(self._bundle), self.text_edit.text(), *controls)
+        return (self._source, id(self._toy_file), *controls)
+
+    def _request_run(self) -> None:
+        key = self._run_key()
+        if key == self._last_key:
+            return  # nothing changed since the search in flight or shown
+        self._last_key = key
+        self._job.cancel()
+        try:
+            options = self.options()
+        except RnnvizError as error:
+            self._fail(str(error))
+            return
+        strategy = self.strategy()
+        if self._source == "model":
+            self._search_model(strategy, options)
+            return
+        toy = self._d2l if self._source == "d2l" else self._toy_file
+        if toy is None:
+            self._clear("Open a toy table (a JSON file) with the button above.")
+            return
+        try:
+            result = run_search(strategy, toy.step, toy.vocab_size, toy.eos, options)
+        except RnnvizError as error:
+            self._fail(str(error))
+            return
+        except Exception as error:  # a bug: a message, never a traceback in the user's face
+            self._fail(f"Unexpected error: {type(error).__name__}: {error}")
+            return
+        self.description.setText(self._toy_description(toy))
+        self._joiner = " "
+        self._show(result, toy.vocab, "<bos>", "")
+
+    def _search_model(self, strategy: str, options: BeamOptions) -> None:
+        bundle = self._bundle
+        if bundle is None:
+            self._clear("No model yet: train one, open a checkpoint, or pick the book's example.")
+            return
+        text = self.text_edit.text()
+        if not text.strip():
+            noun = "prefix" if bundle.task == "lm" else "sentence"
+            self._clear(f"Type a {noun} for the model to start from.")
+            return
+        self.step_label.setText("Searching…")
+        self._job.submit(lambda: search_model(bundle, text, strategy, options))
+
+    def _show_outcome(self, outcome: SearchOutcome) -> None:
+        bundle = self._bundle
+        kind = "Language model" if bundle is not None and bundle.task == "lm" else "Translation model"
+        self.description.setText(f"{kind}; it read: {' '.join(outcome.source_tokens)}"
+                                 if bundle is None or bundle.task == "mt" else
+                                 f"{kind}; continuing: {outcome.root_label}")
+        self._joiner = "" if bundle is not None and bundle.task == "lm" and \
+            bundle.data_config.token_level == "char" else " "
+        self._show(outcome.result, outcome.vocabulary, outcome.root_label, "\n".join(outcome.notices))
+
+    def _show(self, result: BeamResult, vocabulary: tuple[str, ...], root_label: str, notices: str) -> None:
+        self._result = result
+        self._vocabulary = tuple(vocabulary)
+        self._show_message(notices, error=False)
+        self.tree.set_result(result, self._vocabulary, root_label)
+        self._fill_table()
+        self._on_step_changed(self.tree.shown_steps())
+        self.sig_result_shown.emit(result)
+
+    def _clear(self, hint: str) -> None:
+        self._result = None
+        self._vocabulary = ()
+        self.table.setRowCount(0)
+        self.tree.set_placeholder(hint)
+        self.tree.set_result(None)
+        self._show_message("", error=False)
+        self.step_label.setText("")
+        if self._source != "model":
+            self.description.setText("")
+
+    def _fail(self, message: str, clear: bool = True) -> None:
+        if clear:
+            self._clear("No search: see the message above.")
+        self._show_message(message, error=True)
+        self.sig_failed.emit(message)
+
+    def _show_message(self, text: str, error: bool) -> None:
+        self._message = text
+        self.message_label.setText(text)
+        self.message_label.setProperty("error", error)
+        color = self._theme.colors[1] if error else self._theme.muted
+        self.message_label.setStyleSheet(f"color: {color};")  # colour only: a font here would drop the theme's size
+        font = QFont(self.font())
+        font.setBold(error)
+        self.message_label.setFont(font)
+        self.message_label.setVisible(bool(text))
+
+    def _toy_description(self, toy: ToyDecoder) -> str:
+        if self._source == "d2l":
+            return D2L_TABLE["description"]
+        name = Path(self._toy_path).name
+        return f"{name}: {toy.description}" if toy.description else \
+            f"{name}: {toy.vocab_size} tokens ({', '.join(toy.vocab)})"
+
+    def _fill_table(self) -> None:
+        result = self._result
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        if result is None:
+            self.table.blockSignals(False)
+            return
+        bold = QFont(self.font())
+        bold.setBold(True)
+        self.table.setRowCount(len(result.hypotheses))
+        for row, h in enumerate(result.hypotheses):
+            ends = "<eos>" if h.finished else "max length" if len(h.tokens) >= result.options.max_len else "open"
+            cells = (str(row + 1), self.hypothesis_text(h), _prob(h.probability), f"{h.log_prob:.3f}",
+                     str(len(h.tokens)), f"{h.score:.3f}", ends)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column != 1:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if row == 0:
+                    item.setFont(bold)
+                self.table.setItem(row, column, item)
+        self.table.blockSignals(False)
+        if not result.hypotheses:
+            self._show_message("No hypothesis survived: every candidate had probability 0.", error=False)
+
+    def _legend_html(self) -> str:
+        fg, muted = self._theme.foreground, self._theme.muted
+        parts = [f'<b style="color:{fg}">bold</b> = kept', f'<span style="color:{muted}">grey, dashed</span> = pruned',
+                 "double border = finished (&lt;eos&gt;)",
+                 f'<b style="color:{HIGHLIGHT}">vermillion</b> = the best hypothesis (after the last step) '
+                 "or the one selected below",
+                 "hover a node for its log P and score"]
+        return f'<span style="color:{muted}">' + html.escape(" · ").join(parts) + "</span>"
+
+
+def _spin(low: int, high: int, tip: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setToolTip(tip)
+    spin.setKeyboardTracking(False)  # typing "12" searches once, for 12, not for 1 first
+    return spin
+
+
+def _prob(p: float) -> str:
+    if p == 0:
+        return "0"
+    return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
+

@@ -1,0 +1,260 @@
+"""Model work for the decoding panels (beam, translate, generate), Qt-free, run off the GUI thread.
+
+Everything goes through :mod:`rnnviz.core`'s public API; torch is imported only
+when a job runs, so opening the window does not wait for it. Each job returns
+one frozen value that crosses back to the GUI thread; errors are
+:class:`~rnnviz.core.errors.RnnvizError` with a message for the user.
+
+Two things the core keeps private are rebuilt here from public results:
+
+- the source ids the encoder reads: :func:`rnnviz.core.decoding.translate`
+  returns ``source_tokens`` (unknown words as ``<unk>``, trimmed, ``<eos>``
+  included, no padding), so padding them to ``num_steps`` gives the ids;
+- a language model's prompt tokens: ``Generation.prefix`` is the prompt as the
+  model read it, and tokenizing it again at the model's token level gives them.
+
+A core ``read_source`` / ``read_prompt`` (public) would make both one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rnnviz.core.beam import BeamOptions, BeamResult, beam_search, exhaustive_search, greedy_search
+from rnnviz.core.errors import ConfigError, DataError
+from rnnviz.core.metrics import bleu
+
+if TYPE_CHECKING:
+    from rnnviz.core.models.factory import ModelBundle
+
+#: The book's BLEU uses n-grams up to k = 2 in its translation example (section 10.7).
+BLEU_K = 2
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A search over a model, ready to draw: the result, token strings and what the model read."""
+
+    result: BeamResult
+    vocabulary: tuple[str, ...]  # token strings by id: labels for the tree's nodes
+    root_label: str  # "<bos>" for translation, the end of the prompt for a language model
+    source_tokens: tuple[str, ...]  # what the model read (unknown words as <unk>)
+    notices: tuple[str, ...]
+    text: str  # the sentence or prefix as typed
+
+
+@dataclass(frozen=True, eq=False)
+class TreeRequest:
+    """What a "Show beam tree" button hands the beam panel: a model search already run, and its model,
+    so that the beam panel shows it at once and can search again when its options change."""
+
+    bundle: ModelBundle
+    outcome: SearchOutcome
+
+
+def _eval(bundle: ModelBundle) -> bool:
+    was_training = bundle.model.training
+    bundle.model.eval()
+    return was_training
+
+
+def run_search(strategy: str, step: Any, vocab_size: int, eos: int | None, options: BeamOptions) -> BeamResult:
+    """The core's greedy, beam or exhaustive search over ``step``, by name."""
+    if strategy == "greedy":
+        return greedy_search(step, vocab_size, eos, options=options)
+    if strategy == "exhaustive":
+        return exhaustive_search(step, vocab_size, eos, options=options)
+    if strategy == "beam":
+        return beam_search(step, vocab_size, eos, options)
+    raise ConfigError(f"unknown strategy {strategy!r}; choose greedy, beam or exhaustive.")
+
+
+def source_ids(bundle: ModelBundle, sentence: str) -> tuple[list[int], Any]:
+    """The ids the encoder reads for ``sentence`` and the core's reading of it (a ``Translation``)."""
+    from rnnviz.core.data.tokenize import tokenize_mt
+    from rnnviz.core.data.vocab import PAD, UNK
+    from rnnviz.core.decoding import translate
+
+    reading = translate(bundle, sentence, max_len=1)  # the core reads the source: <unk>, trimming, notices
+    src_vocab = bundle.vocabs[0]
+    words = tokenize_mt(" ".join(sentence.split()))
+    if all(w not in src_vocab for w in words):  # as translate_beam refuses it
+        raise DataError(f"none of the words of {sentence.strip()!r} is in the model's vocabulary, so it would "
+                        f"read only {UNK}; try words from its training data.")
+    num_steps = int(bundle.data_config.num_steps or 9)
+    shown = list(reading.source_tokens)
+    return src_vocab.indices(shown + [PAD] * (num_steps - len(shown))), reading
+
+
+def prompt_tokens(bundle: ModelBundle, prefix: str) -> tuple[list[str], str, tuple[str, ...]]:
+    """A language model's prompt as it reads it: tokens, the cleaned prefix, notices."""
+    from rnnviz.core.data.tokenize import tokenize
+    from rnnviz.core.data.vocab import UNK
+    from rnnviz.core.decoding import generate
+
+    reading = generate(bundle, prefix, length=1)  # the core cleans the prefix and says what it did
+    tokens = tokenize(reading.prefix, bundle.data_config.token_level)
+    if all(t not in bundle.vocabs[0] for t in tokens):  # as generate_beam refuses it
+        raise DataError(f"none of the tokens of {prefix.strip()!r} is in the model's vocabulary, so it would "
+                        f"read only {UNK}; start from text like its training data.")
+    return tokens, reading.prefix, reading.notices
+
+
+def prompt_label(shown: str, joiner: str) -> str:
+    """The end of a prompt, short enough for the root node."""
+    text = shown.replace(" ", "␣") if joiner == "" else shown  # characters: a space shown as the tree shows it
+    return text if len(text) <= 14 else "…" + text[-13:]
+
+
+def search_model(bundle: ModelBundle, text: str, strategy: str, options: BeamOptions) -> SearchOutcome:
+    """Greedy, beam or exhaustive search over a translation model (``text`` = the sentence) or a
+    language model (``text`` = the prefix; ``options.max_len`` tokens at most)."""
+    from rnnviz.core.data.vocab import BOS, EOS
+    from rnnviz.core.decoding import lm_step, seq2seq_step
+
+    was_training = _eval(bundle)
+    try:
+        if bundle.task == "mt":
+            ids, reading = source_ids(bundle, text)
+            vocabulary = tuple(bundle.vocabs[1].to_list())
+            step = seq2seq_step(bundle, ids)
+            result = run_search(strategy, step, len(vocabulary), bundle.vocabs[1].index(EOS), options)
+            return SearchOutcome(result, vocabulary, BOS, reading.source_tokens, reading.notices, text)
+        tokens, shown, notices = prompt_tokens(bundle, text)
+        vocab = bundle.vocabs[0]
+        vocabulary = tuple(vocab.to_list())
+        step = lm_step(bundle, vocab.indices(tokens))
+        result = run_search(strategy, step, len(vocabulary), vocab.token_to_idx.get(EOS), options)
+        joiner = "" if bundle.data_config.token_level == "char" else " "
+        return SearchOutcome(result, vocabulary, prompt_label(shown, joiner), tuple(tokens), notices, text)
+    finally:
+        bundle.model.train(was_training)
+
+
+# ---- translation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranslationOutcome:
+    """Greedy and beam translations of one sentence, with BLEU against a reference if one was given."""
+
+    sentence: str
+    reference: str
+    reference_tokens: tuple[str, ...]  # the reference as the book preprocesses it; () without one
+    greedy: Any  # rnnviz.core.decoding.Translation
+    beam: Any  # rnnviz.core.decoding.BeamTranslation
+    greedy_bleu: float | None
+    beam_bleu: tuple[float | None, ...]  # one per hypothesis, best first
+
+
+def translate_job(bundle: ModelBundle, sentence: str, reference: str, options: BeamOptions) -> TranslationOutcome:
+    """``translate`` and ``translate_beam`` (the same source reading, the same notices), and BLEU."""
+    from rnnviz.core.data.tokenize import tokenize_mt
+    from rnnviz.core.decoding import translate, translate_beam
+
+    if bundle.task != "mt":
+        raise DataError("this is a language model; translation needs a translation model.")
+    beam = translate_beam(bundle, sentence, options)  # refuses an empty sentence or only unknown words
+    greedy = translate(bundle, sentence)
+    ref = tuple(tokenize_mt(" ".join(reference.split()))) if reference.strip() else ()
+
+    def score(tokens: Sequence[str]) -> float | None:
+        return bleu(list(tokens), list(ref), BLEU_K) if ref else None
+
+    return TranslationOutcome(sentence, reference, ref, greedy, beam, score(greedy.tokens),
+                              tuple(score(h.tokens) for h in beam.hypotheses))
+
+
+# ---- generation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GenerationOutcome:
+    """A continuation and, for each generated token, the next-token distribution it was chosen from."""
+
+    prefix: str  # the prompt as the model read it
+    tokens: tuple[str, ...]  # the generated tokens
+    continuation: str  # as the core joins them
+    notices: tuple[str, ...]
+    vocabulary: tuple[str, ...]
+    probs: np.ndarray  # (len(tokens), V) float32: P(next token | prompt + tokens before it)
+    token_ids: tuple[int, ...]
+    temperature: float  # the distributions' temperature (1 unless sampling)
+    strategy: str  # "greedy" | "sample" | "beam"
+    seed: int | None
+    beam: Any = None  # rnnviz.core.decoding.BeamGeneration for strategy "beam"
+
+    @property
+    def text(self) -> str:
+        return self.prefix + self.continuation
+
+
+def step_distributions(bundle: ModelBundle, prompt_ids: Sequence[int], token_ids: Sequence[int],
+                       temperature: float = 1.0) -> np.ndarray:
+    """(len(token_ids), V): the model's next-token probabilities before each generated token.
+
+    Computed as :func:`rnnviz.core.decoding.generate` computes them: a warm-up on
+    the whole prompt, then one token at a time with the carried state (for a
+    bidirectional model a single pass over prompt + tokens would differ).
+    """
+    import torch
+
+    model = bundle.model
+    device = next(model.parameters()).device
+    was_training = _eval(bundle)
+    rows = []
+    try:
+        with torch.no_grad():
+            logits, state = model.next_logits(torch.tensor([list(prompt_ids)], device=device))  # (1, V)
+            for i, token in enumerate(token_ids):
+                rows.append(torch.softmax(logits.double().cpu()[0] / temperature, dim=-1))  # (V,)
+                if i + 1 < len(token_ids):
+                    logits, state = model.next_logits(torch.tensor([[int(token)]], device=device), state)
+    finally:
+        model.train(was_training)
+    if not rows:
+        return np.zeros((0, len(bundle.vocabs[0])), dtype=np.float32)
+    return torch.stack(rows).float().numpy()  # float32: a long text over a word vocabulary stays small
+
+
+def generate_job(bundle: ModelBundle, prefix: str, length: int, strategy: str, temperature: float = 1.0,
+                 seed: int | None = None, beam_size: int = 3, alpha: float = 0.75) -> GenerationOutcome:
+    """Greedy, sampled or beam continuation of ``prefix``, with its per-step distributions."""
+    from rnnviz.core.decoding import generate, generate_beam
+
+    if bundle.task != "lm":
+        raise DataError("this is a translation model; generation needs a language model.")
+    beam = None
+    if strategy == "beam":
+        beam = generate_beam(bundle, prefix, length, BeamOptions(beam_size=beam_size, alpha=alpha, max_len=length))
+        produced, continuation, notices, shown = beam.tokens, beam.continuation, beam.notices, beam.prefix
+        temperature = 1.0
+    elif strategy in ("greedy", "sample"):
+        gen = generate(bundle, prefix, length, strategy, temperature, seed)  # type: ignore[arg-type]
+        produced, continuation, notices, shown = gen.tokens, gen.continuation, gen.notices, gen.prefix
+        if strategy == "greedy":
+            temperature = 1.0
+    else:
+        raise ConfigError(f"unknown strategy {strategy!r}; choose greedy, sample or beam.")
+    from rnnviz.core.data.tokenize import tokenize
+
+    vocab = bundle.vocabs[0]
+    prompt = vocab.indices(tokenize(shown, bundle.data_config.token_level))
+    ids = tuple(vocab.indices(list(produced)))
+    probs = step_distributions(bundle, prompt, ids, temperature)
+    return GenerationOutcome(shown, tuple(produced), continuation, tuple(notices), tuple(vocab.to_list()), probs, ids,
+                             float(temperature), strategy, seed if strategy == "sample" else None, beam)
+
+
+def top_k(probs: np.ndarray, k: int) -> list[int]:
+    """Token ids of the k most probable entries, best first (ties: the smaller id)."""
+    order = np.lexsort((np.arange(probs.shape[0]), -probs))
+    return [int(i) for i in order[:k]]
+
+
+__all__ = ["BLEU_K", "GenerationOutcome", "SearchOutcome", "TranslationOutcome", "generate_job", "prompt_tokens",
+           "prompt_label", "run_search", "search_model", "source_ids", "step_distributions", "top_k", "translate_job", "TreeRequest"]

@@ -1,0 +1,100 @@
+"""Saving a pyqtgraph layout as PNG or SVG: crisp enough for a slide, atomic, with clear errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+from rnnviz.core.errors import RnnvizError
+
+#: PNGs narrower than this are rendered wider, so that they stay sharp on a projector.
+MIN_PNG_WIDTH = 1600
+
+
+def save_image(layout: pg.GraphicsObject, path: str | os.PathLike[str], what: str = "the plots") -> Path:
+    """Write ``layout`` as PNG or SVG (by the suffix) through a temporary file, so that a failed
+    save never destroys the previous file. Raises :class:`RnnvizError` naming ``what`` failed."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise RnnvizError(f"Cannot save {what} as {target.name!r}: use a .png or .svg file name.")
+    if layout.sceneBoundingRect().isEmpty():
+        raise RnnvizError(f"Cannot save {what} yet: they are not laid out (show them first).")
+    try:
+        if suffix == ".svg":
+            data = svg_bytes(layout)
+        else:
+            exporter = ImageExporter(layout)
+            width = int(exporter.parameters()["width"])
+            if 0 < width < MIN_PNG_WIDTH:
+                exporter.parameters()["width"] = MIN_PNG_WIDTH
+            image = exporter.export(toBytes=True)
+    except Exception as error:  # pyqtgraph raises bare Exception for an empty or odd scene
+        raise RnnvizError(f"Could not render {what}: {error}") from error
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent or ".")
+    except OSError as error:
+        raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
+    try:
+        if suffix == ".svg":
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        else:
+            os.close(fd)
+            if not image.save(tmp, "PNG"):
+                raise OSError(f"Qt could not write a PNG to {tmp}")
+        os.replace(tmp, target)
+    except OSError as error:
+        remove_quietly(tmp)
+        raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}; "
+                          "the previous file, if any, is unchanged.") from error
+    return target
+
+
+def svg_bytes(item: pg.GraphicsObject) -> bytes:
+    """pyqtgraph's SVG of ``item``, working around pyqtgraph#3495 where needed.
+
+    pyqtgraph 0.14's exporter parses every token of a ``<path d=...>`` as "x,y"
+    and fails on the closing "Z" that recent Qt versions write (the ViewBox's
+    background rectangle has one). When that happens the export is retried with
+    the "Z" tokens lifted out around pyqtgraph's coordinate rewrite and put back.
+    """
+    try:
+        return SVGExporter(item).export(toBytes=True)
+    except ValueError:
+        pass
+    module = sys.modules[SVGExporter.__module__]
+    original = module.correctCoordinates
+
+    def tolerant(node, defs, owner, options):  # type: ignore[no-untyped-def]
+        closes = []
+        for path in node.getElementsByTagName("path"):
+            tokens = path.getAttribute("d").split()
+            where = [i for i, token in enumerate(tokens) if token in ("Z", "z")]
+            if where:
+                closes.append((path, where))
+                path.setAttribute("d", " ".join(t for t in tokens if t not in ("Z", "z")))
+        original(node, defs, owner, options)
+        for path, where in closes:
+            tokens = path.getAttribute("d").split()
+            for i in where:
+                tokens.insert(i, "Z")
+            path.setAttribute("d", " ".join(tokens))
+
+    module.correctCoordinates = tolerant
+    try:
+        return SVGExporter(item).export(toBytes=True)
+    finally:
+        module.correctCoordinates = original
+
+
+def remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass

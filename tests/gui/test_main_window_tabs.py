@@ -1,0 +1,60 @@
+"""The model tabs in the main window: shipped models first, the trained model after, live gates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rnnviz.gui.main_window import MainWindow
+from tests.gui.test_main_window import make_window, wait_state
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path):
+    window = make_window(qtbot, tmp_path)
+    yield window
+    window.controller.shutdown(3000)
+
+
+def test_the_model_tabs_start_on_the_shipped_models(qtbot, window: MainWindow) -> None:
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Training", "Builder", "Gates", "Translate", "Generate", "Beam search"]
+    window.tabs.setCurrentWidget(window.gates_panel)
+    qtbot.waitUntil(lambda: {"lm", "mt"} <= set(window._models), timeout=60_000)
+    assert window._shipped == {"lm", "mt"}
+    qtbot.waitUntil(lambda: window.gates_panel.trace() is not None, timeout=30_000)
+    assert window.gates_panel.bundle().task == "lm"  # the data panel's task
+    assert window.translate_panel.bundle() is window._models["mt"]
+    assert window.generate_panel.bundle() is window._models["lm"]
+
+
+def test_gates_follow_training_and_then_show_the_trained_model(qtbot, window: MainWindow) -> None:
+    window.gates_panel.set_follow_training(True)
+    window.gates_panel.set_probe("the girls are happy")
+    traces = []
+    window.gates_panel.sig_trace_ready.connect(traces.append)
+    window.config_panel.epochs.setValue(2)
+    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000):
+        window.act_train.trigger()
+    wait_state(qtbot, window, "idle")
+    qtbot.waitUntil(lambda: window.gates_panel.bundle() is not None
+                    and window.gates_panel.bundle().model_config == window.controller.bundle.model_config,
+                    timeout=30_000)
+    qtbot.waitUntil(lambda: len(traces) >= 2, timeout=30_000)  # a snapshot during training, the trained model after
+    shown = window.gates_panel.bundle()
+    assert shown is not window.controller.bundle  # a copy: the panel never reads weights that train
+    assert window._shipped == set()
+
+
+def test_show_beam_tree_from_the_translate_tab(qtbot, window: MainWindow) -> None:
+    window.tabs.setCurrentWidget(window.translate_panel)
+    qtbot.waitUntil(lambda: "mt" in window._models, timeout=60_000)
+    panel = window.translate_panel
+    panel.set_sentence("The girls are happy.")
+    with qtbot.waitSignal(panel.sig_translated, timeout=30_000):
+        panel.translate_now()
+    with qtbot.waitSignal(window.beam_panel.sig_result_shown, timeout=30_000):
+        panel.tree_button.click()
+    assert window.tabs.currentWidget() is window.beam_panel
+    assert window.beam_panel.source() == "model"
