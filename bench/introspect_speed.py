@@ -9,6 +9,12 @@ baseline is ``stack(inputs)`` under ``torch.inference_mode``, which returns
 only the top layer's outputs and the final states. Runs alternate so that
 machine noise hits both; the target is a trace in 30 ms or less.
 
+On a small machine shared with other work, torch's two-thread forward sometimes
+stalls for a second or more (its threads wait on each other while a core is
+busy elsewhere; a sleep between forwards shows it as well as a trace does), so
+the baseline's p90 can be wild while its median holds; ``--threads 1`` gives a
+steadier baseline. The trace itself keeps numpy's BLAS on one thread.
+
     python bench/introspect_speed.py [--tokens 200] [--hidden 256] [--layers 2] [--input 64]
                                      [--cell lstm] [--repeats 50] [--threads N]
 
