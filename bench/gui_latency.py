@@ -180,7 +180,8 @@ def main() -> None:
     print(f"first paint: median {statistics.median(paints):.2f} s (runs: {', '.join(f'{p:.2f}' for p in paints)}); "
           f"torch loaded before it: {torch_early}")
     print(f"GUI stalls over {len(stalls)} probe ticks: p50 {statistics.median(stalls):.1f} ms, "
-          f"p99 {p99:.1f} ms, max {max(stalls):.1f} ms")
+          f"p99 {p99:.1f} ms, max {max(stalls):.1f} ms; the five longest: "
+          + ", ".join(f"{x:.1f}" for x in stalls[-5:][::-1]))
     print(f"headless, {all_cores} torch threads (every core): {headless_all:,.0f} tokens/s")
     print(f"headless, {gui_threads} torch thread(s) (as the app trains): {headless:,.0f} tokens/s")
     print(f"in the GUI: {gui:,.0f} tokens/s")
