@@ -368,8 +368,12 @@ class MainWindow(QMainWindow):
         return (self.gates_panel, self.translate_panel, self.generate_panel, self.beam_panel)
 
     def _on_tab(self, index: int) -> None:
-        if self.tabs.widget(index) in self._model_tabs():
+        widget = self.tabs.widget(index)
+        if widget in self._model_tabs():
             self._load_shipped_models()
+        # ←/→ step through time in these tabs; elsewhere → takes a training step.
+        stepping = widget in (self.gates_panel, self.beam_panel, self.generate_panel)
+        self.act_step.setShortcut(QKeySequence() if stepping else QKeySequence("Right"))
 
     def _load_shipped_models(self) -> None:
         """The small models shipped with rnnviz, for each task without a model yet, so that the model

@@ -58,3 +58,20 @@ def test_show_beam_tree_from_the_translate_tab(qtbot, window: MainWindow) -> Non
         panel.tree_button.click()
     assert window.tabs.currentWidget() is window.beam_panel
     assert window.beam_panel.source() == "model"
+
+
+def test_right_arrow_steps_time_in_the_gates_tab_and_trains_elsewhere(qtbot, window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.tabs.setCurrentWidget(window.gates_panel)
+    qtbot.waitUntil(lambda: window.gates_panel.trace() is not None and not window.gates_panel.is_busy(),
+                    timeout=60_000)
+    window.activateWindow()
+    window.gates_panel.heatmaps.setFocus()
+    step = window.gates_panel.step()
+    QTest.keyClick(window.gates_panel.heatmaps, Qt.Key.Key_Right)
+    assert window.gates_panel.step() == step + 1
+    assert window.controller.state == "idle"  # the arrow did not take a training step
+    window.tabs.setCurrentWidget(window.training_view)
+    assert window.act_step.shortcut().toString() == "Right"
