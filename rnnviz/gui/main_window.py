@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
     QTabWidget,
     QWidget,
@@ -40,6 +39,7 @@ from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.session import SUFFIX, Session, checkpoint_path, load_session, save_session
 from rnnviz.gui.style import NORMAL, PRESENTATION, Theme
 from rnnviz.gui.tasks import list_devices, run_in_background
+from rnnviz.gui.widgets.epoch_progress import EpochProgress
 from rnnviz.gui.worker import RunInfo, TrainingController, TrainingJob
 
 #: Probes shown until the user types one: the book's prefix, a phrasebook sentence.
@@ -182,9 +182,8 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         self.status_state = QLabel("idle")
         self.status_device = QLabel("")
-        self.status_progress = QProgressBar()
+        self.status_progress = EpochProgress()
         self.status_progress.setMaximumWidth(220)
-        self.status_progress.setFormat("epoch %v/%m")
         self.status_speed = QLabel("")
         self.status_time = QLabel("")
         for widget in (self.status_state, self.status_device, self.status_progress, self.status_speed,
