@@ -8,9 +8,7 @@ training history as lists. Nothing is pickled but plain data.
 from __future__ import annotations
 
 import datetime as _dt
-import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import torch
 from rnnviz import __version__
 from rnnviz.config import CELL_VARIANTS, DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.vocab import Vocab
+from rnnviz.core.atomic import write_atomically
 from rnnviz.core.errors import DataError, RnnvizError
 from rnnviz.core.models.factory import ModelBundle, build_model
 from rnnviz.core.events import History
@@ -48,34 +47,11 @@ def _payload(bundle: ModelBundle) -> dict[str, Any]:
     }
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def save_checkpoint(bundle: ModelBundle, path: str | Path) -> Path:
     """Write the bundle to ``path`` atomically: a failed save leaves the old file intact."""
     path = Path(path).expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"cannot write a checkpoint in {path.parent} ({exc.strerror}); choose another folder.") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            torch.save(_payload(bundle), out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a saved file gets the usual mode
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataError(f"could not save the checkpoint to {path} ({exc.strerror or exc}); "
-                        "the previous file, if any, is unchanged.") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    payload = _payload(bundle)
+    return write_atomically(path, "wb", lambda out: torch.save(payload, out), "the checkpoint")
 
 
 def _read(path: Path) -> dict[str, Any]:

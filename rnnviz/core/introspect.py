@@ -96,8 +96,6 @@ from __future__ import annotations
 
 import csv
 import ctypes
-import os
-import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -114,6 +112,7 @@ from rnnviz.config import CELL_VARIANTS, CELLS, GATES
 from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
 from rnnviz.core.data.vocab import BOS, EOS, PAD, UNK, Vocab
 from rnnviz.core.decoding import translate
+from rnnviz.core.atomic import write_atomically
 from rnnviz.core.errors import DataError
 from rnnviz.core.models.cells import EQUATIONS
 from rnnviz.core.models.factory import ModelBundle
@@ -332,7 +331,7 @@ class GateTrace:
     def to_npz(self, path: str | Path) -> Path:
         """Write the trace as an uncompressed NPZ, atomically: a failed write leaves an older file intact."""
         arrays = self.arrays()
-        return _write_atomically(Path(path).expanduser(), "wb", lambda f: np.savez(f, **arrays))
+        return write_atomically(Path(path).expanduser(), "wb", lambda f: np.savez(f, **arrays), "the gate trace")
 
     @classmethod
     def from_npz(cls, path: str | Path) -> GateTrace:
@@ -403,41 +402,13 @@ def write_csv(traces: Iterable[GateTrace], path: str | Path) -> Path:
         for trace in traces:
             writer.writerows(_csv_rows(trace))
 
-    return _write_atomically(Path(path).expanduser(), "w", write)
+    return write_atomically(Path(path).expanduser(), "w", write, "the gate trace")
 
 
 def part_path(path: str | Path, part: str) -> Path:
     """Where one part of a translation trace goes: ``trace.npz`` -> ``trace.encoder.npz``."""
     path = Path(path).expanduser()
     return path.with_name(f"{path.stem}.{part}{path.suffix or '.npz'}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(path: Path, mode: str, write: Callable[[IO[Any]], None]) -> Path:
-    """Write through a temporary file in the same folder, then ``os.replace`` it into place."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"cannot write in {path.parent} ({exc.strerror or exc}); choose another folder.") from None
-    tmp = Path(tmp_name)
-    try:
-        text = {"encoding": "utf-8", "newline": ""} if "b" not in mode else {}
-        with os.fdopen(handle, mode, **text) as out:
-            write(out)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an export gets the usual mode
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataError(f"could not write {path} ({exc.strerror or exc}); "
-                        "the previous file, if any, is unchanged.") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
 
 
 # --- the tracer ------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def test_saving_onto_a_folder_fails_cleanly(lm_bundle, tmp_path):
 def test_saving_under_a_file_fails_with_a_clear_message(lm_bundle, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    with pytest.raises(DataError, match="cannot write a checkpoint in .*choose another folder"):
+    with pytest.raises(DataError, match="cannot write the checkpoint in .*choose another folder"):
         save_checkpoint(lm_bundle, blocker / "model.pt")
     assert blocker.read_text() == "x"
 
