@@ -645,7 +645,8 @@ class GatesPanel(QWidget):
         self.part_combo.setToolTip("Translation: the encoder reading the source sentence, or the decoder "
                                    "reading its own translation (<bos>, y1, y2, …).")
         self.layer_combo = QComboBox()
-        self.layer_combo.setToolTip("Layer 0 (the bottom) reads the input; each layer above reads the one below.")
+        self.layer_combo.setToolTip("Layer 1 (the bottom) reads the input; each layer above reads the one below "
+                                    "(as the book numbers them, H^(1), H^(2); exported files count from 0).")
         self.direction_combo = QComboBox()
         self.direction_combo.addItem("forward →", "forward")
         self.direction_combo.addItem("backward ←", "backward")
@@ -989,7 +990,7 @@ class GatesPanel(QWidget):
             self.layer_combo.clear()
             if trace is not None:
                 for k in range(trace.num_layers):
-                    self.layer_combo.addItem(str(k))
+                    self.layer_combo.addItem(str(k + 1))  # the book counts layers from 1: H^(1)
                 self.layer_combo.setCurrentIndex(min(max(layer, 0), trace.num_layers - 1))
             bidirectional = trace is not None and trace.num_directions > 1
             direction = self._wanted.pop("direction", None) or self.direction()

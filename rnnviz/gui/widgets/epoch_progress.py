@@ -17,7 +17,7 @@ class EpochProgress(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._minimum, self._maximum, self._value = 0, 1, 0
+        self._minimum, self._maximum, self._value = 0, 0, 0  # no run yet: an empty strip
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def setRange(self, minimum: int, maximum: int) -> None:  # noqa: N802 (QProgressBar's name)
@@ -35,7 +35,7 @@ class EpochProgress(QWidget):
         return self._maximum
 
     def text(self) -> str:
-        return f"epoch {self._value}/{self._maximum}"
+        return f"epoch {self._value}/{self._maximum}" if self._maximum > self._minimum else ""
 
     def sizeHint(self) -> QSize:  # noqa: N802
         metrics = self.fontMetrics()

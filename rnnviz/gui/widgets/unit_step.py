@@ -214,7 +214,7 @@ def equations_html(step: UnitStep, token: str, variant: str, colors: dict[str, s
     reading = (f" (backward: h<sub>t{MINUS}1</sub> is the state after position t + 1)"
                if step.direction == "backward" else "")
     head = (f"<p style='margin:0'><b>unit j = {step.unit}</b>, step t = {step.step} "
-            f"(reads <b>{html.escape(token)}</b>), layer {step.layer} {arrow}<br>{state}"
+            f"(reads <b>{html.escape(token)}</b>), layer {step.layer + 1} {arrow}<br>{state}"
             f"<span style='font-size:small'>{reading}</span></p>")
     rows = []
     for line in step.lines:
