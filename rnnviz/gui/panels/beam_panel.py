@@ -33,28 +33,21 @@ Public API (the main window is written against it):
 from __future__ import annotations
 
 import html
-import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -63,8 +56,18 @@ from rnnviz.core.beam import BeamOptions, BeamResult, Hypothesis
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.toy import D2L_TABLE, ToyDecoder, d2l, load_toy
 from rnnviz.gui.panels.decode_jobs import SearchOutcome, TreeRequest, run_search, search_model
+from rnnviz.gui.panels.model_panel import (
+    ModelPanel,
+    add_captioned,
+    alpha_spin,
+    fill_ranked_table,
+    int_spin,
+    ranked_table,
+    read_numbers,
+    signals_blocked,
+    wrapping_label,
+)
 from rnnviz.gui.style import NORMAL, Theme
-from rnnviz.gui.panels.latest_job import LatestJob
 from rnnviz.gui.widgets.beam_tree import HIGHLIGHT, PRUNED_MODES, BeamTreeView
 
 if TYPE_CHECKING:
@@ -81,15 +84,13 @@ _DEFAULT_STATE: dict[str, Any] = {
     "alpha": 0.75, "length_penalty": "book", "candidates": "eos", "nbest": 3, "pruned": "all"}
 
 
-class BeamPanel(QWidget):
+class BeamPanel(ModelPanel):
     #: A search was drawn; carries its BeamResult.
     sig_result_shown = Signal(object)
-    #: A search or a toy file failed; carries the message shown in the panel.
-    sig_failed = Signal(str)
+    # sig_failed (ModelPanel): a search or a toy file failed.
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._bundle: ModelBundle | None = None
+        super().__init__(parent, self._show_outcome, self._request_run, _TYPING_DELAY_MS)  # model searches only
         self._toy_file: ToyDecoder | None = None
         self._toy_path = ""
         self._d2l = d2l()
@@ -97,16 +98,7 @@ class BeamPanel(QWidget):
         self._result: BeamResult | None = None
         self._vocabulary: tuple[str, ...] = ()
         self._joiner = " "
-        self._job = LatestJob(self, self._show_outcome, self._fail)  # model searches, newest only
         self._last_key: tuple[Any, ...] | None = None
-        self._message = ""
-        self._theme = NORMAL
-        base = QApplication.font().pointSizeF()
-        self._base_pt = base if base > 0 else 10.0
-        self._typing = QTimer(self)
-        self._typing.setSingleShot(True)
-        self._typing.setInterval(_TYPING_DELAY_MS)
-        self._typing.timeout.connect(self._request_run)
         self._build()
         self.apply_theme(NORMAL)
         self.restore_state(_DEFAULT_STATE)
@@ -120,9 +112,6 @@ class BeamPanel(QWidget):
         if self._source == "model":
             self._last_key = None
             self._request_run()
-
-    def bundle(self) -> ModelBundle | None:
-        return self._bundle
 
     def source(self) -> str:
         return self._source
@@ -205,23 +194,12 @@ class BeamPanel(QWidget):
     def vocabulary(self) -> tuple[str, ...]:
         return self._vocabulary
 
-    def message(self) -> str:
-        """The message now shown (an error or the model's notices), "" when none."""
-        return self._message
-
-    def is_busy(self) -> bool:
-        """A model search is running."""
-        return self._job.busy
-
     def hypothesis_text(self, hypothesis: Hypothesis) -> str:
         return self._joiner.join(self._vocabulary[i] for i in hypothesis.tokens)
 
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``; the tree's lines follow the theme."""
-        self._theme = theme
-        font = QFont(self.font())
-        font.setPointSizeF(self._base_pt * theme.font_scale)
-        self.setFont(font)
+        font = self._apply_base_theme(theme)
         big = QFont(font)
         big.setPointSizeF(self._base_pt * theme.font_scale * 1.15)
         big.setBold(True)
@@ -229,7 +207,6 @@ class BeamPanel(QWidget):
         self.tree.apply_theme(theme)
         self.legend.setText(self._legend_html())
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
-        self._show_message(self._message, self.message_label.property("error") is True)
         if self._result is not None:
             self._fill_table()
 
@@ -242,19 +219,13 @@ class BeamPanel(QWidget):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state` and search once; unknown keys and bad values are ignored."""
-        def number(key: str, kind: type) -> Any:
-            try:
-                return kind(state[key])
-            except (KeyError, TypeError, ValueError):
-                return None
+        numbers = read_numbers(state, (("beam_size", int), ("max_len", int), ("nbest", int), ("alpha", float)))
 
         def apply() -> None:
             for key, spin in (("beam_size", self.beam_spin), ("max_len", self.max_len_spin),
-                              ("nbest", self.nbest_spin)):
-                if (value := number(key, int)) is not None:
-                    spin.setValue(value)
-            if (alpha := number("alpha", float)) is not None and math.isfinite(alpha):
-                self.alpha_spin.setValue(alpha)
+                              ("nbest", self.nbest_spin), ("alpha", self.alpha_spin)):
+                if key in numbers:
+                    spin.setValue(numbers[key])
             for key, combo in (("strategy", self.strategy_combo), ("length_penalty", self.penalty_combo),
                                ("candidates", self.candidates_combo)):
                 if (index := combo.findData(state.get(key))) >= 0:
@@ -308,10 +279,7 @@ class BeamPanel(QWidget):
         source_row.addWidget(self.source_combo)
         source_row.addWidget(self.open_button)
 
-        self.description = QLabel()
-        self.description.setWordWrap(True)
-        self.description.setTextFormat(Qt.TextFormat.PlainText)
-        self.description.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.description = wrapping_label(Qt.TextFormat.PlainText)
 
         options_row = QHBoxLayout()  # two rows, so presentation-size fonts still fit 1400 pixels
         root.addLayout(options_row)
@@ -321,15 +289,10 @@ class BeamPanel(QWidget):
         self.strategy_combo.setToolTip("Greedy: the likeliest token at each step (a beam of 1). Beam: the k "
                                        "likeliest prefixes survive each step. Exhaustive: every sequence "
                                        "(only for tiny vocabularies).")
-        self.beam_spin = _spin(1, 64, "The beam size k: how many candidates survive each step.")
-        self.max_len_spin = _spin(1, 60, "At most this many tokens per hypothesis, <eos> included.")
-        self.nbest_spin = _spin(1, 50, "How many hypotheses to list, best score first.")
-        self.alpha_spin = QDoubleSpinBox()
-        self.alpha_spin.setRange(0.0, 3.0)
-        self.alpha_spin.setSingleStep(0.05)
-        self.alpha_spin.setDecimals(2)
-        self.alpha_spin.setToolTip("The exponent α of the length penalty; the book uses 0.75.")
-        self.alpha_spin.setKeyboardTracking(False)
+        self.beam_spin = int_spin(1, 64, "The beam size k: how many candidates survive each step.")
+        self.max_len_spin = int_spin(1, 60, "At most this many tokens per hypothesis, <eos> included.")
+        self.nbest_spin = int_spin(1, 50, "How many hypotheses to list, best score first.")
+        self.alpha_spin = alpha_spin()
         self.penalty_combo = QComboBox()
         for name, label, tip in (("book", "book: L^α", "The book's score: log P / L^α."),
                                  ("gnmt", "GNMT: ((5+L)/6)^α", "Wu et al. 2016: log P / ((5+L)/6)^α."),
@@ -350,12 +313,7 @@ class BeamPanel(QWidget):
                                    (options_row, "Length penalty", self.penalty_combo),
                                    (options_row, "α", self.alpha_spin),
                                    (options_row, "Candidates", self.candidates_combo)):
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            if row.count():
-                row.addSpacing(6)
-            row.addWidget(caption)
-            row.addWidget(widget)
+            add_captioned(row, label, widget, spacing=6)
         options_row.addStretch(1)
         source_row.addStretch(1)
         text_row = QHBoxLayout()  # shown for the model source only
@@ -366,13 +324,7 @@ class BeamPanel(QWidget):
         for combo in (self.source_combo, self.strategy_combo, self.penalty_combo, self.candidates_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # follows the theme's font
 
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.message_label.hide()
-        root.addWidget(self.message_label)
+        root.addWidget(self._build_message_label())
 
         step_row = QHBoxLayout()
         root.addLayout(step_row)
@@ -399,9 +351,7 @@ class BeamPanel(QWidget):
         step_row.addWidget(QLabel("Pruned shown"))
         step_row.addWidget(self.pruned_combo)
         step_row.addStretch(1)
-        self.step_label = QLabel()  # a row of its own: at presentation size it takes two lines
-        self.step_label.setWordWrap(True)
-        self.step_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.step_label = wrapping_label()  # a row of its own: at presentation size it takes two lines
         root.addWidget(self.step_label)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -412,21 +362,11 @@ class BeamPanel(QWidget):
         self.tree = BeamTreeView()
         self.tree.set_placeholder("Choose a source to search.")
         tree_layout.addWidget(self.tree, 1)
-        self.legend = QLabel()
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setWordWrap(True)
-        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.legend = wrapping_label(Qt.TextFormat.RichText)
         tree_layout.addWidget(self.legend)
         splitter.addWidget(tree_box)
-        self.table = QTableWidget(0, len(TABLE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = ranked_table(TABLE_COLUMNS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setToolTip("The final candidates ranked by score; select one to highlight its path in the tree.")
         splitter.addWidget(self.table)
         splitter.setStretchFactor(0, 4)
@@ -458,16 +398,11 @@ class BeamPanel(QWidget):
 
     # ------------------------------------------------------------------ reactions
 
-    def _with_signals_blocked(self, fn) -> None:  # type: ignore[no-untyped-def]
-        widgets = (self.source_combo, self.text_edit, self.strategy_combo, self.beam_spin, self.max_len_spin,
-                   self.nbest_spin, self.alpha_spin, self.penalty_combo, self.candidates_combo, self.pruned_combo)
-        for widget in widgets:
-            widget.blockSignals(True)
-        try:
+    def _with_signals_blocked(self, fn: Callable[[], object]) -> None:
+        with signals_blocked(self.source_combo, self.text_edit, self.strategy_combo, self.beam_spin,
+                             self.max_len_spin, self.nbest_spin, self.alpha_spin, self.penalty_combo,
+                             self.candidates_combo, self.pruned_combo):
             fn()
-        finally:
-            for widget in widgets:
-                widget.blockSignals(False)
 
     def _set_controls(self, options: BeamOptions) -> None:
         def apply() -> None:
@@ -599,7 +534,7 @@ class BeamPanel(QWidget):
         self._on_step_changed(self.tree.shown_steps())
         self.sig_result_shown.emit(result)
 
-    def _clear(self, hint: str) -> None:
+    def _clear(self, hint: str = "No search: see the message above.") -> None:
         self._result = None
         self._vocabulary = ()
         self.table.setRowCount(0)
@@ -610,23 +545,6 @@ class BeamPanel(QWidget):
         if self._source != "model":
             self.description.setText("")
 
-    def _fail(self, message: str, clear: bool = True) -> None:
-        if clear:
-            self._clear("No search: see the message above.")
-        self._show_message(message, error=True)
-        self.sig_failed.emit(message)
-
-    def _show_message(self, text: str, error: bool) -> None:
-        self._message = text
-        self.message_label.setText(text)
-        self.message_label.setProperty("error", error)
-        color = self._theme.colors[1] if error else self._theme.muted
-        self.message_label.setStyleSheet(f"color: {color};")  # colour only: a font here would drop the theme's size
-        font = QFont(self.font())
-        font.setBold(error)
-        self.message_label.setFont(font)
-        self.message_label.setVisible(bool(text))
-
     def _toy_description(self, toy: ToyDecoder) -> str:
         if self._source == "d2l":
             return D2L_TABLE["description"]
@@ -636,26 +554,14 @@ class BeamPanel(QWidget):
 
     def _fill_table(self) -> None:
         result = self._result
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        if result is None:
-            self.table.blockSignals(False)
-            return
-        bold = QFont(self.font())
-        bold.setBold(True)
-        self.table.setRowCount(len(result.hypotheses))
-        for row, h in enumerate(result.hypotheses):
-            ends = "<eos>" if h.finished else "max length" if len(h.tokens) >= result.options.max_len else "open"
-            cells = (str(row + 1), self.hypothesis_text(h), _prob(h.probability), f"{h.log_prob:.3f}",
-                     str(len(h.tokens)), f"{h.score:.3f}", ends)
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column != 1:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if row == 0:
-                    item.setFont(bold)
-                self.table.setItem(row, column, item)
-        self.table.blockSignals(False)
+        with signals_blocked(self.table):
+            self.table.setRowCount(0)
+            if result is None:
+                return
+            rows = [(str(row + 1), self.hypothesis_text(h), _prob(h.probability), f"{h.log_prob:.3f}",
+                     str(len(h.tokens)), f"{h.score:.3f}", _ends(h, result.options.max_len))
+                    for row, h in enumerate(result.hypotheses)]
+            fill_ranked_table(self.table, rows, self.font())
         if not result.hypotheses:
             self._show_message("No hypothesis survived: every candidate had probability 0.", error=False)
 
@@ -669,12 +575,10 @@ class BeamPanel(QWidget):
         return f'<span style="color:{muted}">' + html.escape(" · ").join(parts) + "</span>"
 
 
-def _spin(low: int, high: int, tip: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setToolTip(tip)
-    spin.setKeyboardTracking(False)  # typing "12" searches once, for 12, not for 1 first
-    return spin
+def _ends(hypothesis: Hypothesis, max_len: int) -> str:
+    if hypothesis.finished:
+        return "<eos>"
+    return "max length" if len(hypothesis.tokens) >= max_len else "open"
 
 
 def _prob(p: float) -> str:

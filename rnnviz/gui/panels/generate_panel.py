@@ -27,24 +27,20 @@ Public API (the main window is written against it):
 from __future__ import annotations
 
 import html
-import math
 import random
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QSlider,
-    QSpinBox,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -52,7 +48,14 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.gui.panels.decode_jobs import GenerationOutcome, SearchOutcome, TreeRequest, generate_job, prompt_label
-from rnnviz.gui.panels.latest_job import LatestJob
+from rnnviz.gui.panels.model_panel import (
+    ModelPanel,
+    add_captioned,
+    alpha_spin,
+    int_spin,
+    read_numbers,
+    signals_blocked,
+)
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
 from rnnviz.gui.widgets.beam_tree import display_token
 from rnnviz.gui.widgets.topk_bars import TopKBars
@@ -69,30 +72,19 @@ _DEFAULT_STATE: dict[str, Any] = {"prefix": "the ", "length": 50, "strategy": "g
                                   "seed": 0, "beam_size": 3, "alpha": 0.75, "top_k": 10}
 
 
-class GeneratePanel(QWidget):
+class GeneratePanel(ModelPanel):
     #: A generation is shown; carries the GenerationOutcome.
     sig_generated = Signal(object)
     #: "Show beam tree" was pressed; carries a TreeRequest for the beam panel.
     sig_show_tree = Signal(object)
-    #: Generation failed (empty prefix, no known token…); carries the message shown.
-    sig_failed = Signal(str)
+    # sig_failed (ModelPanel): generation failed (empty prefix, no known token…).
     #: The token under the cursor changed; carries its 0-based index.
     sig_cursor_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._bundle: ModelBundle | None = None
+        super().__init__(parent, self._show, self.generate_now, _TYPING_DELAY_MS)
         self._outcome: GenerationOutcome | None = None
         self._cursor = 0
-        self._message = ""
-        self._theme = NORMAL
-        base = QApplication.font().pointSizeF()
-        self._base_pt = base if base > 0 else 10.0
-        self._job = LatestJob(self, self._show, self._fail)
-        self._typing = QTimer(self)
-        self._typing.setSingleShot(True)
-        self._typing.setInterval(_TYPING_DELAY_MS)
-        self._typing.timeout.connect(self.generate_now)
         self._build()
         self.apply_theme(NORMAL)
         self.restore_state(_DEFAULT_STATE)
@@ -103,20 +95,14 @@ class GeneratePanel(QWidget):
         """The language model; the prefix shown is continued again (a translation model is refused)."""
         self._bundle = bundle
         if bundle is None:
-            self._job.cancel()
-            self._clear()
-            self._show_message("No language model: train one or open a checkpoint.", error=False)
+            self._show_no_model("No language model: train one or open a checkpoint.")
             return
         self.generate_now()
 
-    def bundle(self) -> ModelBundle | None:
-        return self._bundle
-
     def set_prefix(self, text: str) -> None:
         """Set the prefix and generate now."""
-        self.prefix_edit.blockSignals(True)
-        self.prefix_edit.setText(text)
-        self.prefix_edit.blockSignals(False)
+        with signals_blocked(self.prefix_edit):
+            self.prefix_edit.setText(text)
         self.generate_now()
 
     def prefix(self) -> str:
@@ -129,11 +115,8 @@ class GeneratePanel(QWidget):
                     temperature: float | None = None, seed: int | None = None, beam_size: int | None = None,
                     alpha: float | None = None, top_k: int | None = None) -> None:
         """Change the controls given and generate once."""
-        widgets = (self.length_spin, self.strategy_combo, self.temperature_spin, self.seed_spin, self.beam_spin,
-                   self.alpha_spin, self.topk_spin)
-        for widget in widgets:
-            widget.blockSignals(True)
-        try:
+        with signals_blocked(self.length_spin, self.strategy_combo, self.temperature_spin, self.seed_spin,
+                             self.beam_spin, self.alpha_spin, self.topk_spin):
             if length is not None:
                 self.length_spin.setValue(int(length))
             if strategy is not None:
@@ -150,21 +133,14 @@ class GeneratePanel(QWidget):
                 self.alpha_spin.setValue(float(alpha))
             if top_k is not None:
                 self.topk_spin.setValue(int(top_k))
-        finally:
-            for widget in widgets:
-                widget.blockSignals(False)
         self._sync_enabled()
         self.generate_now()
 
     def generate_now(self) -> None:
         """Generate from the prefix shown (off the GUI thread); an empty prefix gets the core's message."""
-        self._typing.stop()
-        bundle = self._bundle
+        bundle = self._model_for(
+            "lm", "This is a translation model; generation needs a language model (Translate uses it).")
         if bundle is None:
-            return
-        if bundle.task != "lm":
-            self._job.cancel()
-            self._fail("This is a translation model; generation needs a language model (Translate uses it).")
             return
         prefix, length, strategy = self.prefix_edit.text(), self.length_spin.value(), self.strategy()
         temperature, seed = self.temperature_spin.value(), self.seed_spin.value()
@@ -188,25 +164,15 @@ class GeneratePanel(QWidget):
     def outcome(self) -> GenerationOutcome | None:
         return self._outcome
 
-    def message(self) -> str:
-        return self._message
-
-    def is_busy(self) -> bool:
-        return self._job.busy
-
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``; the bars follow the theme."""
-        self._theme = theme
-        font = QFont(self.font())
-        font.setPointSizeF(self._base_pt * theme.font_scale)
-        self.setFont(font)
+        self._apply_base_theme(theme)
         text = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         text.setPointSizeF(self._base_pt * theme.font_scale * 1.3)
         self.text_view.setFont(text)
         self.text_view.document().setDefaultFont(text)
         self.prefix_edit.setFont(text)
         self.bars.apply_theme(theme)
-        self._show_message(self._message, self.message_label.property("error") is True)
         self._render()
 
     def state(self) -> dict[str, Any]:
@@ -218,19 +184,10 @@ class GeneratePanel(QWidget):
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state` (unknown keys and bad values ignored); generate if there is a model."""
         if isinstance(state.get("prefix"), str):
-            self.prefix_edit.blockSignals(True)
-            self.prefix_edit.setText(state["prefix"])
-            self.prefix_edit.blockSignals(False)
-        kwargs: dict[str, Any] = {}
-        for key, kind in (("length", int), ("temperature", float), ("seed", int), ("beam_size", int),
-                          ("alpha", float), ("top_k", int)):
-            try:
-                value = kind(state[key])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if kind is float and not math.isfinite(value):
-                continue
-            kwargs[key] = value
+            with signals_blocked(self.prefix_edit):
+                self.prefix_edit.setText(state["prefix"])
+        kwargs = read_numbers(state, (("length", int), ("temperature", float), ("seed", int), ("beam_size", int),
+                                      ("alpha", float), ("top_k", int)))
         if state.get("strategy") in STRATEGIES:
             kwargs["strategy"] = state["strategy"]
         self.set_options(**kwargs)
@@ -244,7 +201,7 @@ class GeneratePanel(QWidget):
         self.prefix_edit = QLineEdit()
         self.prefix_edit.setPlaceholderText("e.g. the ")
         self.prefix_edit.setToolTip("The text to continue; a final space asks for the next word.")
-        self.length_spin = _spin(1, 1000, "How many tokens to generate.")
+        self.length_spin = int_spin(1, 1000, "How many tokens to generate.")
         self.generate_button = QPushButton("Generate")
         label = QLabel("Prefix")
         label.setBuddy(self.prefix_edit)
@@ -265,41 +222,26 @@ class GeneratePanel(QWidget):
         self.temperature_spin.setRange(0.05, 5.0)
         self.temperature_spin.setSingleStep(0.1)
         self.temperature_spin.setToolTip("Sampling divides the logits by T: below 1 sharper, above 1 flatter.")
-        self.seed_spin = _spin(0, 2**31 - 1, "The sampling seed: the same seed gives the same text.")
+        self.seed_spin = int_spin(0, 2**31 - 1, "The sampling seed: the same seed gives the same text.")
         self.seed_button = QPushButton("New seed")
-        self.beam_spin = _spin(1, 32, "The beam size k.")
-        self.alpha_spin = QDoubleSpinBox()
-        self.alpha_spin.setRange(0.0, 3.0)
-        self.alpha_spin.setSingleStep(0.05)
-        self.alpha_spin.setToolTip("The exponent α of the length penalty; the book uses 0.75.")
-        self.topk_spin = _spin(1, 50, "How many of the most probable next tokens the bars show.")
-        for spin in (self.temperature_spin, self.alpha_spin):
-            spin.setKeyboardTracking(False)
+        self.beam_spin = int_spin(1, 32, "The beam size k.")
+        self.alpha_spin = alpha_spin()
+        self.topk_spin = int_spin(1, 50, "How many of the most probable next tokens the bars show.")
+        self.temperature_spin.setKeyboardTracking(False)
         self._captions: dict[QWidget, QLabel] = {}
         for text, widget in (("Strategy", self.strategy_combo), ("Temperature", self.temperature_spin),
                              ("Seed", self.seed_spin), (None, self.seed_button), ("Beam size k", self.beam_spin),
                              ("α", self.alpha_spin)):
-            if controls.count():
-                controls.addSpacing(6)
-            if text is not None:
-                caption = QLabel(text)
-                caption.setBuddy(widget)
-                controls.addWidget(caption)
+            caption = add_captioned(controls, text, widget, spacing=6)
+            if caption is not None:
                 self._captions[widget] = caption
-            controls.addWidget(widget)
         controls.addStretch(1)
         self.tree_button = QPushButton("Show beam tree")
         self.tree_button.setToolTip("Open this beam search in the Beam search tab.")
         self.tree_button.setEnabled(False)
         top.addWidget(self.tree_button)
 
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.message_label.hide()
-        root.addWidget(self.message_label)
+        root.addWidget(self._build_message_label())
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         root.addWidget(splitter, 1)
@@ -462,22 +404,6 @@ class GeneratePanel(QWidget):
         self.slider.blockSignals(False)
         self._render()
 
-    def _fail(self, message: str) -> None:
-        self._clear()
-        self._show_message(message, error=True)
-        self.sig_failed.emit(message)
-
-    def _show_message(self, text: str, error: bool) -> None:
-        self._message = text
-        self.message_label.setText(text)
-        self.message_label.setProperty("error", error)
-        color = self._theme.colors[1] if error else self._theme.muted
-        self.message_label.setStyleSheet(f"color: {color};")  # colour only: a font here would drop the theme's size
-        font = QFont(self.font())
-        font.setBold(error)
-        self.message_label.setFont(font)
-        self.message_label.setVisible(bool(text))
-
     def _emit_tree(self) -> None:
         outcome, bundle = self._outcome, self._bundle
         if outcome is None or outcome.beam is None or bundle is None:
@@ -489,11 +415,3 @@ class GeneratePanel(QWidget):
         search = SearchOutcome(beam.result, beam.vocabulary, prompt_label(outcome.prefix, self._joiner()), prompt,
                                beam.notices, self.prefix_edit.text())
         self.sig_show_tree.emit(TreeRequest(bundle, search))
-
-
-def _spin(low: int, high: int, tip: str) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setRange(low, high)
-    spin.setToolTip(tip)
-    spin.setKeyboardTracking(False)  # typing "50" generates once, for 50
-    return spin

@@ -26,26 +26,17 @@ Public API (the main window is written against it):
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +44,17 @@ from PySide6.QtWidgets import (
 from rnnviz.core.beam import BeamOptions
 from rnnviz.core.errors import RnnvizError
 from rnnviz.gui.panels.decode_jobs import BLEU_K, SearchOutcome, TranslationOutcome, TreeRequest, translate_job
-from rnnviz.gui.panels.latest_job import LatestJob
+from rnnviz.gui.panels.model_panel import (
+    ModelPanel,
+    add_captioned,
+    alpha_spin,
+    fill_ranked_table,
+    int_spin,
+    ranked_table,
+    read_numbers,
+    signals_blocked,
+    wrapping_label,
+)
 from rnnviz.gui.style import NORMAL, Theme
 
 if TYPE_CHECKING:
@@ -66,27 +67,16 @@ _DEFAULT_STATE: dict[str, Any] = {"sentence": "The girls are happy.", "reference
                                   "alpha": 0.75, "length_penalty": "book"}
 
 
-class TranslatePanel(QWidget):
+class TranslatePanel(ModelPanel):
     #: A translation is shown; carries the TranslationOutcome.
     sig_translated = Signal(object)
     #: "Show beam tree" was pressed; carries a TreeRequest for the beam panel.
     sig_show_tree = Signal(object)
-    #: The model could not translate (empty sentence, no known word…); carries the message shown.
-    sig_failed = Signal(str)
+    # sig_failed (ModelPanel): the model could not translate (empty sentence, no known word…).
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._bundle: ModelBundle | None = None
+        super().__init__(parent, self._show, self.translate_now, _TYPING_DELAY_MS)
         self._outcome: TranslationOutcome | None = None
-        self._message = ""
-        self._theme = NORMAL
-        base = QApplication.font().pointSizeF()
-        self._base_pt = base if base > 0 else 10.0
-        self._job = LatestJob(self, self._show, self._fail)
-        self._typing = QTimer(self)
-        self._typing.setSingleShot(True)
-        self._typing.setInterval(_TYPING_DELAY_MS)
-        self._typing.timeout.connect(self.translate_now)
         self._build()
         self.apply_theme(NORMAL)
         self.restore_state(_DEFAULT_STATE)
@@ -99,20 +89,14 @@ class TranslatePanel(QWidget):
         self._outcome = None
         self.tree_button.setEnabled(False)
         if bundle is None:
-            self._job.cancel()
-            self._clear()
-            self._show_message("No translation model: train one or open a checkpoint.", error=False)
+            self._show_no_model("No translation model: train one or open a checkpoint.")
             return
         self.translate_now()
 
-    def bundle(self) -> ModelBundle | None:
-        return self._bundle
-
     def set_sentence(self, text: str) -> None:
         """Set the sentence and translate it now."""
-        self.sentence_edit.blockSignals(True)
-        self.sentence_edit.setText(text)
-        self.sentence_edit.blockSignals(False)
+        with signals_blocked(self.sentence_edit):
+            self.sentence_edit.setText(text)
         self.translate_now()
 
     def sentence(self) -> str:
@@ -120,9 +104,8 @@ class TranslatePanel(QWidget):
 
     def set_reference(self, text: str) -> None:
         """Set the reference translation (for BLEU; "" for none) and translate again."""
-        self.reference_edit.blockSignals(True)
-        self.reference_edit.setText(text)
-        self.reference_edit.blockSignals(False)
+        with signals_blocked(self.reference_edit):
+            self.reference_edit.setText(text)
         self.translate_now()
 
     def options(self) -> BeamOptions:
@@ -135,10 +118,7 @@ class TranslatePanel(QWidget):
     def set_options(self, beam_size: int | None = None, nbest: int | None = None, alpha: float | None = None,
                     length_penalty: str | None = None) -> None:
         """Change beam search's controls (those given) and translate once."""
-        widgets = (self.beam_spin, self.nbest_spin, self.alpha_spin, self.penalty_combo)
-        for widget in widgets:
-            widget.blockSignals(True)
-        try:
+        with signals_blocked(self.beam_spin, self.nbest_spin, self.alpha_spin, self.penalty_combo):
             if beam_size is not None:
                 self.beam_spin.setValue(int(beam_size))
             if nbest is not None:
@@ -147,20 +127,13 @@ class TranslatePanel(QWidget):
                 self.alpha_spin.setValue(float(alpha))
             if length_penalty is not None and self.penalty_combo.findData(length_penalty) >= 0:
                 self.penalty_combo.setCurrentIndex(self.penalty_combo.findData(length_penalty))
-        finally:
-            for widget in widgets:
-                widget.blockSignals(False)
         self.translate_now()
 
     def translate_now(self) -> None:
         """Translate the sentence shown (off the GUI thread); an empty one gets the core's message."""
-        self._typing.stop()
-        bundle = self._bundle
+        bundle = self._model_for(
+            "mt", "This is a language model; translation needs a translation model (Generate continues text).")
         if bundle is None:
-            return
-        if bundle.task != "mt":
-            self._job.cancel()
-            self._fail("This is a language model; translation needs a translation model (Generate continues text).")
             return
         try:
             options = self.options()
@@ -174,19 +147,9 @@ class TranslatePanel(QWidget):
     def outcome(self) -> TranslationOutcome | None:
         return self._outcome
 
-    def message(self) -> str:
-        """The message or notices now shown ("" when none)."""
-        return self._message
-
-    def is_busy(self) -> bool:
-        return self._job.busy
-
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``."""
-        self._theme = theme
-        font = QFont(self.font())
-        font.setPointSizeF(self._base_pt * theme.font_scale)
-        self.setFont(font)
+        font = self._apply_base_theme(theme)
         big = QFont(font)
         big.setPointSizeF(self._base_pt * theme.font_scale * 1.5)
         self.greedy_label.setFont(big)
@@ -198,7 +161,6 @@ class TranslatePanel(QWidget):
         for label in (self.source_caption, self.greedy_caption, self.beam_caption):
             label.setFont(caption)
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
-        self._show_message(self._message, self.message_label.property("error") is True)
         if self._outcome is not None:
             self._show(self._outcome, emit=False)
 
@@ -211,18 +173,9 @@ class TranslatePanel(QWidget):
         """Apply settings from :meth:`state` (unknown keys and bad values ignored); translate if there is a model."""
         for key, edit in (("sentence", self.sentence_edit), ("reference", self.reference_edit)):
             if isinstance(state.get(key), str):
-                edit.blockSignals(True)
-                edit.setText(state[key])
-                edit.blockSignals(False)
-        kwargs: dict[str, Any] = {}
-        for key, kind in (("beam_size", int), ("nbest", int), ("alpha", float)):
-            try:
-                value = kind(state[key])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if kind is float and not math.isfinite(value):
-                continue
-            kwargs[key] = value
+                with signals_blocked(edit):
+                    edit.setText(state[key])
+        kwargs = read_numbers(state, (("beam_size", int), ("nbest", int), ("alpha", float)))
         if isinstance(state.get("length_penalty"), str):
             kwargs["length_penalty"] = state["length_penalty"]
         self.set_options(**kwargs)  # translates when there is a model
@@ -252,69 +205,34 @@ class TranslatePanel(QWidget):
 
         controls = QHBoxLayout()
         root.addLayout(controls)
-        self.beam_spin = QSpinBox()
-        self.beam_spin.setRange(1, 32)
-        self.beam_spin.setToolTip("The beam size k (1 = greedy search).")
-        self.nbest_spin = QSpinBox()
-        self.nbest_spin.setRange(1, 32)
-        self.nbest_spin.setToolTip("How many hypotheses to list, best score first.")
-        self.alpha_spin = QDoubleSpinBox()
-        self.alpha_spin.setRange(0.0, 3.0)
-        self.alpha_spin.setSingleStep(0.05)
-        self.alpha_spin.setToolTip("The exponent α of the length penalty; the book uses 0.75.")
+        self.beam_spin = int_spin(1, 32, "The beam size k (1 = greedy search).")
+        self.nbest_spin = int_spin(1, 32, "How many hypotheses to list, best score first.")
+        self.alpha_spin = alpha_spin()
         self.penalty_combo = QComboBox()
         for name, label in (("book", "book: L^α"), ("gnmt", "GNMT: ((5+L)/6)^α"), ("none", "none")):
             self.penalty_combo.addItem(label, name)
         self.penalty_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for spin in (self.beam_spin, self.nbest_spin, self.alpha_spin):
-            spin.setKeyboardTracking(False)
         for text, widget in (("Beam size k", self.beam_spin), ("n-best", self.nbest_spin), ("α", self.alpha_spin),
                              ("Length penalty", self.penalty_combo)):
-            label = QLabel(text)
-            label.setBuddy(widget)
-            if controls.count():
-                controls.addSpacing(8)
-            controls.addWidget(label)
-            controls.addWidget(widget)
+            add_captioned(controls, text, widget, spacing=8)
         controls.addStretch(1)
         self.tree_button = QPushButton("Show beam tree")
         self.tree_button.setToolTip("Open this search in the Beam search tab: the tree, step by step.")
         self.tree_button.setEnabled(False)
         controls.addWidget(self.tree_button)
 
-        self.message_label = QLabel()
-        self.message_label.setWordWrap(True)
-        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.message_label.hide()
-
         self.source_caption = QLabel("The model reads")
         root.addWidget(self.source_caption)
-        self.source_label = QLabel()
-        self.source_label.setTextFormat(Qt.TextFormat.RichText)
-        self.source_label.setWordWrap(True)
-        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.source_label = wrapping_label(Qt.TextFormat.RichText)
         root.addWidget(self.source_label)
-        root.addWidget(self.message_label)  # under what the model read: the notices explain it
+        root.addWidget(self._build_message_label())  # under what the model read: the notices explain it
         self.greedy_caption = QLabel("Greedy translation")
         root.addWidget(self.greedy_caption)
-        self.greedy_label = QLabel()
-        self.greedy_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.greedy_label.setWordWrap(True)
-        self.greedy_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.greedy_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.greedy_label = wrapping_label(Qt.TextFormat.PlainText, selectable=True)
         root.addWidget(self.greedy_label)
         self.beam_caption = QLabel("Beam search, best score first")
         root.addWidget(self.beam_caption)
-        self.table = QTableWidget(0, len(TABLE_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = ranked_table(TABLE_COLUMNS)
         root.addWidget(self.table, 1)
         self.status_label = QLabel()
         root.addWidget(self.status_label)
@@ -364,20 +282,10 @@ class TranslatePanel(QWidget):
         return text
 
     def _fill_table(self, outcome: TranslationOutcome) -> None:
-        hypotheses = outcome.beam.hypotheses
-        self.table.setRowCount(len(hypotheses))
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for row, (h, score) in enumerate(zip(hypotheses, outcome.beam_bleu)):
-            cells = (str(row + 1), h.text or "(empty)", f"{h.log_prob:.3f}", f"{h.score:.3f}",
-                     "<eos>" if h.finished else "max length", "" if score is None else f"{score:.3f}")
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column != 1:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if row == 0:
-                    item.setFont(bold)
-                self.table.setItem(row, column, item)
+        rows = [(str(row + 1), h.text or "(empty)", f"{h.log_prob:.3f}", f"{h.score:.3f}",
+                 "<eos>" if h.finished else "max length", "" if score is None else f"{score:.3f}")
+                for row, (h, score) in enumerate(zip(outcome.beam.hypotheses, outcome.beam_bleu))]
+        fill_ranked_table(self.table, rows, self.font())
         self.table.setColumnHidden(len(TABLE_COLUMNS) - 1, not outcome.reference_tokens)
         k = outcome.beam.result.options.beam_size
         self.beam_caption.setText(f"Beam search (k = {k}), best score first")
@@ -389,22 +297,6 @@ class TranslatePanel(QWidget):
         self.table.setRowCount(0)
         self.status_label.setText("")
         self.tree_button.setEnabled(False)
-
-    def _fail(self, message: str) -> None:
-        self._clear()
-        self._show_message(message, error=True)
-        self.sig_failed.emit(message)
-
-    def _show_message(self, text: str, error: bool) -> None:
-        self._message = text
-        self.message_label.setText(text)
-        self.message_label.setProperty("error", error)
-        color = self._theme.colors[1] if error else self._theme.muted
-        self.message_label.setStyleSheet(f"color: {color};")  # colour only: a font here would drop the theme's size
-        font = QFont(self.font())
-        font.setBold(error)
-        self.message_label.setFont(font)
-        self.message_label.setVisible(bool(text))
 
     def _emit_tree(self) -> None:
         outcome, bundle = self._outcome, self._bundle
