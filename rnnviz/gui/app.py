@@ -6,6 +6,7 @@ the first training job, checkpoint or device list needs it.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -37,5 +38,28 @@ def main(qt_args: Sequence[str] = ()) -> int:
     window = MainWindow()
     # A quit that does not go through closeEvent (a session ending) still stops training first.
     app.aboutToQuit.connect(lambda: window.controller.shutdown(1000))
+    if os.environ.get("RNNVIZ_EXIT_AFTER_FIRST_PAINT"):
+        _exit_after_first_paint(app, window)
     window.show()
     return app.exec()
+
+
+def _exit_after_first_paint(app: QApplication, window) -> None:
+    """For timing the start (scripts/build_and_check.sh, the frozen app): at the main window's
+    first paint, print ``first-paint <time.time()> torch=<loaded>`` and quit."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint and not self.seen:
+                self.seen = True
+                print(f"first-paint {time.time():.3f} torch={'torch' in sys.modules}", flush=True)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    window._first_paint_watch = FirstPaint(window)
+    window.installEventFilter(window._first_paint_watch)

@@ -120,7 +120,9 @@ def availability(info: CorpusInfo) -> str:
     if path is None:
         return "not downloaded"
     offline = hub.offline_dir()
-    return "offline folder" if offline and path.parent == offline else "cached"
+    if offline and path.parent == offline:
+        return "offline folder"
+    return "bundled" if path.parent == hub.bundled_dir() else "cached"
 
 
 def guess_task(path: Path, text: str) -> Task:

@@ -1,6 +1,7 @@
 """The book's data sets: found offline, in the cache, or downloaded and verified.
 
-Search order for a file: the offline folder (``RNNVIZ_DATA_DIR``), then the
+Search order for a file: the offline folder (``RNNVIZ_DATA_DIR``), then, in
+the packaged app, the book's files bundled with it at build time, then the
 user cache (platformdirs; ``RNNVIZ_CACHE_DIR`` overrides it), then the book's
 data hub (``RNNVIZ_DATA_URL`` overrides the address, e.g. for a mirror).
 Every copy is checked against the SHA-1 the book's ``d2l`` package uses.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -22,6 +24,8 @@ from rnnviz.core.errors import DataError
 #: ``d2l.DATA_URL``, where the book's own code downloads its data sets from.
 DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
 _CHUNK = 64 * 1024
+#: Folder of the PyInstaller bundle holding the book's files, when rnnviz.spec found them.
+BUNDLED_DATA_FOLDER = "d2l"
 
 #: Called with (bytes received, total bytes or None); returning False cancels.
 Progress = Callable[[int, "int | None"], "bool | None"]
@@ -43,6 +47,15 @@ class DownloadCancelled(DataError):
 def offline_dir() -> Path | None:
     folder = os.environ.get("RNNVIZ_DATA_DIR")
     return Path(folder).expanduser() if folder else None
+
+
+def bundled_dir() -> Path | None:
+    """The book's files bundled into the packaged app (see rnnviz.spec), or None."""
+    root = getattr(sys, "_MEIPASS", None)
+    if not getattr(sys, "frozen", False) or not root:
+        return None
+    folder = Path(root) / BUNDLED_DATA_FOLDER
+    return folder if folder.is_dir() else None
 
 
 def cache_dir() -> Path:
@@ -87,6 +100,9 @@ def _offline_copy(remote: RemoteFile, offline: Path | None) -> Path | None:
 def locate(remote: RemoteFile, offline: Path | None = None, cache: Path | None = None) -> Path | None:
     """A verified local copy of the file, or None. A corrupt cached copy is removed."""
     found = _offline_copy(remote, offline if offline is not None else offline_dir())
+    if found:
+        return found
+    found = _offline_copy(remote, bundled_dir())
     if found:
         return found
     path = (cache or cache_dir()) / remote.filename

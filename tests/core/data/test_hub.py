@@ -111,3 +111,45 @@ def test_book_files_are_found_offline_with_their_real_sums(d2l_dir: Path, tmp_pa
         path = hub.fetch(remote, cache=tmp_path)
         assert path == d2l_dir / remote.filename
         assert path.stat().st_size == remote.size
+
+
+def test_packaged_app_finds_the_bundled_files_after_the_offline_folder(
+        fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "bundle"
+    (bundle / hub.BUNDLED_DATA_FOLDER).mkdir(parents=True)
+    (bundle / hub.BUNDLED_DATA_FOLDER / "tiny.txt").write_bytes(CONTENT)
+    monkeypatch.setattr(hub.sys, "_MEIPASS", str(bundle), raising=False)
+    assert hub.bundled_dir() is None  # a _MEIPASS alone is not a frozen app
+    monkeypatch.setattr(hub.sys, "frozen", True, raising=False)
+    assert hub.bundled_dir() == bundle / hub.BUNDLED_DATA_FOLDER
+    cache = tmp_path / "cache"
+    assert hub.fetch(GOOD, cache=cache) == bundle / hub.BUNDLED_DATA_FOLDER / "tiny.txt"
+    assert fake_hub.requests == 0 and not (cache / "tiny.txt").exists()
+    offline = tmp_path / "offline"
+    offline.mkdir()
+    (offline / "tiny.txt").write_bytes(CONTENT)
+    monkeypatch.setenv("RNNVIZ_DATA_DIR", str(offline))
+    assert hub.locate(GOOD, cache=cache) == offline / "tiny.txt"  # the user's folder comes first
+
+
+def test_a_frozen_app_without_bundled_files_uses_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub.sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    monkeypatch.setattr(hub.sys, "frozen", True, raising=False)
+    assert hub.bundled_dir() is None
+    (tmp_path / "tiny.txt").write_bytes(CONTENT)
+    assert hub.locate(GOOD, cache=tmp_path) == tmp_path / "tiny.txt"
+
+
+def test_book_files_bundled_with_the_app_are_listed_as_bundled(
+        d2l_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from rnnviz.core.data.corpora import TIME_MACHINE, availability, get_info
+
+    monkeypatch.delenv("RNNVIZ_DATA_DIR")
+    (tmp_path / hub.BUNDLED_DATA_FOLDER).mkdir()
+    shutil.copy(d2l_dir / TIME_MACHINE.filename, tmp_path / hub.BUNDLED_DATA_FOLDER)
+    monkeypatch.setattr(hub.sys, "_MEIPASS", str(tmp_path), raising=False)
+    monkeypatch.setattr(hub.sys, "frozen", True, raising=False)
+    assert availability(get_info("time-machine")) == "bundled"
+    assert availability(get_info("fra-eng")) == "not downloaded"

@@ -1,0 +1,11 @@
+"""Entry point of the PyInstaller bundle (see rnnviz.spec): the ``rnnviz`` command, GUI and CLI.
+
+rnnviz.cli.main calls multiprocessing.freeze_support() before anything else.
+"""
+
+import sys
+
+from rnnviz.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
