@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._models: dict = {}  # task -> the bundle the model panels show (trained, opened or shipped)
         self._shipped: set[str] = set()  # tasks whose shown model is the shipped one
         self._loading: set[str] = set()  # tasks whose shipped model is being loaded
+        self._pending: dict = {}  # hidden model tab -> the model it gets when shown
         self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -244,7 +245,8 @@ class MainWindow(QMainWindow):
         initial = self._continuable(data, model)
         label = (f"{self.builder.run_label()}, {self.config_panel.optimizer_label()}"
                  + (" (continued)" if initial is not None else ""))
-        self.tabs.setCurrentWidget(self.training_view)
+        if self.tabs.currentWidget() is self.builder:  # from building to watching it train; Gates stays
+            self.tabs.setCurrentWidget(self.training_view)
         self.training_view.begin_run(label, task)
         probe = self.training_view.probe()
         self.controller.start(TrainingJob(data, model, train, label, probe, initial))
@@ -293,7 +295,8 @@ class MainWindow(QMainWindow):
         last_epoch = next((e for e in reversed(events) if isinstance(e, EpochEnd)), None)
         if last_epoch is not None:
             self.status_progress.setValue(last_epoch.epoch)
-            if self.gates_panel.follow_training() and self._snapshot_epoch is None:
+            following = self.gates_panel.follow_training() and self.tabs.currentWidget() is self.gates_panel
+            if following and self._snapshot_epoch is None:
                 self._snapshot_epoch = last_epoch.epoch  # one snapshot at a time: a slow trace never piles up
                 self.controller.request_snapshot()
         if last_step is not None and self._run is not None:
@@ -351,23 +354,39 @@ class MainWindow(QMainWindow):
         self._give_model(bundle)
 
     def _give_model(self, bundle) -> None:
-        if bundle.task == self.data_panel.selection()[1] or self.gates_panel.bundle() is None:
-            if self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:  # never overwrite the user's
-                self.gates_panel.set_probe(GATE_PROBES[bundle.task])
-            self.gates_panel.set_bundle(bundle)
+        """Hand ``bundle`` to the panels that show models of its task (a hidden tab gets it when shown)."""
+        gates_empty = self.gates_panel not in self._pending and self.gates_panel.bundle() is None
+        if bundle.task == self.data_panel.selection()[1] or gates_empty:
+            self._deliver(self.gates_panel, bundle)
         if bundle.task == "mt":
-            self.translate_panel.set_bundle(bundle)
-            self.beam_panel.set_bundle(bundle)
+            self._deliver(self.translate_panel, bundle)
+            self._deliver(self.beam_panel, bundle)
         else:
-            self.generate_panel.set_bundle(bundle)
+            self._deliver(self.generate_panel, bundle)
             if "mt" not in self._models:
-                self.beam_panel.set_bundle(bundle)
+                self._deliver(self.beam_panel, bundle)
+
+    def _deliver(self, panel: QWidget, bundle) -> None:
+        # A hidden tab would trace, translate or generate for nobody (and take the GUI's time
+        # while a run trains): it gets the model when it is shown.
+        if self.tabs.currentWidget() is panel:
+            self._set_panel_model(panel, bundle)
+        else:
+            self._pending[panel] = bundle
+
+    def _set_panel_model(self, panel: QWidget, bundle) -> None:
+        self._pending.pop(panel, None)
+        if panel is self.gates_panel and self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
+            self.gates_panel.set_probe(GATE_PROBES[bundle.task])  # never overwrite what the user typed
+        panel.set_bundle(bundle)
 
     def _model_tabs(self) -> tuple[QWidget, ...]:
         return (self.gates_panel, self.translate_panel, self.generate_panel, self.beam_panel)
 
     def _on_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
+        if widget in self._pending:
+            self._set_panel_model(widget, self._pending[widget])
         if widget in self._model_tabs():
             self._load_shipped_models()
         # ←/→ step through time in these tabs; elsewhere → takes a training step.

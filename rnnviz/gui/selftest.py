@@ -132,14 +132,17 @@ def run_self_test(stream=None) -> int:
         trace = gates.trace()
         gates.export_npz(folder / "trace.npz")
         translate = window.translate_panel
+        window.tabs.setCurrentWidget(translate)  # a tab gets its model when it is shown
         translate.set_sentence("The girls are happy.")
         translate.translate_now()
         _wait_until(app, lambda: translate.outcome() is not None and not translate.is_busy(), 60, "a beam translation")
         best = translate.outcome().beam.hypotheses[0].text
         generate = window.generate_panel
+        window.tabs.setCurrentWidget(generate)
         generate.generate_now()
         _wait_until(app, lambda: generate.outcome() is not None and not generate.is_busy(), 60, "a generation")
         beam = window.beam_panel
+        window.tabs.setCurrentWidget(beam)
         beam.set_source("d2l")
         beam.set_strategy("beam")
         app.processEvents()
