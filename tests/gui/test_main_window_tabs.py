@@ -48,7 +48,7 @@ def test_gates_follow_training_and_then_show_the_trained_model(qtbot, window: Ma
     qtbot.waitUntil(lambda: len(traces) >= 2, timeout=30_000)  # a snapshot during training, the trained model after
     shown = window.gates_panel.bundle()
     assert shown is not window.controller.bundle  # a copy: the panel never reads weights that train
-    assert "lm" not in window._shipped  # the trained language model replaced the shipped one
+    qtbot.waitUntil(lambda: "lm" not in window._shipped, timeout=30_000)  # the trained model replaced the shipped one
 
 
 def test_show_beam_tree_from_the_translate_tab(qtbot, window: MainWindow) -> None:

@@ -387,7 +387,7 @@ def test_save_checkpoint_during_training_and_when_idle(qtbot, controller, record
     (tmp_path / "a-file").write_text("x")
     with qtbot.waitSignal(controller.sig_error, timeout=LONG) as failed:
         controller.save_checkpoint(str(tmp_path / "a-file" / "x.pt"))
-    assert "cannot write a checkpoint" in failed.args[0] and controller.state == "idle"
+    assert "cannot write the checkpoint" in failed.args[0] and controller.state == "idle"
 
     controller.forget_model()
     with qtbot.waitSignal(controller.sig_error, timeout=LONG) as nothing:
