@@ -69,13 +69,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
@@ -89,7 +87,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from rnnviz.core.errors import RnnvizError
-from rnnviz.gui.widgets.image_export import save_image
+from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.tasks import run_in_background
 from rnnviz.gui.widgets.heatmap_grid import HeatmapData, HeatmapGrid
@@ -1290,31 +1288,19 @@ class GatesPanel(QWidget):
     # ------------------------------------------------------------------ export dialogs
 
     def _ask_export_npz(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the trace as NPZ", "gates.npz", "NumPy archive (*.npz)")
-        if path:
-            self._report(lambda: self.export_npz(path))
+        self._saved(ask_and_export(self, "Export the trace as NPZ", "gates.npz", "NumPy archive (*.npz)",
+                                   self.export_npz))
 
     def _ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the trace as CSV", "gates.csv", "CSV (*.csv)")
-        if path:
-            self._report(lambda: self.export_csv(path))
+        self._saved(ask_and_export(self, "Export the trace as CSV", "gates.csv", "CSV (*.csv)", self.export_csv))
 
     def _ask_export_image(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the plots", "gates.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self._report(lambda: self.export_image(path))
+        self._saved(ask_and_export(self, "Save the plots", "gates.png", IMAGE_FILTERS, self.export_image))
 
-    def _report(self, action: Callable[[], object]) -> None:
-        try:
-            written = action()
-        except RnnvizError as error:
-            QMessageBox.warning(self, "Export failed", str(error))
-            self.sig_status.emit(str(error))
-            return
-        paths = written if isinstance(written, list) else [written]
-        self.sig_status.emit("Saved " + ", ".join(str(p) for p in paths))
-
+    def _saved(self, written: Path | list[Path] | None) -> None:
+        if written:
+            paths = written if isinstance(written, list) else [written]
+            self.sig_status.emit("Saved " + ", ".join(str(p) for p in paths))
 
 def _sentence(text: str) -> str:
     """A core notice as a sentence: capitalised, ending with a full stop."""

@@ -65,12 +65,10 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSlider,
@@ -83,7 +81,7 @@ from PySide6.QtWidgets import (
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
 from rnnviz.gui.style import NORMAL, Theme
-from rnnviz.gui.widgets.image_export import remove_quietly, save_image
+from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, remove_quietly, save_image
 from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
 
@@ -502,21 +500,10 @@ class TrainingView(QWidget):
             self.sig_probe_changed.emit(text)
 
     def _ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the curves as CSV", "training.csv", "CSV (*.csv)")
-        if path:
-            self._report(lambda: self.export_csv(path))
+        ask_and_export(self, "Export the curves as CSV", "training.csv", "CSV (*.csv)", self.export_csv)
 
     def _ask_export_image(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the plots", "training.png",
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self._report(lambda: self.export_image(path))
-
-    def _report(self, action) -> None:
-        try:
-            action()
-        except RnnvizError as error:
-            QMessageBox.warning(self, "Export failed", str(error))
+        ask_and_export(self, "Save the plots", "training.png", IMAGE_FILTERS, self.export_image)
 
     # ------------------------------------------------------------------ drawing
 

@@ -7,10 +7,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+from collections.abc import Callable
+from typing import Any
+
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from rnnviz.core.errors import RnnvizError
+
+#: The file-dialog filter for :func:`save_image`'s formats.
+IMAGE_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
 
 #: PNGs narrower than this are rendered wider, so that they stay sharp on a projector.
 MIN_PNG_WIDTH = 1600
@@ -98,3 +105,17 @@ def remove_quietly(path: str) -> None:
         os.remove(path)
     except OSError:
         pass
+
+
+def ask_and_export(parent: QWidget, title: str, default_name: str, filters: str,
+                   export: Callable[[str], Any]) -> Any | None:
+    """Ask where to save, then ``export(path)``; a failure is shown in a dialog, never raised.
+    Returns what ``export`` returned, or None when cancelled or failed."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, default_name, filters)
+    if not path:
+        return None
+    try:
+        return export(path)
+    except RnnvizError as error:
+        QMessageBox.warning(parent, "Export failed", str(error))
+        return None
