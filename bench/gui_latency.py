@@ -22,7 +22,6 @@ Runs offscreen unless DISPLAY is set (then in a real window, e.g. under Xvfb).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -31,25 +30,6 @@ import time
 
 HIDDEN, BATCH, NUM_STEPS, LR = 32, 1024, 32, 4.0
 
-_FIRST_PAINT = r"""
-import json, sys, time
-from PySide6.QtCore import QEvent, QObject, QTimer
-from rnnviz.gui.app import make_app
-app = make_app()
-from rnnviz.gui.main_window import MainWindow
-class Watch(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint and not hasattr(self, "t"):
-            self.t = time.time()
-            print(json.dumps({"t": self.t, "torch": "torch" in sys.modules}), flush=True)
-            QTimer.singleShot(0, app.quit)
-        return False
-window = MainWindow()
-watch = Watch()
-window.installEventFilter(watch)
-window.show()
-app.exec()
-"""
 
 
 def corpus() -> str:
@@ -57,17 +37,19 @@ def corpus() -> str:
 
 
 def first_paint_seconds(starts: int) -> tuple[list[float], bool]:
+    """Start ``python -m rnnviz`` afresh ``starts`` times; the app prints when it first paints
+    (RNNVIZ_EXIT_AFTER_FIRST_PAINT, as the packaged app is timed) and quits."""
     times, torch_loaded = [], False
-    env = {**os.environ}
+    env = {**os.environ, "RNNVIZ_EXIT_AFTER_FIRST_PAINT": "1"}
     env.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
     for _ in range(starts):
         started = time.time()
-        out = subprocess.run([sys.executable, "-c", _FIRST_PAINT], capture_output=True, text=True, env=env,
+        out = subprocess.run([sys.executable, "-m", "rnnviz"], capture_output=True, text=True, env=env,
                              timeout=120).stdout
-        line = [x for x in out.splitlines() if x.startswith("{")][-1]
-        info = json.loads(line)
-        times.append(info["t"] - started)
-        torch_loaded |= info["torch"]
+        line = [x for x in out.splitlines() if x.startswith("first-paint ")][-1]
+        _, painted, torch_flag = line.split()
+        times.append(float(painted) - started)
+        torch_loaded |= torch_flag == "torch=True"
     return times, torch_loaded
 
 
