@@ -66,7 +66,7 @@ def _unknown_notice(words: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class _Prompt:
+class PromptReading:
     """A language-model prefix as the model reads it."""
 
     tokens: list[str]
@@ -76,7 +76,9 @@ class _Prompt:
     notices: list[str]
 
 
-def _read_prompt(bundle: ModelBundle, prefix: str) -> _Prompt:
+def read_prompt(bundle: ModelBundle, prefix: str, require_known: bool = False) -> PromptReading:
+    """A prefix as the language model reads it (cleaned, tokenized, with notices); ``require_known``
+    refuses one made only of tokens the model does not know (beam search has nothing to rank then)."""
     if bundle.task != "lm":
         raise DataError("this is a translation model; generation needs a language model.")
     data = bundle.data_config
@@ -91,12 +93,15 @@ def _read_prompt(bundle: ModelBundle, prefix: str) -> _Prompt:
     unknown = [t for t in tokens if t not in vocab]
     if unknown:
         notices.append(_unknown_notice(unknown))
+    if require_known and len(unknown) == len(tokens):
+        raise DataError(f"none of the tokens of {prefix.strip()!r} is in the model's vocabulary, so it would "
+                        f"read only {UNK}; start from text like its training data.")
     joiner = "" if data.token_level == "char" else " "
     shown = cleaned if data.token_level == "char" else " ".join(tokens)
-    return _Prompt(tokens, shown, joiner, unknown, notices)
+    return PromptReading(tokens, shown, joiner, unknown, notices)
 
 
-def _continuation(prompt: _Prompt, produced: Sequence[str]) -> str:
+def _continuation(prompt: PromptReading, produced: Sequence[str]) -> str:
     text = prompt.joiner.join(produced)
     if prompt.joiner and text:  # the shown prefix is the words joined, without a trailing space
         text = " " + text
@@ -113,7 +118,7 @@ def generate(bundle: ModelBundle, prefix: str, length: int = 50,
         raise DataError(f"the length must be at least 1, not {length}.")
     if strategy == "sample" and not temperature > 0:
         raise DataError(f"the temperature must be positive, not {temperature}.")
-    prompt = _read_prompt(bundle, prefix)
+    prompt = read_prompt(bundle, prefix)
     vocab = bundle.vocabs[0]
     model = bundle.model
     device = next(model.parameters()).device
@@ -138,7 +143,7 @@ def generate(bundle: ModelBundle, prefix: str, length: int = 50,
 
 
 @dataclass(frozen=True)
-class _Source:
+class SourceReading:
     """A source sentence as the encoder reads it."""
 
     words: list[str]  # the cleaned words, before trimming
@@ -149,7 +154,9 @@ class _Source:
     notices: list[str]
 
 
-def _read_source(bundle: ModelBundle, sentence: str) -> _Source:
+def read_source(bundle: ModelBundle, sentence: str, require_known: bool = False) -> SourceReading:
+    """A sentence as the encoder reads it: the words, <eos>, cut or padded to num_steps, with
+    notices; ``require_known`` refuses one of which the model knows no word."""
     if bundle.task != "mt":
         raise DataError("this is a language model; translation needs a translation model.")
     words = tokenize_mt(" ".join(sentence.split()))  # tabs and line ends are spaces, as in training
@@ -166,15 +173,18 @@ def _read_source(bundle: ModelBundle, sentence: str) -> _Source:
     if trimmed:
         notices.append(f"the sentence has {len(seen)} tokens with {EOS}; the model reads {num_steps} "
                        f"(its num_steps), so it read only: {' '.join(seen[:num_steps])}")
+    if require_known and len(unknown) == len(words):
+        raise DataError(f"none of the words of {sentence.strip()!r} is in the model's vocabulary, so it would "
+                        f"read only {UNK}; try words from its training data.")
     seen = seen[:num_steps] + [PAD] * (num_steps - len(seen))
     shown = tuple(w if w in src_vocab else UNK for w in seen if w != PAD)
-    return _Source(words, seen, shown, unknown, trimmed, notices)
+    return SourceReading(words, seen, shown, unknown, trimmed, notices)
 
 
 def translate(bundle: ModelBundle, sentence: str, max_len: int | None = None) -> Translation:
     """Greedy translation (the book's ``predict_step``): the source padded to num_steps,
     then the most likely token at each step until ``<eos>`` or ``max_len`` tokens."""
-    source = _read_source(bundle, sentence)
+    source = read_source(bundle, sentence)
     src_vocab, tgt_vocab = bundle.vocabs
     max_len = max_len or len(source.seen)
     model = bundle.model
@@ -389,10 +399,7 @@ def translate_beam(bundle: ModelBundle, sentence: str, options: BeamOptions | No
     1 gives :func:`translate`'s output. Raises :class:`DataError` for an empty
     sentence or one of which the model knows no word.
     """
-    source = _read_source(bundle, sentence)
-    if len(source.unknown) == len(source.words):
-        raise DataError(f"none of the words of {sentence.strip()!r} is in the model's vocabulary, so it would "
-                        f"read only {UNK}; try words from its training data.")
+    source = read_source(bundle, sentence, require_known=True)
     src_vocab, tgt_vocab = bundle.vocabs
     options = options or BeamOptions(max_len=len(source.seen))
     vocabulary = tuple(tgt_vocab.to_list())
@@ -444,10 +451,7 @@ def generate_beam(bundle: ModelBundle, prefix: str, length: int = 50,
     """
     if length < 1:
         raise DataError(f"the length must be at least 1, not {length}.")
-    prompt = _read_prompt(bundle, prefix)
-    if len(prompt.unknown) == len(prompt.tokens):
-        raise DataError(f"none of the tokens of {prefix.strip()!r} is in the model's vocabulary, so it would "
-                        f"read only {UNK}; start from text like its training data.")
+    prompt = read_prompt(bundle, prefix, require_known=True)
     vocab = bundle.vocabs[0]
     options = replace(options or BeamOptions(), max_len=length)
     vocabulary = tuple(vocab.to_list())

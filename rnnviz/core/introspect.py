@@ -109,9 +109,9 @@ import torch
 from torch import Tensor
 
 from rnnviz.config import CELL_VARIANTS, CELLS, GATES
-from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
+from rnnviz.core.data.tokenize import clean_lm_text, tokenize
 from rnnviz.core.data.vocab import BOS, EOS, PAD, UNK, Vocab
-from rnnviz.core.decoding import translate
+from rnnviz.core.decoding import read_source, translate
 from rnnviz.core.atomic import write_atomically
 from rnnviz.core.errors import DataError
 from rnnviz.core.models.cells import EQUATIONS
@@ -795,9 +795,7 @@ def trace_translation(bundle: ModelBundle, sentence: str,
     limit = max_tokens or num_steps
     result = translate(bundle, sentence, max_len=limit)  # also the notices on unknown words and trimming
     src_vocab, tgt_vocab = bundle.vocabs
-    # The source as translate() feeds it (the encoder reads the padding too, as in the book).
-    seen = (tokenize_mt(" ".join(sentence.split())) + [EOS])[:num_steps]
-    seen += [PAD] * (num_steps - len(seen))
+    seen = read_source(bundle, sentence).seen  # as translate() feeds it: the encoder reads the padding too
     enc_notices = list(result.notices)
     if PAD in seen:
         enc_notices.append(f"the encoder reads the sentence padded with {PAD} to num_steps={num_steps}, as in "

@@ -74,34 +74,19 @@ def run_search(strategy: str, step: Any, vocab_size: int, eos: int | None, optio
 
 
 def source_ids(bundle: ModelBundle, sentence: str) -> tuple[list[int], Any]:
-    """The ids the encoder reads for ``sentence`` and the core's reading of it (a ``Translation``)."""
-    from rnnviz.core.data.tokenize import tokenize_mt
-    from rnnviz.core.data.vocab import PAD, UNK
-    from rnnviz.core.decoding import translate
+    """The ids the encoder reads for ``sentence`` and the core's reading of it (a ``SourceReading``)."""
+    from rnnviz.core.decoding import read_source
 
-    reading = translate(bundle, sentence, max_len=1)  # the core reads the source: <unk>, trimming, notices
-    src_vocab = bundle.vocabs[0]
-    words = tokenize_mt(" ".join(sentence.split()))
-    if all(w not in src_vocab for w in words):  # as translate_beam refuses it
-        raise DataError(f"none of the words of {sentence.strip()!r} is in the model's vocabulary, so it would "
-                        f"read only {UNK}; try words from its training data.")
-    num_steps = int(bundle.data_config.num_steps or 9)
-    shown = list(reading.source_tokens)
-    return src_vocab.indices(shown + [PAD] * (num_steps - len(shown))), reading
+    reading = read_source(bundle, sentence, require_known=True)  # <unk>, trimming, notices, as translate_beam
+    return bundle.vocabs[0].indices(reading.seen), reading
 
 
 def prompt_tokens(bundle: ModelBundle, prefix: str) -> tuple[list[str], str, tuple[str, ...]]:
     """A language model's prompt as it reads it: tokens, the cleaned prefix, notices."""
-    from rnnviz.core.data.tokenize import tokenize
-    from rnnviz.core.data.vocab import UNK
-    from rnnviz.core.decoding import generate
+    from rnnviz.core.decoding import read_prompt
 
-    reading = generate(bundle, prefix, length=1)  # the core cleans the prefix and says what it did
-    tokens = tokenize(reading.prefix, bundle.data_config.token_level)
-    if all(t not in bundle.vocabs[0] for t in tokens):  # as generate_beam refuses it
-        raise DataError(f"none of the tokens of {prefix.strip()!r} is in the model's vocabulary, so it would "
-                        f"read only {UNK}; start from text like its training data.")
-    return tokens, reading.prefix, reading.notices
+    reading = read_prompt(bundle, prefix, require_known=True)
+    return reading.tokens, reading.shown, tuple(reading.notices)
 
 
 def prompt_label(shown: str, joiner: str) -> str:
@@ -123,7 +108,7 @@ def search_model(bundle: ModelBundle, text: str, strategy: str, options: BeamOpt
             vocabulary = tuple(bundle.vocabs[1].to_list())
             step = seq2seq_step(bundle, ids)
             result = run_search(strategy, step, len(vocabulary), bundle.vocabs[1].index(EOS), options)
-            return SearchOutcome(result, vocabulary, BOS, reading.source_tokens, reading.notices, text)
+            return SearchOutcome(result, vocabulary, BOS, reading.shown, tuple(reading.notices), text)
         tokens, shown, notices = prompt_tokens(bundle, text)
         vocab = bundle.vocabs[0]
         vocabulary = tuple(vocab.to_list())
