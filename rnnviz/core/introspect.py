@@ -811,9 +811,7 @@ def trace_translation(bundle: ModelBundle, sentence: str,
         enc_inputs = model.encoder.embedding(src.T)[:, 0]  # (S, E)
         state, context, _ = model.start(src)  # the bridged state, (1, C) context
         tgt = torch.tensor([tgt_vocab.indices(dec_tokens)], device=device)  # (1, T)
-        embs = model.decoder.embedding(tgt.T)  # (T, 1, E)
-        ctx = context.unsqueeze(0).expand(embs.shape[0], -1, -1)  # (T, 1, C)
-        dec_inputs = torch.cat([embs, ctx], dim=-1)[:, 0]  # (T, E + C) as Decoder.forward builds them
+        dec_inputs = model.decoder.inputs(tgt, context)[:, 0]  # (T, E + C)
     encoder = trace_sequence(model.encoder.stack, enc_inputs)
     decoder = trace_sequence(model.decoder.stack, dec_inputs, state)
     predicted = _predicted(model.decoder.output, decoder, model.decoder.stack.spec.num_directions, tgt_vocab)

@@ -91,11 +91,16 @@ class Decoder(nn.Module):
         self.stack = build_stack(spec, embed_size + context_size)
         self.output = nn.Linear(spec.output_size, vocab_size)
 
-    def forward(self, tgt_in: Tensor, state: State, context: Tensor) -> tuple[Tensor, State]:
-        """(B, T) ids, the state and the (B, C) context -> logits (B, T, V) and the new state."""
+    def inputs(self, tgt_in: Tensor, context: Tensor) -> Tensor:
+        """What the stack reads: (B, T) ids and the (B, C) context -> (T, B, E + C), each
+        step's embedding concatenated with the context (the book's decoder)."""
         embs = self.embedding(tgt_in.T)  # (T, B, E)
         ctx = context.unsqueeze(0).expand(embs.shape[0], -1, -1)  # (T, B, C)
-        outputs, state = self.stack(torch.cat([embs, ctx], dim=-1), state)  # (T, B, H)
+        return torch.cat([embs, ctx], dim=-1)  # (T, B, E + C)
+
+    def forward(self, tgt_in: Tensor, state: State, context: Tensor) -> tuple[Tensor, State]:
+        """(B, T) ids, the state and the (B, C) context -> logits (B, T, V) and the new state."""
+        outputs, state = self.stack(self.inputs(tgt_in, context), state)  # (T, B, H)
         return self.output(outputs).transpose(0, 1), state  # (B, T, V)
 
 
