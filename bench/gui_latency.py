@@ -5,16 +5,19 @@
    QTimer probes the GUI event loop; a stall is how late each tick fires.
    Targets: p99 <= 30 ms, max <= 100 ms.
 2. Throughput: the same training run headless (rnnviz.core.train driven by
-   run()) in the same process; target: GUI >= 0.95 of headless. The app leaves
-   one core to the GUI thread (torch gets cores - 1 threads), so two headless
-   baselines are printed: with that thread count (the same run; the last line)
-   and with torch's default of every core (what the CLI gets). The GUI run
-   includes its live sample after each epoch, as a user sees it.
+   run()) in the same process, right after each GUI run (rounds interleave, so
+   drift on a shared machine hits both sides); target: GUI >= 0.95 of headless,
+   the median of the rounds' ratios (each side's fastest round is printed too).
+   The app leaves one core to the GUI thread (torch gets cores - 1 threads),
+   so two headless baselines are printed: with that thread count (the same
+   run; the last line) and with torch's default of every core (what the CLI
+   gets). The GUI run includes its live sample after each epoch, as a user
+   sees it.
 3. First paint: process start to the main window's first paint event, in fresh
    processes (median of several); torch must not be loaded by then.
    Target: <= 1.5 s on a 2-core machine.
 
-    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/gui_latency.py [--epochs 10] [--starts 5]
+    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/gui_latency.py [--epochs 30] [--rounds 5] [--starts 5]
 
 Runs offscreen unless DISPLAY is set (then in a real window, e.g. under Xvfb).
 """
@@ -27,9 +30,9 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 HIDDEN, BATCH, NUM_STEPS, LR = 32, 1024, 32, 4.0
-
 
 
 def corpus() -> str:
@@ -53,7 +56,8 @@ def first_paint_seconds(starts: int) -> tuple[list[float], bool]:
     return times, torch_loaded
 
 
-def headless_tokens_per_s(epochs: int, threads: int | None = None) -> float:
+def headless_tokens_per_s(epochs: int, threads: int) -> float:
+    """Tokens/s of ``rnnviz.core.train`` driven by ``run()`` on this thread, with ``threads`` torch threads."""
     import torch
 
     from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
@@ -64,18 +68,28 @@ def headless_tokens_per_s(epochs: int, threads: int | None = None) -> float:
     data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
     bundle = bundle_for(data, ModelConfig("lm", StackSpec("gru", (HIDDEN,))))
     tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
-    default = torch.get_num_threads()
-    torch.set_num_threads(threads or default)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
     try:
         start = time.perf_counter()
         run(train(bundle.model, data, TrainConfig(epochs=epochs, lr=LR, device="cpu")))
         return tokens / (time.perf_counter() - start)
     finally:
-        torch.set_num_threads(default)
+        torch.set_num_threads(before)
 
 
-def gui_run(epochs: int) -> tuple[float, list[float]]:
-    """(tokens/s, stall milliseconds of every probe tick) for one run in the main window."""
+@dataclass
+class Round:
+    gui: float  # tokens/s
+    headless: float  # tokens/s, the app's thread count
+    headless_all: float  # tokens/s, every core
+
+
+def measure(epochs: int, rounds: int, all_cores: int) -> tuple[list[Round], list[float], int]:
+    """``rounds`` x (the run in the main window, then the same run headless with the app's
+    thread count and with every core), after a one-epoch warm-up of each. Interleaving keeps
+    the machine's drift out of the ratios. Returns the rounds, the stall milliseconds of
+    every probe tick during the GUI runs, and the app's torch thread count."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
     import tempfile
 
@@ -85,6 +99,7 @@ def gui_run(epochs: int) -> tuple[float, list[float]]:
     from rnnviz.core.data.datasets import build_data
     from rnnviz.gui.app import make_app
     from rnnviz.gui.main_window import MainWindow
+    from rnnviz.gui.worker import training_threads
 
     app = make_app()
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
@@ -102,31 +117,45 @@ def gui_run(epochs: int) -> tuple[float, list[float]]:
     data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
     tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
 
-    # Warm-up first, as the headless side has: a one-epoch job, then the measured one.
-    marks: dict[str, float] = {}
-    jobs = iter([1, epochs])
+    jobs = iter([1] + [epochs] * rounds)  # the warm-up, then one job a round
+    results: list[Round] = []
+    stalls: list[float] = []
+    state = {"measuring": False, "start": 0.0, "warm": False}
+    threads = training_threads(all_cores)  # what the worker gives torch
 
     def start_next() -> None:
-        panel.epochs.setValue(next(jobs))
+        epochs_next = next(jobs, None)
+        if epochs_next is None:
+            app.quit()
+            return
+        panel.epochs.setValue(epochs_next)
         window.start_training()
 
-    def finished(event) -> None:
-        if "warm" not in marks:
-            marks["warm"] = 1.0
-            QTimer.singleShot(0, start_next)
+    def started(_info) -> None:
+        if state["warm"]:
+            state["measuring"], state["start"] = True, time.perf_counter()
+
+    def finished(_event) -> None:
+        end = time.perf_counter()
+        state["measuring"] = False
+        if not state["warm"]:
+            state["warm"] = True
+            headless_tokens_per_s(1, threads)  # the headless side's warm-up
         else:
-            marks["end"] = time.perf_counter()
-            app.quit()
-    window.controller.sig_run_started.connect(
-        lambda info: marks.__setitem__("start", time.perf_counter()) if "warm" in marks else None)
+            # The event loop waits while the baselines run on this thread; the worker is idle.
+            results.append(Round(tokens / (end - state["start"]), headless_tokens_per_s(epochs, threads),
+                                 headless_tokens_per_s(epochs, all_cores)))
+        last[0] = time.perf_counter()
+        QTimer.singleShot(0, start_next)
+
+    window.controller.sig_run_started.connect(started)
     window.controller.sig_finished.connect(finished)
     window.controller.sig_error.connect(lambda message, details: (print(message, details), app.quit()))
-    stalls: list[float] = []
     last = [time.perf_counter()]
 
     def tick() -> None:
         now = time.perf_counter()
-        if "start" in marks and "end" not in marks:
+        if state["measuring"]:
             stalls.append(max(0.0, (now - last[0]) * 1000 - 5.0))
         last[0] = now
     probe = QTimer()
@@ -137,26 +166,23 @@ def gui_run(epochs: int) -> tuple[float, list[float]]:
     app.exec()
     probe.stop()
     window.close()
-    return tokens / (marks["end"] - marks["start"]), stalls
+    return results, stalls, threads
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=5, help="GUI/headless pairs, interleaved")
     parser.add_argument("--starts", type=int, default=5, help="fresh processes for the first-paint time")
     args = parser.parse_args()
     paints, torch_early = first_paint_seconds(args.starts)
     import torch
 
-    print(f"corpus {corpus()}, GRU hidden {HIDDEN}, batch {BATCH}x{NUM_STEPS}, {args.epochs} epochs, "
-          f"torch {torch.__version__} with {torch.get_num_threads()} threads, "
-          f"platform {os.environ.get('QT_QPA_PLATFORM') or ('xcb' if os.environ.get('DISPLAY') else 'offscreen')}")
     all_cores = torch.get_num_threads()
-    gui_threads = max(1, min(all_cores, (os.cpu_count() or 1) - 1))
-    headless_tokens_per_s(1)  # warm-up
-    headless_all = headless_tokens_per_s(args.epochs)
-    headless = headless_tokens_per_s(args.epochs, gui_threads)
-    gui, stalls = gui_run(args.epochs)
+    print(f"corpus {corpus()}, GRU hidden {HIDDEN}, batch {BATCH}x{NUM_STEPS}, {args.epochs} epochs x "
+          f"{args.rounds} rounds, torch {torch.__version__} with {all_cores} threads, "
+          f"platform {os.environ.get('QT_QPA_PLATFORM') or ('xcb' if os.environ.get('DISPLAY') else 'offscreen')}")
+    rounds, stalls, gui_threads = measure(args.epochs, args.rounds, all_cores)
     stalls.sort()
     p99 = stalls[min(len(stalls) - 1, int(0.99 * len(stalls)))] if stalls else float("nan")
     print(f"first paint: median {statistics.median(paints):.2f} s (runs: {', '.join(f'{p:.2f}' for p in paints)}); "
@@ -164,11 +190,18 @@ def main() -> None:
     print(f"GUI stalls over {len(stalls)} probe ticks: p50 {statistics.median(stalls):.1f} ms, "
           f"p99 {p99:.1f} ms, max {max(stalls):.1f} ms; the five longest: "
           + ", ".join(f"{x:.1f}" for x in stalls[-5:][::-1]))
-    print(f"headless, {all_cores} torch threads (every core): {headless_all:,.0f} tokens/s")
-    print(f"headless, {gui_threads} torch thread(s) (as the app trains): {headless:,.0f} tokens/s")
-    print(f"in the GUI: {gui:,.0f} tokens/s")
-    print(f"ratio gui/headless-every-core: {gui / headless_all:.2f}")
-    print(f"ratio gui/headless: {gui / headless:.2f}")
+    for i, r in enumerate(rounds, 1):
+        print(f"round {i}: GUI {r.gui:,.0f} tokens/s; headless {r.headless:,.0f} with {gui_threads} torch "
+              f"thread(s) (as the app trains), {r.headless_all:,.0f} with {all_cores} (every core); "
+              f"ratios {r.gui / r.headless:.2f}, {r.gui / r.headless_all:.2f}")
+    best = Round(max(r.gui for r in rounds), max(r.headless for r in rounds), max(r.headless_all for r in rounds))
+    print(f"best of {len(rounds)}: GUI {best.gui:,.0f} tokens/s; headless {best.headless:,.0f} "
+          f"({gui_threads} thread(s)), {best.headless_all:,.0f} (every core)")
+    print(f"fastest rounds' ratios: {best.gui / best.headless:.2f} (same threads), "
+          f"{best.gui / best.headless_all:.2f} (every core)")
+    print(f"ratio gui/headless-every-core: {statistics.median(r.gui / r.headless_all for r in rounds):.2f} "
+          f"(median of the rounds)")
+    print(f"ratio gui/headless: {statistics.median(r.gui / r.headless for r in rounds):.2f} (median of the rounds)")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,12 @@ the worker is done with it.
 
 Coalescing: the worker appends events to a locked buffer; the controller
 empties it into one ``sig_events`` tuple on a ~33 ms timer in the GUI thread,
-so the window redraws at most ~30 times a second however fast steps come, and
-a busy GUI simply receives bigger tuples instead of a backlog of signals.
-Paused, NonFinite and Finished (and any state change, sample or non-finite
-message) flush the buffer at once, so the events always reach the UI before
-the signal that follows from them; an EpochEnd flushes at once unless the last
-emission was under 30 ms ago, in which case the next tick carries it.
+paced by ``rnnviz.gui.pacing`` (at most 10 a second, fewer when redraws cost the
+GUI thread more than its share), however fast steps come; a busy GUI simply
+receives bigger tuples instead of a backlog of signals. Paused, NonFinite and
+Finished (and any state change, sample or non-finite message) flush the buffer
+at once, so the events always reach the UI before the signal that follows from
+them; an EpochEnd flushes as soon as the pacing allows.
 
 This module imports no torch at import time: the first window must paint
 before torch loads. The core's torch modules are imported on the worker thread.
@@ -54,13 +54,12 @@ from rnnviz.core.errors import ConfigError, RnnvizError
 from rnnviz.core.events import (
     EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step, StepOnce, Stop,
 )
+from rnnviz.gui.pacing import RedrawPacer
 
-#: Timer period of the coalescing flush.
+#: Timer period of the coalescing flush. Emissions not forced by a state change are paced
+#: by rnnviz.gui.pacing: at most 10 a second, fewer when redraws cost the GUI thread more
+#: than its share (at 30 a second they took a core from training: bench/gui_latency.py).
 FLUSH_INTERVAL_MS = 33
-#: The shortest gap between two emissions that are not forced by a state change: at most
-#: 10 redraws a second. Each redraw of the three plots costs ~20 ms of GUI thread (software
-#: rendering); at 30 a second that took a core from training (bench/gui_latency.py).
-_MIN_GAP_S = 0.100
 #: How long the paused worker blocks on its queue before looking at the abort flag again.
 _WAIT_S = 0.05
 #: Tokens a language model generates for the live sample.
@@ -190,15 +189,22 @@ def _snapshot_of(bundle: Any) -> Any:
     return dataclasses.replace(bundle, model=model, history=History.from_dict(bundle.history.to_dict()))
 
 
-def _share_cores() -> None:
-    """Leave one core to the GUI thread. On few cores, torch's threads waiting at their
-    barriers for a core the GUI is painting on slow training more than that core adds
-    (measured on 2 cores: 535k tokens/s with one thread, 320k with two)."""
-    import torch
-
+def training_threads(default: int) -> int:
+    """The torch threads a training run gets, out of ``default``: one core is left to the GUI
+    thread. On few cores, torch's threads waiting at their barriers for a core the GUI is
+    painting on slow training more than that core adds (measured on 2 cores: 535k tokens/s
+    with one thread, 320k with two). OMP_NUM_THREADS, when set, is obeyed as it is."""
     cores = os.cpu_count() or 1
     if cores > 1 and "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+        return max(1, min(default, cores - 1))
+    return default
+
+
+def _share_cores() -> None:
+    import torch
+
+    # Set on the training thread: OpenMP keeps the count per thread once one has run torch ops.
+    torch.set_num_threads(training_threads(torch.get_num_threads()))
 
 
 def _sample_text(bundle: Any, probe: str) -> str:
@@ -554,7 +560,7 @@ class TrainingController(QObject):
         self._handle: _Handle | None = None
         self._abort = threading.Event()
         self._shut = False
-        self._last_emit = 0.0
+        self._pacer = RedrawPacer()
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self._on_tick)
@@ -587,7 +593,7 @@ class TrainingController(QObject):
         self._ensure_thread()
         ticket = _Ticket(job, queue.Queue(), _EventBuffer(), threading.Event(), self._abort, probe=job.probe)
         self._ticket = ticket
-        self._last_emit = 0.0
+        self._pacer.reset()
         self._timer.start()
         self._sig_run.emit(ticket)
         self._set_state("preparing")
@@ -719,12 +725,11 @@ class TrainingController(QObject):
         ticket = self._ticket
         if ticket is None:
             return
-        now = time.monotonic()
-        if not force and now - self._last_emit < _MIN_GAP_S:
+        if not force and not self._pacer.due():
             return  # the next tick carries them
         events = ticket.buffer.take()
         if events:
-            self._last_emit = now
+            self._pacer.drawn()
             self.sig_events.emit(events)
 
     # ---- slots for the worker's signals (GUI thread) ----

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 import os
 import subprocess
@@ -466,3 +467,70 @@ def test_readout_keeps_the_latest_numbers_when_a_batch_has_no_step(view: Trainin
     view.add_events([epoch_end(steps[-1].step, val=2.5), Finished("completed", steps[-1].step, 1, 1.0)])
     text = view.readout.text()
     assert f"loss {steps[-1].loss:.3f}" in text and "tokens/s" in text and "validation perplexity" in text
+
+
+def test_readout_keeps_the_last_epoch_figure_between_epochs(view: TrainingView) -> None:
+    view.begin_run("GRU", "lm")
+    view.add_events(make_steps(4) + [epoch_end(4, val=2.5)])
+    view.add_events(make_steps(2, start=4))  # mid-epoch: only steps
+    assert "validation perplexity 12.18 (epoch 1)" in view.readout.text()
+    view.begin_run("LSTM", "lm")
+    view.add_events(make_steps(2))
+    assert "validation" not in view.readout.text()  # a new run starts without the old figure
+
+
+def test_plots_keep_their_place_while_the_readout_changes_length(view: TrainingView, qtbot) -> None:
+    """A readout that wraps for one batch and not the next must not resize the plots each time
+    (every resize repaints the plots and regenerates their axes, which slows training)."""
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    def settle() -> None:
+        QApplication.sendPostedEvents()
+        QApplication.processEvents()
+
+    def batch(i: int) -> list[Step]:  # odd batches report a far higher speed: a longer text
+        steps = make_steps(2, start=2 * i)
+        return [dataclasses.replace(s, tokens_per_s=1.0e40 if i % 2 else 9.0) for s in steps]
+
+    view.show()
+    qtbot.waitExposed(view)
+    view.begin_run("GRU", "lm")
+    texts = []
+    for i in range(2):
+        view.add_events(batch(i))
+        texts.append(view.readout.text())
+    measure = QLabel()
+    measure.setWordWrap(True)
+    measure.setFont(view.readout.font())
+
+    def height(text: str, width: int) -> int:
+        measure.setText(text)
+        return measure.heightForWidth(width)
+
+    # A width the view can take at which the short text takes fewer lines than the long one.
+    settle()
+    others = view.width() - view.readout.width()
+    narrowest = view.minimumSizeHint().width() - others
+    width = next(w for w in range(narrowest, 4000, 10) if height(texts[0], w) < height(texts[1], w))
+    view.resize(others + width, 800)
+    settle()
+    assert view.readout.width() == width
+    places = []
+    for i in range(2, 8):
+        view.add_events(batch(i))
+        settle()
+        places.append((view.graphics.y(), view.graphics.height()))
+    assert len(set(places[1:])) == 1, places
+    assert view.readout.height() >= view.readout.heightForWidth(width)  # no line cut off
+
+
+def test_validation_legend_key_is_kept_across_epochs_and_restyled_with_the_theme(view: TrainingView) -> None:
+    view.begin_run("GRU", "lm")
+    view.add_events(make_steps(4) + [epoch_end(4, val=2.5)])
+    key = view._validation_key
+    view.add_events(make_steps(4, start=4) + [epoch_end(8, val=2.4)])
+    assert view._validation_key is key and legend_labels(view) == ["GRU", "validation (per epoch)"]
+    view.apply_theme(PRESENTATION)
+    assert view._validation_key is not key
+    assert view._validation_key.opts["pen"].widthF() == PRESENTATION.line_width
+    assert legend_labels(view) == ["GRU", "validation (per epoch)"]

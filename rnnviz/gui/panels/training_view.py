@@ -82,6 +82,7 @@ from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, remove_quietly, save_image
+from rnnviz.gui.widgets.steady_label import SteadyLabel
 from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
 
@@ -110,6 +111,8 @@ class TrainingView(QWidget):
         self._last_probe = ""
         self._theme = NORMAL
         self._validation_key: pg.PlotDataItem | None = None
+        self._last_step: Step | None = None
+        self._last_epoch: EpochEnd | None = None
         base = QApplication.font().pointSizeF()
         self._base_pt = base if base > 0 else 10.0
         self._build()
@@ -125,7 +128,7 @@ class TrainingView(QWidget):
         previous run that never got a step is replaced rather than kept. A label
         already in use gets " (2)", " (3)", … so each run stays distinguishable.
         """
-        self._last_step = None
+        self._last_step = self._last_epoch = None
         if task not in _TASK_PROBE_LABELS:
             raise ValueError(f"task must be 'lm' or 'mt', got {task!r}")
         color = self._next_color
@@ -147,6 +150,7 @@ class TrainingView(QWidget):
         self._render_samples()
         self._sync_legend_key()
         self._status.clear()
+        self.readout.relax()
         self.readout.setText(f"{label}: waiting for the first step…")
 
     def add_events(self, events: Iterable[object]) -> None:
@@ -183,10 +187,12 @@ class TrainingView(QWidget):
             run.redraw(self.x_axis(), self.y_metric(), epochs_too=False)
         if epochs:
             self._sync_legend_key()
-        if last_step is not None:
-            self._last_step = last_step  # the readout keeps the latest numbers when a batch has none
+        # The readout keeps the latest numbers of each kind when a batch has none of them,
+        # so its text (and height) does not flicker between updates.
+        self._last_step = last_step if last_step is not None else self._last_step
+        self._last_epoch = last_epoch if last_epoch is not None else self._last_epoch
         if last_step is not None or last_epoch is not None:
-            self._update_readout(run, getattr(self, "_last_step", None), last_epoch)
+            self._update_readout(run, self._last_step, self._last_epoch)
         if status is not None:
             self._set_status(*status)
 
@@ -284,7 +290,7 @@ class TrainingView(QWidget):
             plot.getAxis("left").setWidth(int(axis_width))  # the same for all: the x axes line up
         self._relabel_axes()
         self._restyle_runs()
-        self._sync_legend_key()
+        self._sync_legend_key(restyle=True)
         self._refresh_legend()
 
     def state(self) -> dict[str, Any]:
@@ -402,10 +408,11 @@ class TrainingView(QWidget):
         for button in (self.clear_button, csv_button, image_button):
             controls.addWidget(button)
 
-        self.readout = QLabel("No run yet: start training to see the curves.")
+        # Wraps to two lines on a narrow projector rather than widening the window; steady, so
+        # the plots below do not jump (and repaint) each time the text's length changes.
+        self.readout = SteadyLabel("No run yet: start training to see the curves.")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setWordWrap(True)  # two lines on a narrow projector rather than a wider window
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._status = QLabel()
         self._status.setTextFormat(Qt.TextFormat.PlainText)
@@ -537,12 +544,16 @@ class TrainingView(QWidget):
     def _all_plots(self) -> tuple[pg.PlotItem, ...]:
         return (self._plots.loss, self._plots.grad_norm, self._plots.speed)
 
-    def _sync_legend_key(self) -> None:
-        """One "validation" entry, last in the legend, while some run has validation points."""
+    def _sync_legend_key(self, restyle: bool = False) -> None:
+        """One "validation" entry, last in the legend, while some run has validation points;
+        ``restyle``: drawn afresh in the current theme."""
         legend = self._plots.loss.legend
+        wanted = any(run.validation is not None for run in self._runs)
+        if wanted and not restyle and legend.items and legend.items[-1][0].item is self._validation_key:
+            return  # already last: re-adding it each epoch would relayout the legend for nothing
         if self._validation_key is not None:
             legend.removeItem(self._validation_key)
-        if any(run.validation is not None for run in self._runs):
+        if wanted:
             self._validation_key = validation_key(self._theme)
             legend.addItem(self._validation_key, "validation (per epoch)")
         else:
@@ -580,7 +591,7 @@ class TrainingView(QWidget):
         elif len(run.steps):
             parts += [f"step {int(run.steps.last('step')):,}"]
         if epoch is not None and epoch.val_perplexity is not None:
-            parts.append(f"validation perplexity {_fmt_ppl(epoch.val_perplexity)}")
+            parts.append(f"validation perplexity {_fmt_ppl(epoch.val_perplexity)} (epoch {epoch.epoch})")
         elif epoch is not None:
             parts.append(f"epoch {epoch.epoch} perplexity {_fmt_ppl(epoch.train_perplexity)}")
         self.readout.setText("  ·  ".join(parts))
