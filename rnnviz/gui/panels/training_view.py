@@ -600,7 +600,9 @@ class TrainingView(QWidget):
         self._status.setText(text)
         self._status.setProperty("error", error)
         color = self._status_error_color if error else self._theme.muted
-        self._status.setStyleSheet(f"color: {color};")
+        sheet = f"color: {color};"
+        if self._status.styleSheet() != sheet:  # not re-polished at every update for nothing
+            self._status.setStyleSheet(sheet)
 
     def _render_samples(self) -> None:
         muted = self._theme.muted
