@@ -31,10 +31,9 @@ import time
 import numpy as np
 import torch
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec
-from rnnviz.core.beam import BeamOptions, BeamResult, beam_search
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec
 from rnnviz.core.data.vocab import EOS, Vocab
-from rnnviz.core.decoding import RecurrentStep, seq2seq_step
+from rnnviz.core.decoding import BeamOptions, BeamResult, RecurrentStep, beam_search, seq2seq_step
 from rnnviz.core.models.factory import ModelBundle, build_model
 from rnnviz.core.train import resolve_device
 

@@ -4,8 +4,8 @@
    SGD lr 4, clip 1) trains through the main window's worker thread while a 5 ms
    QTimer probes the GUI event loop; a stall is how late each tick fires.
    Targets: p99 <= 30 ms, max <= 100 ms.
-2. Throughput: the same training run headless (rnnviz.core.train driven by
-   run()) in the same process, right after each GUI run (rounds interleave, so
+2. Throughput: the same training run headless (a rnnviz.core.session run, as
+   the CLI makes one) in the same process, right after each GUI run (rounds interleave, so
    drift on a shared machine hits both sides); target: GUI >= 0.95 of headless,
    the median of the rounds' ratios (each side's fastest round is printed too).
    The app leaves one core to the GUI thread (torch gets cores - 1 threads),
@@ -57,22 +57,24 @@ def first_paint_seconds(starts: int) -> tuple[list[float], bool]:
 
 
 def headless_tokens_per_s(epochs: int, threads: int) -> float:
-    """Tokens/s of ``rnnviz.core.train`` driven by ``run()`` on this thread, with ``threads`` torch threads."""
+    """Tokens/s of a ``rnnviz.core.session`` run (as the app's worker drives one) on this thread,
+    with ``threads`` torch threads."""
     import torch
 
-    from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+    from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
     from rnnviz.core.data.datasets import build_data
-    from rnnviz.core.models.factory import bundle_for
-    from rnnviz.core.train import run, train
+    from rnnviz.core.session import TrainingSession
 
     data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
-    bundle = bundle_for(data, ModelConfig("lm", StackSpec("gru", (HIDDEN,))))
+    session = TrainingSession(data.config, ModelConfig("lm", StackSpec("gru", (HIDDEN,))),
+                              TrainConfig(epochs=epochs, lr=LR, device="cpu"), data=data)
+    session.prepare()
     tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
         start = time.perf_counter()
-        run(train(bundle.model, data, TrainConfig(epochs=epochs, lr=LR, device="cpu")))
+        session.run()
         return tokens / (time.perf_counter() - start)
     finally:
         torch.set_num_threads(before)
@@ -95,11 +97,11 @@ def measure(epochs: int, rounds: int, all_cores: int) -> tuple[list[Round], list
 
     from PySide6.QtCore import QSettings, QTimer
 
-    from rnnviz.config import DataConfig
+    from rnnviz.core.config import DataConfig
     from rnnviz.core.data.datasets import build_data
     from rnnviz.gui.app import make_app
     from rnnviz.gui.main_window import MainWindow
-    from rnnviz.gui.worker import training_threads
+    from rnnviz.gui.training import training_threads
 
     app = make_app()
     settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)

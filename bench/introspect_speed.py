@@ -31,7 +31,7 @@ import time
 import numpy as np
 import torch
 
-from rnnviz.config import StackSpec
+from rnnviz.core.config import StackSpec
 from rnnviz.core.introspect import trace_sequence
 from rnnviz.core.models.stacks import build_stack
 

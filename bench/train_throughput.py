@@ -1,4 +1,4 @@
-"""Training throughput: rnnviz's training generator against a bare torch.nn loop.
+"""Training throughput: rnnviz's training session (core.train inside) against a bare torch.nn loop.
 
 The book's GRU language model (section 10.2): one-hot characters, hidden 32,
 batch 1024, num_steps 32, SGD with learning rate 4, gradients clipped to norm 1.
@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.data.datasets import LmData, build_data
-from rnnviz.core.models.factory import bundle_for
-from rnnviz.core.train import resolve_device, run, train
+from rnnviz.core.session import TrainingSession
+from rnnviz.core.train import resolve_device
 
 HIDDEN, BATCH, NUM_STEPS, LR, CLIP = 32, 1024, 32, 4.0, 1.0
 
@@ -69,11 +69,13 @@ def bare_epochs(data: LmData, epochs: int, device: torch.device) -> tuple[int, f
 
 
 def rnnviz_epochs(data: LmData, epochs: int, device: torch.device) -> tuple[int, float]:
-    bundle = bundle_for(data, ModelConfig("lm", StackSpec("gru", (HIDDEN,))), seed=0)
-    config = TrainConfig(epochs=epochs, lr=LR, optimizer="sgd", grad_clip=CLIP, device=str(device))
+    """A run as the CLI and the app make one: a core session (its model built, the data given)."""
+    config = TrainConfig(epochs=epochs, lr=LR, optimizer="sgd", grad_clip=CLIP, device=str(device), seed=0)
+    session = TrainingSession(data.config, ModelConfig("lm", StackSpec("gru", (HIDDEN,))), config, data=data)
+    session.prepare()
     sync(device)
     start = time.perf_counter()
-    run(train(bundle.model, data, config))
+    session.run()
     sync(device)
     elapsed = time.perf_counter() - start
     tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
@@ -112,7 +114,7 @@ def main() -> None:
             (bare_rates if fn is bare_epochs else rnnviz_rates).append(tokens / seconds)
     bare, ours = statistics.median(bare_rates), statistics.median(rnnviz_rates)
     print(f"bare torch.nn loop: {bare:,.0f} tokens/s (runs: {', '.join(f'{r:,.0f}' for r in bare_rates)})")
-    print(f"rnnviz.core train:  {ours:,.0f} tokens/s (runs: {', '.join(f'{r:,.0f}' for r in rnnviz_rates)})")
+    print(f"rnnviz.core session: {ours:,.0f} tokens/s (runs: {', '.join(f'{r:,.0f}' for r in rnnviz_rates)})")
     print(f"ratio rnnviz/bare: {ours / bare:.2f}")
 
 

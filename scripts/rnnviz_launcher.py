@@ -1,6 +1,6 @@
 """Entry point of the PyInstaller bundle (see rnnviz.spec): the ``rnnviz`` command, GUI and CLI.
 
-rnnviz.cli.main calls multiprocessing.freeze_support() before anything else.
+rnnviz.cli.main (rnnviz/cli/__init__.py) calls multiprocessing.freeze_support() before anything else.
 """
 
 import sys

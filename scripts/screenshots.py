@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The model tabs, on the shipped pretrained models.
     window.tabs.setCurrentWidget(window.gates_panel)
-    wait(lambda: {"lm", "mt"} <= set(window._models), "the shipped models")
+    wait(lambda: window.store.model("lm") is not None and window.store.model("mt") is not None, "the shipped models")
     gates = window.gates_panel
     wait(lambda: gates.trace() is not None and not gates.is_busy(), "a gate trace")
     gates.set_step(min(6, gates.num_steps() - 1))

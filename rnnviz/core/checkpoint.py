@@ -16,11 +16,12 @@ from typing import Any
 import torch
 
 from rnnviz import __version__
-from rnnviz.config import CELL_VARIANTS, DataConfig, ModelConfig, TrainConfig
+from rnnviz.core.config import CELL_VARIANTS, DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.vocab import Vocab
 from rnnviz.core.atomic import write_atomically
 from rnnviz.core.errors import DataError, RnnvizError
 from rnnviz.core.models.factory import ModelBundle, build_model
+from rnnviz.core.models.origin import ModelOrigin
 from rnnviz.core.events import History
 
 FORMAT = "rnnviz-checkpoint"
@@ -86,7 +87,9 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def load_checkpoint(path: str | Path, task: str | None = None) -> ModelBundle:
-    """Load a checkpoint; ``task`` ('lm' or 'mt') refuses a checkpoint of the other task."""
+    """Load a checkpoint; ``task`` ('lm' or 'mt') refuses a checkpoint of the other task.
+
+    The bundle's ``origin`` is "opened FILE" (the origin is not saved: it says where this object came from)."""
     path = Path(path).expanduser()
     payload = _read(path)
     if task is not None and payload.get("task") != task:
@@ -110,7 +113,7 @@ def load_checkpoint(path: str | Path, task: str | None = None) -> ModelBundle:
                         f"({' '.join(line.strip() for line in first[:3])[:300]}).") from None
     model.eval()
     history = History.from_dict(payload.get("history") or {})
-    return ModelBundle(model, model_config, data_config, vocabs, train_config, history)
+    return ModelBundle(model, model_config, data_config, vocabs, train_config, history, ModelOrigin.opened(path))
 
 
 def describe(bundle: ModelBundle) -> str:

@@ -6,6 +6,7 @@ torch (the first window must paint before torch loads).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -66,6 +67,14 @@ class Finished:
 
 
 Event = Union[Step, EpochEnd, Paused, NonFinite, Finished]
+
+
+def nonfinite_message(step: int, epoch: int, loss: float, grad_norm: float, lr: float, clipped: bool) -> str:
+    """What a NonFinite event says: the failed step is ``step + 1``; the weights stay those of ``step``."""
+    what = "loss" if not math.isfinite(loss) else "gradient norm"
+    return (f"the {what} became {loss if what == 'loss' else grad_norm} at step {step + 1} (epoch {epoch}); "
+            f"the update was skipped and training paused with the weights of step {step}. Lower the learning "
+            f"rate (now {lr:g})" + ("." if clipped else " or turn on gradient clipping."))
 
 
 # ---- commands ----

@@ -1,5 +1,9 @@
 """Where the shipped resources (generated corpora, checkpoints, icons) live.
 
+``pretrained_path(task)`` names the small models shipped with rnnviz; the CLI,
+the desktop app and the tests all ask here, so no layer reaches into another
+for them.
+
 The top-level ``resources/`` folder is installed as the package
 ``rnnviz.resources`` (see pyproject.toml); a PyInstaller bundle puts it
 under ``sys._MEIPASS``. A source checkout finds it beside ``rnnviz/``.
@@ -9,6 +13,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+#: The shipped pretrained model of each task, as parts of a path under resources_dir().
+PRETRAINED: dict[str, tuple[str, ...]] = {
+    "lm": ("pretrained", "phrasebook-lm.pt"),
+    "mt": ("pretrained", "phrasebook-mt.pt"),
+}
 
 
 def resources_dir() -> Path:
@@ -29,3 +39,8 @@ def resources_dir() -> Path:
 def resource_path(*parts: str) -> Path:
     """Path of a shipped resource, e.g. ``resource_path("corpora", "phrasebook.tsv")``."""
     return resources_dir().joinpath(*parts)
+
+
+def pretrained_path(task: str) -> Path:
+    """Path of the pretrained model shipped for ``task`` ("lm" or "mt"); it may be missing from a broken install."""
+    return resource_path(*PRETRAINED[task])

@@ -1,6 +1,8 @@
 """Training as a generator of frozen events that takes commands through ``send``.
 
-The CLI, the tests and the GUI worker drive the same generator::
+The tests drive it directly; the CLI and the GUI's worker drive it through
+:class:`rnnviz.core.session.TrainingSession`, which builds the data and the model
+and keeps a continued model's history going::
 
     run = train(bundle, data, TrainConfig(epochs=5))
     event = next(run)
@@ -25,11 +27,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnviz.config import TrainConfig
+from rnnviz.core.config import TrainConfig
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.events import (  # noqa: F401 (re-exported: the generator's vocabulary)
     Command, EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step,
-    StepOnce, Stop,
+    StepOnce, Stop, nonfinite_message,
 )
 from rnnviz.core.metrics import perplexity
 
@@ -174,11 +176,7 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
                 # Skip the update: the weights stay those of the last good step.
                 clock.stop()
                 control.paused, control.step_once = True, False
-                what = "loss" if not math.isfinite(loss_value) else "gradient norm"
-                message = (f"the {what} became {loss_value if what == 'loss' else grad_norm} at step "
-                           f"{step + 1} (epoch {epoch}); the update was skipped and training paused with "
-                           f"the weights of step {step}. Lower the learning rate (now {lr:g})"
-                           + (" or turn on gradient clipping." if config.grad_clip is None else "."))
+                message = nonfinite_message(step, epoch, loss_value, grad_norm, lr, config.grad_clip is not None)
                 control.apply((yield NonFinite(step, epoch, loss_value, grad_norm, lr, message)), optimizer)
                 continue
             optimizer.step()

@@ -28,6 +28,7 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         app._rnnviz_gc = GarbageCollector(interval=0.5)
+        app._rnnviz_gc.timer.setObjectName("rnnviz-app-gc")  # the app's own, for as long as it runs
     return app
 
 

@@ -1,46 +1,47 @@
-"""The main window: docks, toolbar, menus, status bar, and the wiring between them.
+"""The main window: docks, tabs, actions, status bar, and the wiring between them.
 
-Data flows one way: the panels give configs → the controller trains on its
-worker thread → its signals feed the training view and the status bar. The
-window never touches the model while it trains.
+Data flows one way: the Data dock, the Config dock and the Builder give the
+configs → the training controller trains on its worker thread → what happens
+goes into the store (``rnnviz.gui.store``: task, corpus, models and runs) →
+the tabs follow the store. The window holds no model itself and never touches
+one while it trains; files (checkpoints, sessions, exports) are in
+``rnnviz.gui.window_files``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDockWidget,
-    QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
     QTabWidget,
     QWidget,
 )
-
 from shiboken6 import isValid
 
 from rnnviz.core.events import EpochEnd, Step
+from rnnviz.gui import concurrency
+from rnnviz.gui.panels.beam_panel import BeamPanel
 from rnnviz.gui.panels.builder_panel import BuilderPanel
 from rnnviz.gui.panels.config_panel import ConfigPanel
 from rnnviz.gui.panels.data_panel import DataPanel
-from rnnviz.gui.panels.beam_panel import BeamPanel
-from rnnviz.gui.panels.gates_panel import GatesPanel
+from rnnviz.gui.panels.follow import ModelFollower
+from rnnviz.gui.panels.gates import GatesPanel
 from rnnviz.gui.panels.generate_panel import GeneratePanel
-from rnnviz.gui.panels.translate_panel import TranslatePanel
 from rnnviz.gui.panels.training_view import TrainingView
-from rnnviz.gui.session import SUFFIX, Session, checkpoint_path, load_session, save_session
+from rnnviz.gui.panels.translate_panel import TranslatePanel
+from rnnviz.gui.store import AppStore
 from rnnviz.gui.style import NORMAL, PRESENTATION, Theme
-from rnnviz.gui.tasks import list_devices, run_in_background
-from rnnviz.gui.widgets.epoch_progress import EpochProgress
-from rnnviz.gui.worker import RunInfo, TrainingController, TrainingJob
+from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
+from rnnviz.gui.window_actions import build_actions, build_menus, build_status_bar, build_toolbar
+from rnnviz.gui.window_files import WindowFiles
 
 #: Probes shown until the user types one: the book's prefix, a phrasebook sentence.
 DEFAULT_PROBES = {"lm": "the ", "mt": "The girls are happy."}
@@ -57,11 +58,13 @@ class MainWindow(QMainWindow):
         self._fit_to_screen()
         self.theme: Theme = NORMAL
         self._base_font = QFont(QApplication.font())
-        self._loaded = None  # a ModelBundle opened from a checkpoint, used by the next Train
         self._run: RunInfo | None = None
-        self._pending_session: Path | None = None
+        self._snapshot_epoch: int | None = None  # the epoch of the snapshot asked for, until it arrives
+        self._loading: set[str] = set()  # tasks whose shipped model is being loaded
 
+        self.store = AppStore(self)
         self.controller = TrainingController(self)
+        self.files = WindowFiles(self)
         self.data_panel = DataPanel()
         self.config_panel = ConfigPanel()
         self.training_view = TrainingView()
@@ -72,25 +75,19 @@ class MainWindow(QMainWindow):
         self.beam_panel = BeamPanel()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.training_view, "Training")
-        self.tabs.addTab(self.builder, "Builder")
-        self.tabs.addTab(self.gates_panel, "Gates")
-        self.tabs.addTab(self.translate_panel, "Translate")
-        self.tabs.addTab(self.generate_panel, "Generate")
-        self.tabs.addTab(self.beam_panel, "Beam search")
-        self._snapshot_epoch: int | None = None  # the epoch of the snapshot asked for, until it arrives
-        self._models: dict = {}  # task -> the bundle the model panels show (trained, opened or shipped)
-        self._shipped: set[str] = set()  # tasks whose shown model is the shipped one
-        self._loading: set[str] = set()  # tasks whose shipped model is being loaded
-        self._pending: dict = {}  # hidden model tab -> the model it gets when shown
+        for panel, title in ((self.training_view, "Training"), (self.builder, "Builder"),
+                             (self.gates_panel, "Gates"), (self.translate_panel, "Translate"),
+                             (self.generate_panel, "Generate"), (self.beam_panel, "Beam search")):
+            self.tabs.addTab(panel, title)
         self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
+        build_actions(self)
+        build_menus(self)
+        build_toolbar(self)
+        build_status_bar(self)
+        self._follow_store()
         self._connect()
         self._restore_settings()
         self._on_state("idle")
@@ -117,79 +114,19 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, shortcut: str | QKeySequence | None, slot, tip: str) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})" if shortcut else tip)
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work even when the toolbar is hidden
-        return action
-
-    def _build_actions(self) -> None:
-        self.act_train = self._action("Train", "Space", self.train_or_pause, "Start training, or pause/resume it")
-        self.act_pause = self._action("Pause", "P", self.controller.pause, "Pause training between two steps")
-        self.act_step = self._action("Step", "Right", self.step, "Take one training step, then pause")
-        self.act_stop = self._action("Stop", "Esc", self.controller.stop, "Stop training; the model is kept")
-        self.act_reset = self._action("Reset", "Ctrl+R", self.reset, "Forget the model: the next run starts fresh")
-        self.act_open_ckpt = self._action("Open checkpoint…", QKeySequence.StandardKey.Open, self.open_checkpoint,
-                                          "Open a model saved by rnnviz")
-        self.act_save_ckpt = self._action("Save checkpoint…", QKeySequence.StandardKey.Save, self.save_checkpoint,
-                                          "Save the current model")
-        self.act_open_session = self._action("Open session…", "Ctrl+Shift+O", self.open_session,
-                                             "Open a prepared lecture: settings, panels and model")
-        self.act_save_session = self._action("Save session…", "Ctrl+Shift+S", self.save_session,
-                                             "Save settings, panels and model for a lecture")
-        self.act_offline = self._action("Offline data folder…", None, self.choose_offline_folder,
-                                        "Folder holding the book's data sets for use without a network")
-        self.act_export_csv = self._action("Export curves as CSV…", None, self.export_csv, "Save the curves' numbers")
-        self.act_export_image = self._action("Export plot as PNG/SVG…", None, self.export_image, "Save the plots")
-        self.act_quit = self._action("Quit", QKeySequence.StandardKey.Quit, self.close, "Quit rnnviz")
-        self.act_present = self._action("Presentation mode", "F11", self.toggle_presentation,
-                                        "Full screen, large type, thick lines, high contrast")
-        self.act_present.setCheckable(True)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        for action in (self.act_open_ckpt, self.act_save_ckpt, None, self.act_open_session, self.act_save_session,
-                       None, self.act_export_csv, self.act_export_image, None, self.act_offline, None, self.act_quit):
-            file_menu.addSeparator() if action is None else file_menu.addAction(action)
-        train_menu = bar.addMenu("&Train")
-        for action in (self.act_train, self.act_pause, self.act_step, self.act_stop, self.act_reset):
-            train_menu.addAction(action)
-        view_menu = bar.addMenu("&View")
-        view_menu.addAction(self.act_present)
-        view_menu.addSeparator()
-        view_menu.addAction(self.data_dock.toggleViewAction())
-        view_menu.addAction(self.config_dock.toggleViewAction())
-
-    def _build_toolbar(self) -> None:
-        toolbar = self.addToolBar("Training")
-        toolbar.setObjectName("toolbar-training")
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        # Train is a play/pause toggle (Space); Pause alone stays in the Train menu (P).
-        for action in (self.act_train, self.act_step, self.act_stop, self.act_reset):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addWidget(QLabel(" Device "))
-        self.device_box = QComboBox()
-        self.device_box.addItem("auto")
-        self.device_box.setToolTip("auto: cuda, then mps, then cpu")
-        toolbar.addWidget(self.device_box)
-
-    def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.status_state = QLabel("idle")
-        self.status_device = QLabel("")
-        self.status_progress = EpochProgress()
-        self.status_progress.setMaximumWidth(220)
-        self.status_speed = QLabel("")
-        self.status_time = QLabel("")
-        for widget in (self.status_state, self.status_device, self.status_progress, self.status_speed,
-                       self.status_time):
-            status.addPermanentWidget(widget)
+    def _follow_store(self) -> None:
+        """Each model tab follows the store, and names the model it shows."""
+        store, say = self.store, lambda text: self.statusBar().showMessage(text, 8000)
+        self.followers = {
+            "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self._give_gates,
+                                   "The Gates tab", say),
+            "translate": ModelFollower(self.translate_panel, store, lambda s: s.model("mt"),
+                                       self.translate_panel.set_bundle, "The Translate tab", say),
+            "generate": ModelFollower(self.generate_panel, store, lambda s: s.model("lm"),
+                                      self.generate_panel.set_bundle, "The Generate tab", say),
+            "beam": ModelFollower(self.beam_panel, store, lambda s: s.model("mt") or s.model("lm"),
+                                  self.beam_panel.set_bundle, "The Beam search tab", say),
+        }
 
     def _connect(self) -> None:
         c = self.controller
@@ -199,16 +136,17 @@ class MainWindow(QMainWindow):
         c.sig_sample.connect(self.training_view.show_sample)
         c.sig_nonfinite.connect(self._on_nonfinite)
         c.sig_finished.connect(self._on_finished)
-        c.sig_error.connect(self._on_error)
-        c.sig_saved.connect(self._on_saved)
+        c.sig_error.connect(self.show_error)
+        c.sig_saved.connect(self.files.on_saved)
         c.sig_snapshot.connect(self._on_snapshot)
         self.gates_panel.sig_status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         for panel in (self.translate_panel, self.generate_panel):
             panel.sig_show_tree.connect(self._show_tree)
         self.tabs.currentChanged.connect(self._on_tab)
         self.training_view.sig_probe_changed.connect(c.set_probe)
-        self.data_panel.sig_selection_changed.connect(self._on_selection)
+        self.data_panel.sig_selection_changed.connect(self.store.set_selection)
         self.data_panel.sig_stats_ready.connect(self._on_stats)
+        self.store.sig_selection_changed.connect(self._on_selection)
         self.builder.sig_changed.connect(self._on_model_changed)
         self.builder.sig_preset_applied.connect(self._on_preset)
         self.config_panel.sig_edit_model.connect(lambda: self.tabs.setCurrentWidget(self.builder))
@@ -242,29 +180,34 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # ConfigError: the reason is already shown in the panel
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
-        initial = self._continuable(data, model)
+        initial = self._continuable(task, data, model)
         label = (f"{self.builder.run_label()}, {self.config_panel.optimizer_label()}"
                  + (" (continued)" if initial is not None else ""))
         if self.tabs.currentWidget() is self.builder:  # from building to watching it train; Gates stays
             self.tabs.setCurrentWidget(self.training_view)
+        self.store.start_run(label, task)
         self.training_view.begin_run(label, task)
-        probe = self.training_view.probe()
-        self.controller.start(TrainingJob(data, model, train, label, probe, initial))
+        self.controller.start(TrainingJob(data, model, train, label, self.training_view.probe(), initial))
         return True
 
-    def _continuable(self, data, model):
-        """The model to keep training: the opened or last trained one, when it matches the settings."""
-        previous = self._loaded or self.controller.bundle
-        if previous is None:
+    def _continuable(self, task: str, data, model):
+        """The model to keep training, when it matches the settings: the last one trained here
+        (until Reset or an opened checkpoint replaces it), else the opened one."""
+        trained = self.controller.bundle
+        opened = self.store.own_model(task)
+        if trained is not None and trained.task == task:
+            previous = trained
+        elif opened is not None and opened.origin.kind == "opened":
+            previous = opened
+        else:
             return None
         same = previous.model_config == model and previous.data_config.corpus == data.corpus
         return previous if same else None
 
     def reset(self) -> None:
         self.controller.stop()
-        self._loaded = None
         self.controller.forget_model()
-        self._show_model(None)
+        self.store.clear_model(self.store.task)
         self.statusBar().showMessage("Model reset: the next run starts from fresh weights.", 5000)
 
     def _on_state(self, state: str) -> None:
@@ -276,14 +219,19 @@ class MainWindow(QMainWindow):
         self.act_reset.setEnabled(idle)
         for action in (self.act_open_ckpt, self.act_open_session):
             action.setEnabled(idle)
-        self.config_panel.setEnabled(idle)
-        self.builder.setEnabled(idle)  # the model cannot change under a running training
-        self.data_panel.setEnabled(idle)
-        self.device_box.setEnabled(idle)
+        for widget in (self.config_panel, self.builder, self.data_panel, self.device_box):
+            widget.setEnabled(idle)  # the model and its data cannot change under a running training
         self.status_state.setText(state)
+        if running or paused:
+            self.store.update_run(state=state)
+        if idle:  # nothing is left to wait for
+            self.status_time.setText(self.status_time.text().split("  ETA")[0])
 
     def _on_run_started(self, info: RunInfo) -> None:
         self._run = info
+        self.builder.set_vocab_sizes(info.task, info.vocab_sizes)  # the run's vocabularies: one parameter count
+        self.store.update_run(description=info.description, parameters=info.parameters, device=info.device,
+                              epochs=info.epochs, batches_per_epoch=info.batches_per_epoch)
         self.status_device.setText(f"device: {info.device}")
         self.status_progress.setRange(0, info.epochs)
         self.status_progress.setValue(0)
@@ -294,37 +242,38 @@ class MainWindow(QMainWindow):
         last_step = next((e for e in reversed(events) if isinstance(e, Step)), None)
         last_epoch = next((e for e in reversed(events) if isinstance(e, EpochEnd)), None)
         if last_epoch is not None:
-            self.status_progress.setValue(last_epoch.epoch)
+            self.store.update_run(epoch=last_epoch.epoch, step=last_epoch.step)
+            if self._run is not None:  # a continued run's epochs follow on from its history
+                self.status_progress.setValue(last_epoch.epoch - self._run.start_epoch)
             following = self.gates_panel.follow_training() and self.tabs.currentWidget() is self.gates_panel
             if following and self._snapshot_epoch is None:
                 self._snapshot_epoch = last_epoch.epoch  # one snapshot at a time: a slow trace never piles up
                 self.controller.request_snapshot()
         if last_step is not None and self._run is not None:
-            total = self._run.epochs * max(self._run.batches_per_epoch, 1)
-            done = (last_step.epoch - 1) * last_step.batches + last_step.batch
-            remaining = max(total - done, 0) * last_step.elapsed / max(done, 1)
             self.status_speed.setText(f"{last_step.tokens_per_s:,.0f} tokens/s")
-            self.status_time.setText(f"elapsed {_clock(last_step.elapsed)}  ETA {_clock(remaining)}")
+            self.status_time.setText(_progress_text(self._run, last_step))
 
     def _on_nonfinite(self, message: str) -> None:
         QMessageBox.warning(self, "Training paused", message[0].upper() + message[1:])
 
     def _on_finished(self, event) -> None:
-        self._loaded = None  # the trained model supersedes an opened one
         self._snapshot_epoch = None
+        self.store.update_run(state=event.reason)
         if self.controller.bundle is not None:
-            self.controller.request_snapshot()  # the model panels get their own copy of the trained model
+            self.controller.request_snapshot()  # the model tabs get their own copy of the trained model
         self.statusBar().showMessage("Training finished." if event.reason == "completed" else "Training stopped.", 8000)
 
-    def _on_error(self, message: str, details: str) -> None:
+    def show_error(self, message: str, details: str) -> None:
+        """A message box for an error; ``details`` (a traceback for a bug) behind its Details button."""
+        run = self.store.current_run()
+        if run is not None and not run.ended and self.controller.state == "idle":
+            self.store.update_run(state="failed")
         box = QMessageBox(QMessageBox.Icon.Critical, "rnnviz", message, QMessageBox.StandardButton.Ok, self)
         if details:
             box.setDetailedText(details)
         box.exec()
 
     def _on_selection(self, corpus: str, task: str) -> None:
-        if task in self._models and self.gates_panel.bundle() is not self._models[task]:
-            self._give_model(self._models[task])  # the Gates tab follows the data's task
         self.config_panel.set_task(task)
         self.builder.set_task(task)
         defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
@@ -333,60 +282,27 @@ class MainWindow(QMainWindow):
         self.controller.set_probe(self.training_view.probe())
 
     def _on_snapshot(self, bundle) -> None:
-        """A copy of the model from the worker: an epoch's weights to follow, or the trained model."""
-        epoch, self._snapshot_epoch = self._snapshot_epoch, None
-        if epoch is not None and self.controller.state != "idle":
-            self.gates_panel.show_snapshot(bundle, epoch)
-        else:
-            self._show_model(bundle)
+        """A copy of the model from the worker (an epoch's weights to follow, or the trained model)."""
+        self._snapshot_epoch = None
+        step = bundle.history.step[-1] if bundle.history.step else 0
+        self.store.set_model(dataclasses.replace(bundle, origin=self.store.trained_origin(step)))
 
-    def _show_model(self, bundle, task: str | None = None) -> None:
-        """Give the model panels a model of their own; None (for ``task``, default the data's):
-        back to the shipped one, loaded when a model tab shows."""
-        if bundle is None:
-            task = task or self.data_panel.selection()[1]
-            self._models.pop(task, None)
-            if self.tabs.currentWidget() in self._model_tabs():
-                self._load_shipped_models()
-            return
-        self._models[bundle.task] = bundle
-        self._shipped.discard(bundle.task)
-        self._give_model(bundle)
+    # ---- the model tabs ----
 
-    def _give_model(self, bundle) -> None:
-        """Hand ``bundle`` to the panels that show models of its task (a hidden tab gets it when shown)."""
-        gates_empty = self.gates_panel not in self._pending and self.gates_panel.bundle() is None
-        if bundle.task == self.data_panel.selection()[1] or gates_empty:
-            self._deliver(self.gates_panel, bundle)
-        if bundle.task == "mt":
-            self._deliver(self.translate_panel, bundle)
-            self._deliver(self.beam_panel, bundle)
-        else:
-            self._deliver(self.generate_panel, bundle)
-            if "mt" not in self._models:
-                self._deliver(self.beam_panel, bundle)
-
-    def _deliver(self, panel: QWidget, bundle) -> None:
-        # A hidden tab would trace, translate or generate for nobody (and take the GUI's time
-        # while a run trains): it gets the model when it is shown.
-        if self.tabs.currentWidget() is panel:
-            self._set_panel_model(panel, bundle)
-        else:
-            self._pending[panel] = bundle
-
-    def _set_panel_model(self, panel: QWidget, bundle) -> None:
-        self._pending.pop(panel, None)
-        if panel is self.gates_panel and self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
+    def _give_gates(self, bundle) -> None:
+        if bundle is not None and self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
             self.gates_panel.set_probe(GATE_PROBES[bundle.task])  # never overwrite what the user typed
-        panel.set_bundle(bundle)
+        run = self.store.current_run()
+        if bundle is not None and bundle.origin.kind == "trained" and run is not None and not run.ended:
+            self.gates_panel.show_snapshot(bundle, run.epoch)  # following a run in progress
+        else:
+            self.gates_panel.set_bundle(bundle)
 
     def _model_tabs(self) -> tuple[QWidget, ...]:
         return (self.gates_panel, self.translate_panel, self.generate_panel, self.beam_panel)
 
     def _on_tab(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget in self._pending:
-            self._set_panel_model(widget, self._pending[widget])
         if widget in self._model_tabs():
             self._load_shipped_models()
         # ←/→ step through time in these tabs; elsewhere → takes a training step.
@@ -394,36 +310,44 @@ class MainWindow(QMainWindow):
         self.act_step.setShortcut(QKeySequence() if stepping else QKeySequence("Right"))
 
     def _load_shipped_models(self) -> None:
-        """The small models shipped with rnnviz, for each task without a model yet, so that the model
-        tabs work before any training (loaded off the GUI thread: it imports torch)."""
+        """The small models shipped with rnnviz, so that the model tabs work before any training
+        (loaded off the GUI thread: it imports torch)."""
         for task in ("lm", "mt"):
-            if task in self._models or task in self._loading:
+            if self.store.has_shipped(task) or task in self._loading:
                 continue
             self._loading.add(task)
 
             def load(task: str = task):
-                from rnnviz.cli_models import pretrained_path
-                from rnnviz.core.checkpoint import load_checkpoint
+                from rnnviz.core.models.shipped import load_shipped
 
-                return load_checkpoint(pretrained_path(task), task)
+                return load_shipped(task)
 
             def loaded(bundle, task: str = task) -> None:
                 self._loading.discard(task)
-                if task not in self._models:  # nothing newer arrived meanwhile
-                    self._models[task] = bundle
-                    self._shipped.add(task)
-                    self._give_model(bundle)
+                self.store.set_shipped(bundle)
 
             def failed(message: str, details: str, task: str = task) -> None:
                 self._loading.discard(task)
-                self._on_error(message, details)
+                self.show_error(message, details)
 
-            run_in_background(load, loaded, failed)
+            concurrency.run_in_background(load, loaded, failed, owner=self)
 
     def _show_tree(self, request) -> None:
         """A translation's or a generation's beam search, drawn in the Beam search tab."""
         self.beam_panel.show_request(request)
         self.tabs.setCurrentWidget(self.beam_panel)
+
+    def use_opened_model(self, bundle) -> None:
+        """A checkpoint was opened: it becomes the model of its task, and the settings follow it."""
+        self.controller.forget_model()
+        self.store.set_model(bundle)
+        self.builder.set_model_config(bundle.model_config)
+        self.config_panel.set_from(bundle.data_config, bundle.train_config)
+        self.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
+        self.statusBar().showMessage(f"Opened {bundle.origin.describe()[len('opened '):]}: "
+                                     "press Train to continue training it.", 8000)
+
+    # ---- the Builder and Config docks ----
 
     def _on_stats(self, stats) -> None:
         """The corpus's vocabulary sizes give the Builder's embedding and output counts."""
@@ -442,13 +366,13 @@ class MainWindow(QMainWindow):
 
         self.config_panel.apply_recipe(get_preset(name).train)
 
-    def _config_state(self) -> dict:
-        """The Config dock's state with the Builder's inside it (one entry in sessions and settings)."""
+    def panels_state(self) -> dict:
+        """The Config dock's state with the Builder's and the model tabs' inside it (one entry in sessions and settings)."""
         return {**self.config_panel.state(), "builder": self.builder.state(), "gates": self.gates_panel.state(),
                 "translate": self.translate_panel.state(), "generate": self.generate_panel.state(),
                 "beam": self.beam_panel.state()}
 
-    def _restore_config_state(self, state: dict) -> None:
+    def restore_panels_state(self, state: dict) -> None:
         self.config_panel.restore_state(state)
         for key, panel in (("gates", self.gates_panel), ("translate", self.translate_panel),
                            ("generate", self.generate_panel), ("beam", self.beam_panel)):
@@ -459,130 +383,16 @@ class MainWindow(QMainWindow):
         elif state.get("task") in ("lm", "mt"):
             self.builder.set_task(state["task"])
 
-    # ---- files ----
-
-    def _model_bundle(self):
-        return self._loaded or self.controller.bundle
-
-    def save_checkpoint(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save checkpoint", self._last_dir("rnnviz.pt"),
-                                              "rnnviz checkpoints (*.pt)")
-        if path:
-            self._write_checkpoint(path)
-
-    def _write_checkpoint(self, path: str) -> None:
-        self.settings.setValue("files/last_dir", str(Path(path).parent))
-        training = self.controller.state != "idle"
-        trained_here = self.controller.bundle is not None and self._loaded is None
-        if training or trained_here:  # the worker saves between two steps
-            self.controller.save_checkpoint(path)
-            return
-        bundle = self._loaded
-        if bundle is None:
-            QMessageBox.information(self, "Nothing to save", "There is no model yet: train one or open a checkpoint.")
-            return
-
-        def save():
-            from rnnviz.core.checkpoint import save_checkpoint
-
-            return str(save_checkpoint(bundle, path))
-        run_in_background(save, self._on_saved, self._on_error)
-
-    def _on_saved(self, path: str) -> None:
-        self.statusBar().showMessage(f"Saved {path}", 8000)
-
-    def open_checkpoint(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open checkpoint", self._last_dir(""), "rnnviz checkpoints (*.pt)")
-        if path:
-            self.load_checkpoint_file(path)
+    # ---- files (rnnviz.gui.window_files) ----
 
     def load_checkpoint_file(self, path: str) -> None:
-        def load():
-            from rnnviz.core.checkpoint import load_checkpoint
-
-            return load_checkpoint(path)
-        self.statusBar().showMessage(f"Opening {path}…")
-        run_in_background(load, lambda bundle: self._on_checkpoint(bundle, path), self._on_error)
-
-    def _on_checkpoint(self, bundle, path: str) -> None:
-        self._loaded = bundle
-        self.controller.forget_model()
-        self._show_model(bundle)
-        self.builder.set_model_config(bundle.model_config)
-        self.config_panel.set_from(bundle.data_config, bundle.train_config)
-        self.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
-        self.statusBar().showMessage(f"Opened {Path(path).name}: press Train to continue training it.", 8000)
-
-    def save_session(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save session", self._last_dir("lecture" + SUFFIX),
-                                              f"rnnviz sessions (*{SUFFIX})")
-        if not path:
-            return
-        has_model = self._model_bundle() is not None or self.controller.state != "idle"
-        session = Session(self.data_panel.state(), self._config_state(), self.training_view.state(),
-                          self.device_box.currentText(), has_model)
-        try:
-            save_session(session, path)
-        except Exception as exc:
-            self._on_error(str(exc), "")
-            return
-        if has_model:
-            self._write_checkpoint(str(checkpoint_path(path)))
-        self.statusBar().showMessage(f"Saved session {path}", 8000)
-
-    def open_session(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open session", self._last_dir(""), f"rnnviz sessions (*{SUFFIX})")
-        if path:
-            self.load_session_file(path)
+        self.files.load_checkpoint_file(path)
 
     def load_session_file(self, path: str) -> None:
-        try:
-            session, ckpt = load_session(path)
-        except Exception as exc:
-            self._on_error(str(exc), "")
-            return
-        self.data_panel.restore_state(session.data)
-        self._restore_config_state(session.config)
-        self.training_view.restore_state(session.view)
-        index = self.device_box.findText(session.device)
-        if index >= 0:
-            self.device_box.setCurrentIndex(index)
-        if ckpt is not None:
-            self.load_checkpoint_file(str(ckpt))
-
-    def export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves", self._last_dir("curves.csv"), "CSV (*.csv)")
-        if path:
-            self._export(self.training_view.export_csv, path)
-
-    def export_image(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", self._last_dir("curves.png"),
-                                              "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            self._export(self.training_view.export_image, path)
-
-    def _export(self, write, path: str) -> None:
-        try:
-            write(path)
-        except Exception as exc:  # RnnvizError from the view, with the reason
-            self._on_error(f"Could not export to {path}: {exc}", "")
-        else:
-            self.statusBar().showMessage(f"Wrote {path}", 8000)
-
-    def choose_offline_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with timemachine.txt and fra-eng.zip",
-                                                  os.environ.get("RNNVIZ_DATA_DIR", ""))
-        if folder:
-            self.set_offline_folder(folder)
+        self.files.load_session_file(path)
 
     def set_offline_folder(self, folder: str) -> None:
-        os.environ["RNNVIZ_DATA_DIR"] = folder  # the data layer looks here first
-        self.settings.setValue("data/offline_dir", folder)
-        self.statusBar().showMessage(f"Offline data folder: {folder}", 8000)
-
-    def _last_dir(self, name: str) -> str:
-        folder = str(self.settings.value("files/last_dir", str(Path.home())))
-        return str(Path(folder) / name) if name else folder
+        self.files.set_offline_folder(folder)
 
     # ---- view ----
 
@@ -615,6 +425,11 @@ class MainWindow(QMainWindow):
         self.device_box.addItems(devices)
         self.device_box.setCurrentIndex(max(self.device_box.findText(current), 0))
 
+    def _list_devices(self) -> None:
+        from rnnviz.core.devices import available_devices
+
+        concurrency.run_in_background(available_devices, self._set_devices, lambda message, details: None, owner=self)
+
     # ---- settings and closing ----
 
     def _restore_settings(self) -> None:
@@ -629,12 +444,12 @@ class MainWindow(QMainWindow):
             os.environ["RNNVIZ_DATA_DIR"] = str(folder)
         config = self.settings.value("panels/config")
         if isinstance(config, dict):
-            self._restore_config_state(config)
+            self.restore_panels_state(config)
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("panels/config", self._config_state())
+        self.settings.setValue("panels/config", self.panels_state())
         self.settings.sync()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
@@ -642,8 +457,7 @@ class MainWindow(QMainWindow):
         if not getattr(self, "_devices_listed", False):
             # Listing devices imports torch: wait until the window has painted, then do it off the GUI thread.
             self._devices_listed = True
-            QTimer.singleShot(1000, self, lambda: run_in_background(list_devices, self._set_devices,
-                                                                    lambda message, details: None))
+            QTimer.singleShot(1000, self, self._list_devices)
         if not getattr(self, "_docks_sized", False) and self.settings.value("window/state") is None:
             self._docks_sized = True  # first launch only: a restored layout keeps the user's widths
             self.resizeDocks([self.data_dock, self.config_dock], [400, 340], Qt.Orientation.Horizontal)
@@ -654,9 +468,20 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.controller.shutdown(1000)
         self.gates_panel.pause()  # a playing step-through stops with the window
-        # Traces and searches on the thread pool take milliseconds; let them end before Qt goes.
-        QThreadPool.globalInstance().waitForDone(500)
+        for follower in self.followers.values():
+            follower.banner.stop()
+        # Traces and searches in the background take milliseconds; let them end before Qt goes.
+        concurrency.wait_for_jobs(500)
         event.accept()
+
+
+def _progress_text(run: RunInfo, step: Step) -> str:
+    """"elapsed 0:12  ETA 1:05" for the run in progress."""
+    total = run.epochs * max(run.batches_per_epoch, 1)
+    done = (step.epoch - run.start_epoch - 1) * step.batches + step.batch  # this run's steps
+    elapsed = step.elapsed - run.start_elapsed
+    remaining = max(total - done, 0) * elapsed / max(done, 1)
+    return f"elapsed {_clock(elapsed)}  ETA {_clock(remaining)}"
 
 
 def _clock(seconds: float) -> str:

@@ -60,8 +60,10 @@ def run_self_test(stream=None) -> int:
         panel.epochs.setValue(1)
         panel.batch_size.setValue(64)
         errors: list = []
+        infos: list = []
+        window.controller.sig_run_started.connect(infos.append)
         window.controller.sig_error.connect(lambda message, details: errors.append(message))
-        window.controller.sig_error.disconnect(window._on_error)  # no modal dialog in a self-test
+        window.controller.sig_error.disconnect(window.show_error)  # no modal dialog in a self-test
         if not window.start_training():
             raise RuntimeError("training could not start: " + panel.error_text())
         _wait_until(app, lambda: len(steps) >= 5 or errors, 120, "five training steps")
@@ -72,7 +74,11 @@ def run_self_test(stream=None) -> int:
         loss = steps[-1].loss
         if loss != loss or loss <= 0:
             raise RuntimeError(f"the loss is {loss}")
-        return f"{len(steps)} steps on the worker thread, loss {steps[0].loss:.3f} → {loss:.3f}"
+        built, shown = infos[0].parameters, window.builder.anatomy().total_params
+        if built != shown:
+            raise RuntimeError(f"the run has {built:,} parameters, the builder counts {shown:,}")
+        return (f"{len(steps)} steps on the worker thread, loss {steps[0].loss:.3f} → {loss:.3f}, "
+                f"{built:,} parameters as the builder counts")
 
     def checkpoint() -> CheckResult:
         from rnnviz.core.checkpoint import load_checkpoint
@@ -87,7 +93,7 @@ def run_self_test(stream=None) -> int:
         return f"checkpoint written and read back ({path.stat().st_size:,} bytes, {bundle.parameter_count():,} parameters)"
 
     def translation() -> CheckResult:
-        from rnnviz.cli_models import pretrained_path
+        from rnnviz.core.resources import pretrained_path
         from rnnviz.core.checkpoint import load_checkpoint
         from rnnviz.core.decoding import translate
 
@@ -98,7 +104,7 @@ def run_self_test(stream=None) -> int:
 
     def builder() -> CheckResult:
         """Every preset shown, its counts equal to the built model's, the builder round trip."""
-        from rnnviz.config import ModelConfig
+        from rnnviz.core.config import ModelConfig
         from rnnviz.core.data.vocab import placeholder_vocab
         from rnnviz.core.models.factory import build_model
         from rnnviz.core.models.presets import PRESETS
@@ -126,7 +132,8 @@ def run_self_test(stream=None) -> int:
         """The Gates, Translate, Generate and Beam search tabs on the shipped models."""
         window = state["window"]
         window.tabs.setCurrentWidget(window.gates_panel)  # loads the shipped models off the GUI thread
-        _wait_until(app, lambda: {"lm", "mt"} <= set(window._models), 60, "the shipped models")
+        _wait_until(app, lambda: all(window.store.model(task) is not None for task in ("lm", "mt")), 60,
+                    "the shipped models")
         gates = window.gates_panel
         _wait_until(app, lambda: gates.trace() is not None and not gates.is_busy(), 60, "a gate trace")
         trace = gates.trace()

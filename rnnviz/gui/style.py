@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtGui import QFont
+
 #: Okabe–Ito: blue, vermillion, bluish green, reddish purple, orange, sky blue, yellow, black.
 PALETTE: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
@@ -32,3 +34,10 @@ NORMAL = Theme("normal", font_scale=1.0, line_width=1.5, background="#ffffff", f
 #: For a projector: larger type, thicker lines, pure black on white (dark themes wash out).
 PRESENTATION = Theme("presentation", font_scale=1.75, line_width=3.5, background="#ffffff", foreground="#000000",
                      grid_alpha=0.35, muted="#7a7a7a")
+
+
+def scaled_font(font: QFont, points: float) -> QFont:
+    """A copy of ``font`` at ``points`` (a theme's fonts are the base size × its scale × a role's factor)."""
+    scaled = QFont(font)
+    scaled.setPointSizeF(points)
+    return scaled

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.checkpoint import FORMAT, describe, load_checkpoint, save_checkpoint
 from rnnviz.core.data.datasets import LmData, MtData, build_data
 from rnnviz.core.errors import DataError

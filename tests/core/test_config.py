@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError, RnnvizError
 
 
@@ -185,3 +185,17 @@ def test_data_config_resolved_takes_the_books_values_for_the_task():
     assert (mt_config.task, mt_config.num_steps, mt_config.batch_size, mt_config.min_freq) == ("mt", 9, 128, 2)
     lm_config = DataConfig(num_steps=5).resolved("lm")
     assert (lm_config.task, lm_config.num_steps, lm_config.batch_size) == ("lm", 5, 32)
+
+
+# ---- where the configuration lives ------------------------------------------------------------
+
+
+def test_the_old_import_path_reexports_the_same_objects() -> None:
+    """``rnnviz.config`` is kept for old scripts; it must hand out the core's very classes, not copies."""
+    import rnnviz.config as old
+    import rnnviz.core.config as new
+
+    assert old.__all__ == new.__all__
+    assert "ModelConfig" in new.__all__ and "TASK_DEFAULTS" in new.__all__
+    for name in new.__all__:
+        assert getattr(old, name) is getattr(new, name), name

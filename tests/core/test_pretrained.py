@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from rnnviz.cli_models import pretrained_path
+from rnnviz.core.resources import pretrained_path
 from rnnviz.core.checkpoint import load_checkpoint
 from rnnviz.core.data.corpora import load_corpus
 from rnnviz.core.data.datasets import build_mt_data

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.data.datasets import LmData, MtData, build_data
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.factory import ModelBundle, bundle_for

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from rnnviz.config import DataConfig
+from rnnviz.core.config import DataConfig
 from rnnviz.core.data.corpora import Corpus, LmCorpus, MtCorpus, load_corpus
 from rnnviz.core.data.hub import Progress
 from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rnnviz.config import GATES, ModelConfig, StackSpec
+from rnnviz.core.config import GATES, ModelConfig, StackSpec
 from rnnviz.core.errors import ConfigError
 
 #: The book's letters for each gate block, in torch's storage order (torch's g/n is the book's c/h).

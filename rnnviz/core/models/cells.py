@@ -2,7 +2,7 @@
 
 Weights are stored as torch stores them: ``w_ih (G*H, I)``, ``w_hh (G*H, H)``,
 ``b_ih (G*H,)``, ``b_hh (G*H,)``, with the G gate blocks stacked in torch's
-order (``rnnviz.config.GATES``). Inputs are rows, so the code computes
+order (``rnnviz.core.config.GATES``). Inputs are rows, so the code computes
 ``x W_ihᵀ``; ``EQUATIONS`` writes the same thing in the book's column form
 ``W_ih x``. Each step returns a NamedTuple of every intermediate value, so the
 app can show the gates, not only the new state.
@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 from torch.nn import functional as F
 
-from rnnviz.config import GATES
+from rnnviz.core.config import GATES
 
 #: The state one layer-direction carries: h, or (h, c) for the LSTM.
 CellState = Union[Tensor, tuple[Tensor, Tensor]]
@@ -177,7 +177,7 @@ def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w: CellWeights) -> LstmSt
 
 
 def cell_step(cell: str, x: Tensor, state: CellState, weights: CellWeights) -> Step:
-    """One step of ``cell`` (a name from ``rnnviz.config.CELLS``); "gru" is torch's variant."""
+    """One step of ``cell`` (a name from ``rnnviz.core.config.CELLS``); "gru" is torch's variant."""
     if cell == "rnn":
         return rnn_step(x, state, weights)  # type: ignore[arg-type]
     if cell in ("gru", "gru-book"):

@@ -1,19 +1,30 @@
-"""Build a model from its config and vocabularies, and keep them together."""
+"""Build a model from its config and vocabularies, and keep them together with the facts about it.
+
+Callers ask the bundle, not its configs, how long a decoding runs by default
+(``max_len``), how its tokens are joined into text (``joiner``, ``join``), what
+to call it (``display_name``) and where it came from (``origin``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from rnnviz.config import DataConfig, ModelConfig, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.datasets import LmData, MtData
 from rnnviz.core.data.vocab import PAD, Vocab
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.models import labels
 from rnnviz.core.models.lm import RNNLM
+from rnnviz.core.models.origin import ModelOrigin
 from rnnviz.core.models.seq2seq import Seq2Seq
 from rnnviz.core.events import History
+
+#: The decoding length of a model whose data config leaves num_steps unset (the book's MT num_steps).
+DEFAULT_MAX_LEN = 9
 
 
 def build_model(config: ModelConfig, vocabs: tuple[Vocab, ...]) -> nn.Module:
@@ -38,10 +49,32 @@ class ModelBundle:
     vocabs: tuple[Vocab, ...]  # (tokens,) for a language model; (source, target) for translation
     train_config: TrainConfig | None = None
     history: History = field(default_factory=History)
+    origin: ModelOrigin = ModelOrigin("new")  # where this object came from; not saved in checkpoints
 
     @property
     def task(self) -> str:
         return self.model_config.task
+
+    @property
+    def max_len(self) -> int:
+        """The default decoding length: the model's num_steps (the book's 9 when unset). A translation
+        reads its source cut or padded to it and writes at most this many tokens."""
+        return int(self.data_config.num_steps or DEFAULT_MAX_LEN)
+
+    @property
+    def joiner(self) -> str:
+        """What goes between two of its tokens in text: "" for characters, " " for words (a translation
+        model's tokens are always words; its data config's token level does not apply)."""
+        return "" if self.task == "lm" and self.data_config.token_level == "char" else " "
+
+    def join(self, tokens: Iterable[str]) -> str:
+        """Its tokens as text: "the cat" from words, "thecat" from characters."""
+        return self.joiner.join(tokens)
+
+    @property
+    def display_name(self) -> str:
+        """E.g. "GRU 1×32 language model", "GRU 2×32 encoder–decoder"."""
+        return labels.display_name(self.model_config)
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError
 
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from rnnviz.config import ModelConfig, StackSpec
+from rnnviz.core.config import ModelConfig, StackSpec
 from rnnviz.core.models.stacks import State, build_stack
 
 

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from rnnviz.config import GATES, StackSpec
+from rnnviz.core.config import GATES, StackSpec
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.cells import CellState, CellWeights, cell_step, state_after
 

@@ -2,9 +2,9 @@
 
 Sources of a ``step`` function (D2L section 10.8):
 
-- the book's toy table (:func:`rnnviz.core.toy.d2l`, built in, the default):
+- the book's toy table (:func:`rnnviz.core.decoding.toy.d2l`, built in, the default):
   greedy search reads A B C <eos> (0.048), a beam of 2 finds A C B <eos> (0.054);
-- a toy JSON file (Open…; the format is in :mod:`rnnviz.core.toy`); a bad file's
+- a toy JSON file (Open…; the format is in :mod:`rnnviz.core.decoding.toy`); a bad file's
   problem is shown in the panel and the previous source stays;
 - the current model (:meth:`BeamPanel.set_bundle`): a translation model and a
   source sentence, or a language model and a prefix.
@@ -16,11 +16,11 @@ at a time, and a result that no longer matches the controls is dropped.
 Public API (the main window is written against it):
 
 - ``sig_result_shown(object)`` — a search was drawn; carries the
-  :class:`~rnnviz.core.beam.BeamResult`.
+  :class:`~rnnviz.core.decoding.BeamResult`.
 - ``sig_failed(str)`` — a search or a toy file failed; carries the message the
   panel shows (for the status bar).
 - ``set_bundle(bundle)`` — the model searched when the source is "model" (None: no model).
-- ``show_request(request)`` — show a :class:`~rnnviz.gui.panels.decode_jobs.TreeRequest`
+- ``show_request(request)`` — show a :class:`~rnnviz.core.decoding.TreeRequest`
   (what the translate and generate panels' ``sig_show_tree`` carry): the
   source becomes that model and text, the controls take its options.
 - ``set_source(name)`` ("d2l" | "file" | "model"), ``load_toy_file(path)``,
@@ -32,7 +32,6 @@ Public API (the main window is written against it):
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,43 +40,32 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from rnnviz.core.beam import BeamOptions, BeamResult, Hypothesis
+from rnnviz.core.decoding import BeamOptions, BeamResult, Hypothesis
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.toy import D2L_TABLE, ToyDecoder, d2l, load_toy
-from rnnviz.gui.panels.decode_jobs import SearchOutcome, TreeRequest, run_search, search_model
+from rnnviz.core.decoding.toy import D2L_TABLE, ToyDecoder, d2l, load_toy
+from rnnviz.core.decoding import SearchOutcome, TreeRequest, run_search, search_model
 from rnnviz.gui.panels.model_panel import (
     ModelPanel,
-    add_captioned,
-    alpha_spin,
     fill_ranked_table,
-    int_spin,
     ranked_table,
     read_numbers,
     signals_blocked,
     wrapping_label,
 )
+from rnnviz.gui.panels.beam_controls import SOURCES, BeamControls, StepControls
+from rnnviz.gui.panels.beam_table import TABLE_COLUMNS, hypothesis_rows, legend_html
 from rnnviz.gui.style import NORMAL, Theme
-from rnnviz.gui.widgets.beam_tree import HIGHLIGHT, PRUNED_MODES, BeamTreeView
+from rnnviz.gui.widgets.beam_tree import PRUNED_MODES, BeamTreeView
 
 if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
 
-SOURCES: tuple[str, ...] = ("d2l", "file", "model")
-_SOURCE_LABELS = {"d2l": "Book example (D2L 10.8)", "file": "Toy table file", "model": "Current model"}
-_STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "exhaustive": "Exhaustive"}
-_PRUNED_LABELS = {"all": "all steps", "newest": "newest step", "none": "none"}
-TABLE_COLUMNS: tuple[str, ...] = ("#", "hypothesis", "P", "log P", "L", "score", "ends")
 _TYPING_DELAY_MS = 350  # a model re-searches this long after the last keystroke
 _DEFAULT_STATE: dict[str, Any] = {
     "source": "d2l", "toy_path": "", "text": "The girls are happy.", "strategy": "beam", "beam_size": 2, "max_len": 10,
@@ -205,7 +193,7 @@ class BeamPanel(ModelPanel):
         big.setBold(True)
         self.step_label.setFont(big)
         self.tree.apply_theme(theme)
-        self.legend.setText(self._legend_html())
+        self.legend.setText(legend_html(self._theme))
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
         if self._result is not None:
             self._fill_table()
@@ -262,95 +250,26 @@ class BeamPanel(ModelPanel):
 
     def _build(self) -> None:
         root = QVBoxLayout(self)
-        source_row = QHBoxLayout()
-        root.addLayout(source_row)
-        self.source_combo = QComboBox()
-        for name in SOURCES:
-            self.source_combo.addItem(_SOURCE_LABELS[name], name)
-        self.source_combo.setToolTip("Where the next-token probabilities come from.")
-        self.open_button = QPushButton("Open toy table…")
-        self.open_button.setToolTip("A JSON file: {\"vocab\": [...], \"eos\": \"<eos>\", \"table\": {prefix: "
-                                    "probabilities}, \"default\": [...]} (see rnnviz.core.toy).")
-        self.text_label = QLabel("Sentence")
-        self.text_edit = QLineEdit()
-        self.text_edit.setClearButtonEnabled(True)
-        self.text_label.setBuddy(self.text_edit)
-        source_row.addWidget(QLabel("Source"))
-        source_row.addWidget(self.source_combo)
-        source_row.addWidget(self.open_button)
-
-        self.description = wrapping_label(Qt.TextFormat.PlainText)
-
-        options_row = QHBoxLayout()  # two rows, so presentation-size fonts still fit 1400 pixels
-        root.addLayout(options_row)
-        self.strategy_combo = QComboBox()
-        for name, label in _STRATEGY_LABELS.items():
-            self.strategy_combo.addItem(label, name)
-        self.strategy_combo.setToolTip("Greedy: the likeliest token at each step (a beam of 1). Beam: the k "
-                                       "likeliest prefixes survive each step. Exhaustive: every sequence "
-                                       "(only for tiny vocabularies).")
-        self.beam_spin = int_spin(1, 64, "The beam size k: how many candidates survive each step.")
-        self.max_len_spin = int_spin(1, 60, "At most this many tokens per hypothesis, <eos> included.")
-        self.nbest_spin = int_spin(1, 50, "How many hypotheses to list, best score first.")
-        self.alpha_spin = alpha_spin()
-        self.penalty_combo = QComboBox()
-        for name, label, tip in (("book", "book: L^α", "The book's score: log P / L^α."),
-                                 ("gnmt", "GNMT: ((5+L)/6)^α", "Wu et al. 2016: log P / ((5+L)/6)^α."),
-                                 ("none", "none", "The score is log P itself: short hypotheses win.")):
-            self.penalty_combo.addItem(label, name)
-            self.penalty_combo.setItemData(self.penalty_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.penalty_combo.setToolTip("How the final score normalises log P for the length L.")
-        self.candidates_combo = QComboBox()
-        self.candidates_combo.addItem("finished (<eos>)", "eos")
-        self.candidates_combo.addItem("book: every survivor", "book")
-        self.candidates_combo.setToolTip("Which hypotheses compete for the output: those that ended in <eos> "
-                                         "(and any still open at the maximum length), or, as the book words it, "
-                                         "every step's survivors (a short prefix often wins).")
-        for row, label, widget in ((source_row, "Strategy", self.strategy_combo),
-                                   (source_row, "Beam size k", self.beam_spin),
-                                   (source_row, "Max length", self.max_len_spin),
-                                   (source_row, "n-best", self.nbest_spin),
-                                   (options_row, "Length penalty", self.penalty_combo),
-                                   (options_row, "α", self.alpha_spin),
-                                   (options_row, "Candidates", self.candidates_combo)):
-            add_captioned(row, label, widget, spacing=6)
-        options_row.addStretch(1)
-        source_row.addStretch(1)
-        text_row = QHBoxLayout()  # shown for the model source only
-        text_row.addWidget(self.text_label)
-        text_row.addWidget(self.text_edit, 1)
-        root.addLayout(text_row)
-        root.addWidget(self.description)
-        for combo in (self.source_combo, self.strategy_combo, self.penalty_combo, self.candidates_combo):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # follows the theme's font
+        self.controls = BeamControls()
+        root.addWidget(self.controls)
+        # The widgets tests and the main window reach for, under their names of old.
+        c = self.controls
+        self.source_combo, self.open_button, self.text_label, self.text_edit = c.source_combo, c.open_button, \
+            c.text_label, c.text_edit
+        self.strategy_combo, self.beam_spin, self.max_len_spin, self.nbest_spin = c.strategy_combo, c.beam_spin, \
+            c.max_len_spin, c.nbest_spin
+        self.alpha_spin, self.penalty_combo, self.candidates_combo = c.alpha_spin, c.penalty_combo, \
+            c.candidates_combo
+        self.description = c.description
 
         root.addWidget(self._build_message_label())
 
-        step_row = QHBoxLayout()
-        root.addLayout(step_row)
-        self.start_button = QPushButton("◀◀ Start")
-        self.previous_button = QPushButton("◀ Previous")
-        self.next_button = QPushButton("Next ▶")
-        self.all_button = QPushButton("All ▶▶")
-        self.fit_button = QPushButton("Fit")
-        for button, tip in ((self.start_button, "Only the root (Home)."),
-                            (self.previous_button, "One step less (← or Page Up in the tree)."),
-                            (self.next_button, "One step more: its candidates and which survive "
-                                               "(→ or Page Down in the tree)."),
-                            (self.all_button, "The whole search (End)."),
-                            (self.fit_button, "Fit the tree to the view (F); wheel zooms, drag pans.")):
-            button.setToolTip(tip)
-            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click leaves the keys (a clicker's too) to the tree
-            step_row.addWidget(button)
-        step_row.addSpacing(8)
-        self.pruned_combo = QComboBox()
-        for mode in PRUNED_MODES:
-            self.pruned_combo.addItem(_PRUNED_LABELS[mode], mode)
-        self.pruned_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.pruned_combo.setToolTip("Which pruned candidates to draw; \"newest step\" keeps a long search compact.")
-        step_row.addWidget(QLabel("Pruned shown"))
-        step_row.addWidget(self.pruned_combo)
-        step_row.addStretch(1)
+        self.steps = StepControls()
+        root.addWidget(self.steps)
+        self.start_button, self.previous_button, self.next_button = self.steps.start_button, \
+            self.steps.previous_button, self.steps.next_button
+        self.all_button, self.fit_button, self.pruned_combo = self.steps.all_button, self.steps.fit_button, \
+            self.steps.pruned_combo
         self.step_label = wrapping_label()  # a row of its own: at presentation size it takes two lines
         root.addWidget(self.step_label)
 
@@ -521,8 +440,7 @@ class BeamPanel(ModelPanel):
         self.description.setText(f"{kind}; it read: {' '.join(outcome.source_tokens)}"
                                  if bundle is None or bundle.task == "mt" else
                                  f"{kind}; continuing: {outcome.root_label}")
-        self._joiner = "" if bundle is not None and bundle.task == "lm" and \
-            bundle.data_config.token_level == "char" else " "
+        self._joiner = bundle.joiner if bundle is not None else " "
         self._show(outcome.result, outcome.vocabulary, outcome.root_label, "\n".join(outcome.notices))
 
     def _show(self, result: BeamResult, vocabulary: tuple[str, ...], root_label: str, notices: str) -> None:
@@ -558,31 +476,6 @@ class BeamPanel(ModelPanel):
             self.table.setRowCount(0)
             if result is None:
                 return
-            rows = [(str(row + 1), self.hypothesis_text(h), _prob(h.probability), f"{h.log_prob:.3f}",
-                     str(len(h.tokens)), f"{h.score:.3f}", _ends(h, result.options.max_len))
-                    for row, h in enumerate(result.hypotheses)]
-            fill_ranked_table(self.table, rows, self.font())
+            fill_ranked_table(self.table, hypothesis_rows(result, self.hypothesis_text), self.font())
         if not result.hypotheses:
             self._show_message("No hypothesis survived: every candidate had probability 0.", error=False)
-
-    def _legend_html(self) -> str:
-        fg, muted = self._theme.foreground, self._theme.muted
-        parts = [f'<b style="color:{fg}">bold</b> = kept', f'<span style="color:{muted}">grey, dashed</span> = pruned',
-                 "double border = finished (&lt;eos&gt;)",
-                 f'<b style="color:{HIGHLIGHT}">vermillion</b> = the best hypothesis (after the last step) '
-                 "or the one selected below",
-                 "hover a node for its log P and score"]
-        return f'<span style="color:{muted}">' + html.escape(" · ").join(parts) + "</span>"
-
-
-def _ends(hypothesis: Hypothesis, max_len: int) -> str:
-    if hypothesis.finished:
-        return "<eos>"
-    return "max length" if len(hypothesis.tokens) >= max_len else "open"
-
-
-def _prob(p: float) -> str:
-    if p == 0:
-        return "0"
-    return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
-

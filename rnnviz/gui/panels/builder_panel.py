@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.config import ModelConfig, StackSpec
+from rnnviz.core.config import ModelConfig, StackSpec
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
 from rnnviz.core.models.presets import PRESETS, get_preset

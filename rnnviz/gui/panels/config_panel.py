@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.config import RECIPES, TASK_DEFAULTS, DataConfig, TrainConfig
+from rnnviz.core.config import RECIPES, TASK_DEFAULTS, DataConfig, TrainConfig
 from rnnviz.core.errors import RnnvizError
 from rnnviz.gui.style import Theme
 

@@ -16,23 +16,17 @@ checkpoint, decoding): the first window paints before torch loads.
 
 from __future__ import annotations
 
-import html
-import logging
 import os
 import time
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -40,110 +34,27 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSizePolicy,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from rnnviz.core.data.corpora import (
     CorpusInfo,
-    LmCorpus,
     availability,
     default_corpus,
     get_info,
     list_corpora,
-    load_corpus,
 )
-from rnnviz.core.data.stats import LmStats, MtStats, corpus_stats
-from rnnviz.core.data.tokenize import clean_lm_text, tokenize
-from rnnviz.core.errors import RnnvizError
+from rnnviz.core.data.stats import LmStats, MtStats
+from rnnviz.gui.concurrency import run_in_background
+from rnnviz.gui.panels.data_loading import Loaded, LoadRequest, Serial, load_corpus_stats
+from rnnviz.gui.panels.data_stats_view import CorpusStatsView
 from rnnviz.gui.style import NORMAL, Theme
-from rnnviz.gui.widgets.corpus_plots import LengthHistogram, ZipfPlot
 from rnnviz.gui.widgets.download_dialog import DownloadDialog, format_bytes
-
-log = logging.getLogger(__name__)
 
 TASKS: tuple[str, ...] = ("lm", "mt")
 _TASK_LABELS = {"lm": "&Language model", "mt": "&Translation"}
 _FILE_FILTER = "Text corpora (*.txt *.tsv *.tab *.text);;All files (*)"
-_CLEANING = {"letters": "letters only, lowercase (the book's rule)",
-             "lower": "lowercase, whitespace collapsed"}
-_LM_LENGTH_NOTE = ("A language model reads the text as one stream, cut into windows of num_steps "
-                   "tokens; line lengths only show how the file is laid out.")
-
-
-@dataclass(frozen=True)
-class _Request:
-    serial: int
-    corpus: str  # registered name or file path
-    task: str | None  # None: a file whose task is guessed from its name and first line
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    """One finished load: what the panel shows."""
-
-    corpus: str
-    task: str
-    stats: LmStats | MtStats
-    line_lengths: np.ndarray | None  # LM: words per non-empty line
-    is_file: bool
-
-
-class _Serial:
-    """The newest request's number; workers read it to skip superseded work."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-
-class _LoadBridge(QObject):
-    """Carries workers' results to the GUI thread (queued connections)."""
-
-    loaded = Signal(int, object)  # serial, _Loaded
-    failed = Signal(int, str)  # serial, message for the user
-    skipped = Signal(int)  # serial of a request superseded before it finished
-
-
-def _words_per_line(corpus: LmCorpus) -> np.ndarray:
-    rule = corpus.info.lm_cleaning
-    lengths = (len(tokenize(clean_lm_text(line, rule), "word")) for line in corpus.text.splitlines())
-    return np.array([n for n in lengths if n > 0], dtype=np.int64)
-
-
-def _load(request: _Request, latest: _Serial, bridge: _LoadBridge, registered: frozenset[str]) -> None:
-    """Runs on a pool thread: load, compute statistics, report (never raises)."""
-
-    def report(signal, *args: Any) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:  # the panel is gone
-            pass
-
-    if request.serial != latest.value:
-        report(bridge.skipped, request.serial)
-        return
-    try:
-        corpus = load_corpus(request.corpus, request.task, download=False)  # type: ignore[arg-type]
-        if request.serial != latest.value:
-            report(bridge.skipped, request.serial)
-            return
-        stats = corpus_stats(corpus)
-        lengths = _words_per_line(corpus) if isinstance(corpus, LmCorpus) else None
-    except RnnvizError as exc:
-        report(bridge.failed, request.serial, str(exc))
-    except Exception as exc:  # a bug must not kill the window: tell, log, stay usable
-        log.exception("loading %s failed", request.corpus)
-        report(bridge.failed, request.serial, f"{request.corpus} could not be loaded: {exc}")
-    else:
-        loaded = _Loaded(request.corpus, corpus.info.task, stats, lengths, request.corpus not in registered)
-        report(bridge.loaded, request.serial, loaded)
-
-
-def _length_edges(lengths: np.ndarray) -> np.ndarray:
-    """One bin per length up to 100, else 50 equal bins."""
-    top = int(lengths.max())
-    return np.arange(1, top + 2) - 0.5 if top <= 100 else np.histogram_bin_edges(lengths, 50)
 
 
 class DataPanel(QWidget):
@@ -163,24 +74,16 @@ class DataPanel(QWidget):
         super().__init__(parent)
         # The pool before the bridge: children are deleted in creation order, so the
         # pool waits for running loads while the bridge still exists.
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(2)
-        self._latest = _Serial()
-        self._bridge = _LoadBridge(self)
-        self._bridge.loaded.connect(self._on_loaded)
-        self._bridge.failed.connect(self._on_failed)
-        self._bridge.skipped.connect(self._on_skipped)
+        self._latest = Serial()
         self._outstanding: set[int] = set()
         self._shown: tuple[str, str] = (default_corpus("lm"), "lm")
-        self._loaded: _Loaded | None = None
+        self._loaded: Loaded | None = None
         self._user_files: list[tuple[str, str]] = []  # (path, task), in opening order
         self._last: dict[str, str] = {}  # task -> the corpus last shown for it
         self._last_dir = ""
         self._download: DownloadDialog | None = None
         self._downloading = ""
         self._theme = theme
-        self._base_font = QFont(self.font())
-        self._base_pt = self._base_font.pointSizeF() if self._base_font.pointSizeF() > 0 else 10.0
         self._combo_task = "lm"
         self._build_ui()
         self.setAcceptDrops(True)
@@ -221,19 +124,13 @@ class DataPanel(QWidget):
 
     def facts(self) -> dict[str, str]:
         """The figures shown beside the plots, by row name (e.g. "Vocabulary"), as plain text."""
-        return dict(self._fact_values)
+        return self.stats_view.facts()
 
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``; plot pens, colours and text from the theme."""
         self._theme = theme
-        self.setFont(self._font())
-        self.title_label.setFont(self._font(1.35, bold=True))
-        for label in (self.provenance_label, self.size_label, self.length_note):
-            label.setFont(self._font(0.9))
-        self.status_label.setFont(self._font(1.0, bold=True))
-        self._style_facts()
-        for plot in (self.zipf_plot, self.length_plot):
-            plot.apply_theme(theme, self._base_pt)
+        self.stats_view.apply_theme(theme)
+        self.setFont(self.stats_view.font_for())
 
     def theme(self) -> Theme:
         return self._theme
@@ -318,60 +215,18 @@ class DataPanel(QWidget):
         choice.addLayout(buttons, 2, 1)
         choice.setColumnStretch(1, 1)
 
-        self.title_label = QLabel()
-        self.title_label.setWordWrap(True)
-        self.provenance_label = QLabel()
-        self.provenance_label.setWordWrap(True)
-        self.size_label = QLabel()
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.status_label.hide()
-        self._facts_box = QWidget()
-        self._facts_form = QFormLayout(self._facts_box)
-        self._fact_values: dict[str, str] = {}
-        self._facts_form.setContentsMargins(0, 0, 0, 0)
-        self._facts_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-
-        self.zipf_plot = ZipfPlot()
-        self.length_plot = LengthHistogram()
-        self.length_note = QLabel(_LM_LENGTH_NOTE)
-        self.length_note.setWordWrap(True)
-        self.length_note.hide()
-        lower = QWidget()
-        lower_layout = QVBoxLayout(lower)
-        lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.length_plot, 1)
-        lower_layout.addWidget(self.length_note)
-        self.plots = QSplitter(Qt.Orientation.Vertical)
-        self.plots.addWidget(self.zipf_plot)
-        self.plots.addWidget(lower)
-        self.plots.setChildrenCollapsible(False)
+        self.stats_view = CorpusStatsView()
+        # The widgets tests and scripts reach for, under their names of old.
+        view = self.stats_view
+        self.title_label, self.provenance_label, self.size_label = view.title_label, view.provenance_label, \
+            view.size_label
+        self.status_label, self.length_note, self.plots = view.status_label, view.length_note, view.plots
+        self.zipf_plot, self.length_plot = view.zipf_plot, view.length_plot
 
         layout = QVBoxLayout(self)
         layout.addLayout(choice)
         layout.addSpacing(6)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.provenance_label)
-        layout.addWidget(self.size_label)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self._facts_box)
-        layout.addWidget(self.plots, 1)
-
-    def _font(self, factor: float = 1.0, bold: bool = False) -> QFont:
-        font = QFont(self._base_font)
-        font.setPointSizeF(self._base_pt * self._theme.font_scale * factor)
-        font.setBold(bold)
-        return font
-
-    def _style_facts(self) -> None:
-        form = self._facts_form
-        for row in range(form.rowCount()):
-            label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
-            value = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-            if label:
-                label.widget().setFont(self._font())
-            if value:
-                value.widget().setFont(self._font(1.1))
+        layout.addWidget(view, 1)
 
     # -- the combo ----------------------------------------------------------------------
 
@@ -467,21 +322,22 @@ class DataPanel(QWidget):
 
     def _request(self, corpus: str, task: str | None) -> None:
         self._latest.value += 1
-        request = _Request(self._latest.value, corpus, task)
+        request = LoadRequest(self._latest.value, corpus, task)
         self._outstanding.add(request.serial)
         name = corpus if self._registered(corpus) else Path(corpus).name
         self._set_busy(f"Loading {name}…")
         registered = frozenset(info.name for info in list_corpora())
-        self._pool.start(partial(_load, request, self._latest, self._bridge, registered))
+        run_in_background(partial(load_corpus_stats, request, self._latest, registered),
+                          partial(self._on_loaded, request.serial),
+                          lambda message, details: self._on_failed(request.serial, message), owner=self)
 
     def _supersede(self) -> None:
         """Drop the result of any running load (its serial is no longer the newest)."""
         self._latest.value += 1
 
-    @Slot(int, object)
-    def _on_loaded(self, serial: int, loaded: _Loaded) -> None:
+    def _on_loaded(self, serial: int, loaded: Loaded | None) -> None:
         self._outstanding.discard(serial)
-        if serial != self._latest.value:
+        if loaded is None or serial != self._latest.value:
             return  # superseded: never show stale statistics
         self._loaded = loaded
         self._shown = (loaded.corpus, loaded.task)
@@ -494,7 +350,6 @@ class DataPanel(QWidget):
         self.sig_selection_changed.emit(loaded.corpus, loaded.task)
         self.sig_stats_ready.emit(loaded.stats)
 
-    @Slot(int, str)
     def _on_failed(self, serial: int, message: str) -> None:
         self._outstanding.discard(serial)
         if serial != self._latest.value:
@@ -502,10 +357,6 @@ class DataPanel(QWidget):
         self._user_files = [(p, t) for p, t in self._user_files if Path(p).is_file()]
         self._revert()
         QMessageBox.warning(self, "Cannot use this corpus", message)
-
-    @Slot(int)
-    def _on_skipped(self, serial: int) -> None:
-        self._outstanding.discard(serial)
 
     def _revert(self) -> None:
         """Show the current selection again, as it was before the failed attempt."""
@@ -517,100 +368,24 @@ class DataPanel(QWidget):
     # -- showing ----------------------------------------------------------------------------
 
     def _set_busy(self, text: str | None) -> None:
-        busy = text is not None
-        self.status_label.setText(text or "")
-        self.status_label.setVisible(busy)
-        self._facts_box.setEnabled(not busy)
-        for plot in (self.zipf_plot, self.length_plot):
-            plot.set_dimmed(busy)
+        self.stats_view.set_busy(text)
 
     def _show_info(self, info: CorpusInfo, status: str | None = None) -> None:
-        self.title_label.setText(info.title)
-        self.provenance_label.setText(info.provenance)
-        where = "user file" if info.source == "file" else (status or self._status(info))
-        self.size_label.setText(f"{format_bytes(info.size_bytes)} · {info.task_name} · {where}")
+        self.stats_view.show_info(info, "user file" if info.source == "file" else (status or self._status(info)))
 
-    def _set_facts(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """Rows of (name, value, note under the value or "", tooltip)."""
-        form = self._facts_form
-        while form.rowCount():
-            form.removeRow(0)
-        self._fact_values = {}
-        for name, value, note, tip in rows:
-            self._fact_values[name] = value
-            label, field = QLabel(name), QLabel()
-            field.setTextFormat(Qt.TextFormat.RichText)
-            field.setText(f"<b>{html.escape(value)}</b>"
-                          + (f"<br><small>{html.escape(note)}</small>" if note else ""))
-            field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            field.setWordWrap(True)
-            for widget in (label, field):
-                widget.setToolTip(tip)
-            form.addRow(label, field)
-            label.show()  # now, not at the next event-loop turn: a grab or a test sees them at once
-            field.show()
-        self._style_facts()
-
-    def _show_loaded(self, loaded: _Loaded) -> None:
-        stats = loaded.stats
-        self._show_info(stats.info)
-        if isinstance(stats, LmStats):
-            top = ", ".join(word for word, _ in stats.unigrams.top(6))
-            self._set_facts([
-                ("Vocabulary", f"{stats.char_vocab_size:,} characters · {stats.word_vocab_size:,} words",
-                 "distinct tokens, plus <unk>",
-                 "The vocabularies of the book's character and word language models (section 9.2)."),
-                ("Tokens", f"{stats.n_chars:,} characters · {stats.n_words:,} words",
-                 f"after cleaning: {_CLEANING.get(stats.cleaning, stats.cleaning)}",
-                 "How the raw text is cleaned before it is split into tokens."),
-                ("Most frequent", top or "—", "",
-                 "\n".join(f"{word}: {count:,}" for word, count in stats.unigrams.top(10))
-                 + "\n\nThe commonest words are mostly 'stop words' (section 9.2)."),
-            ])
-            self.zipf_plot.setToolTip("")
-            self.zipf_plot.set_series([("unigram", stats.unigrams), ("bigram", stats.bigrams),
-                                       ("trigram", stats.trigrams)])
-            lengths = loaded.line_lengths if loaded.line_lengths is not None else np.zeros(0, np.int64)
-            if len(lengths):
-                edges = _length_edges(lengths)
-                self.length_plot.set_histogram(edges, [("lines", np.histogram(lengths, edges)[0])],
-                                               title="Words per line", x_label="words per line",
-                                               y_label="number of lines")
-            else:
-                self.length_plot.clear_series("no words")
-            self.length_note.show()
-        else:
-            reserved = "<pad> <bos> <eos> <unk>"
-            self._set_facts([
-                ("Sentence pairs", f"{stats.n_pairs:,}", "", "Source–target pairs in the corpus."),
-                ("Vocabulary", f"{stats.src_vocab_size:,} source · {stats.tgt_vocab_size:,} target",
-                 f"tokens seen ≥ {stats.min_freq} times, plus {reserved}",
-                 f"As the book's MTFraEng (section 10.5): tokens seen at least {stats.min_freq} times, "
-                 f"plus the reserved {reserved}; rarer tokens become <unk>."),
-                ("Tokens", f"{stats.src_tokens:,} source · {stats.tgt_tokens:,} target", "",
-                 "Lowercased, with a space before , . ! ? (the book's preprocessing)."),
-            ])
-            self.zipf_plot.set_series([("source", stats.src_freqs), ("target", stats.tgt_freqs)])
-            top = int(max(stats.src_lengths.max(), stats.tgt_lengths.max()))
-            edges, src, tgt = stats.length_histogram(None if top <= 100 else 50)
-            self.length_plot.set_histogram(edges, [("source", src), ("target", tgt)],
-                                           title="Tokens per sentence", x_label="tokens per sentence",
-                                           y_label="number of sentences")
-            self.length_note.hide()
+    def _show_loaded(self, loaded: Loaded) -> None:
+        self._show_info(loaded.stats.info)
+        self.stats_view.show_stats(loaded.stats, loaded.line_lengths)
 
     def _preview(self, info: CorpusInfo) -> None:
         """A book corpus that is not downloaded: describe it, point at Download."""
         self._supersede()
         self._set_busy(None)
         self._show_info(info, "not downloaded")
-        self._set_facts([])
-        self.zipf_plot.clear_series("not downloaded")
-        self.length_plot.clear_series("not downloaded")
-        self.length_note.hide()
-        self.status_label.setText(
+        self.stats_view.clear_stats("not downloaded")
+        self.stats_view.say(
             f"Not downloaded yet. Press Download to fetch {format_bytes(info.size_bytes)} from the "
             f"book's data hub. Until then the app keeps using {Path(self._shown[0]).name}.")
-        self.status_label.show()
 
     # -- download ----------------------------------------------------------------------------
 
@@ -650,15 +425,13 @@ class DataPanel(QWidget):
         self._download_ended()
         self._download = None
         self._update_download_button()
-        self.status_label.setText("The download failed (see the message); nothing was kept. "
-                                  f"The app keeps using {Path(self._shown[0]).name}.")
-        self.status_label.show()
+        self.stats_view.say("The download failed (see the message); nothing was kept. "
+                            f"The app keeps using {Path(self._shown[0]).name}.")
 
     @Slot()
     def _on_download_cancelled(self) -> None:
         self._download_ended()
         self._download = None
         self._update_download_button()
-        self.status_label.setText("Download cancelled; nothing was kept. "
-                                  f"The app keeps using {Path(self._shown[0]).name}.")
-        self.status_label.show()
+        self.stats_view.say("Download cancelled; nothing was kept. "
+                            f"The app keeps using {Path(self._shown[0]).name}.")

@@ -7,14 +7,14 @@ click on a token) picks one generated token, and the bar chart shows the
 top-k of the distribution it was chosen from: ``P(next | prefix + the tokens
 before it)``, at the sampling temperature when sampling. The distributions are
 computed as the core's ``generate`` computes them (see
-:func:`rnnviz.gui.panels.decode_jobs.step_distributions`), off the GUI thread.
+:func:`rnnviz.core.decoding.step_distributions`), off the GUI thread.
 
 Public API (the main window is written against it):
 
 - ``sig_generated(object)`` — a generation is shown; carries a
-  :class:`~rnnviz.gui.panels.decode_jobs.GenerationOutcome`.
+  :class:`~rnnviz.core.decoding.GenerationOutcome`.
 - ``sig_show_tree(object)`` — "Show beam tree" was pressed (beam search only);
-  carries a :class:`~rnnviz.gui.panels.decode_jobs.TreeRequest` for the beam panel.
+  carries a :class:`~rnnviz.core.decoding.TreeRequest` for the beam panel.
 - ``sig_failed(str)`` — generation failed; carries the message shown in the panel.
 - ``sig_cursor_changed(int)`` — the token under the cursor changed (0-based).
 - ``set_bundle(bundle)`` — the language model (None: none); generates from the prefix shown.
@@ -47,7 +47,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.gui.panels.decode_jobs import GenerationOutcome, SearchOutcome, TreeRequest, generate_job, prompt_label
+from rnnviz.core.decoding import GenerationOutcome, SearchOutcome, TreeRequest, prompt_label
+from rnnviz.core.decoding import generate_with_distributions as generate_job
 from rnnviz.gui.panels.model_panel import (
     ModelPanel,
     add_captioned,
@@ -57,7 +58,7 @@ from rnnviz.gui.panels.model_panel import (
     signals_blocked,
 )
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
-from rnnviz.gui.widgets.beam_tree import display_token
+from rnnviz.core.decoding.tree_layout import display_token
 from rnnviz.gui.widgets.topk_bars import TopKBars
 
 if TYPE_CHECKING:
@@ -349,7 +350,7 @@ class GeneratePanel(ModelPanel):
 
     def _joiner(self) -> str:
         bundle = self._bundle
-        return "" if bundle is None or bundle.data_config.token_level == "char" else " "
+        return "" if bundle is None else bundle.joiner
 
     def _render(self) -> None:
         outcome = self._outcome

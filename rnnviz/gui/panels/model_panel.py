@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.gui.panels.latest_job import LatestJob
+from rnnviz.gui.concurrency import LatestJob
 from rnnviz.gui.style import NORMAL, Theme
 
 if TYPE_CHECKING:

@@ -24,76 +24,44 @@ Fonts are the application's font *at construction* × ``theme.font_scale``, set
 explicitly on this widget, so scaling the application font as well does not
 compound. ``begin_run`` clears the sample history (a new model starts from scratch).
 
-CSV columns (one header row, then rows; blank = not applicable):
-
-====================  =============================================================
-``run``               the run's label, as in the legend
-``kind``              ``step`` (one optimizer step) or ``epoch`` (the end of an epoch)
-``step``              optimizer steps so far
-``epoch``             1-based epoch
-``batch``             1-based batch within the epoch (step rows)
-``batches``           batches in the epoch (step rows)
-``elapsed_s``         seconds of training, pauses excluded
-``loss``              step: this batch's mean cross-entropy per token (nats);
-                      epoch: the epoch's mean train loss
-``perplexity``        exp(loss)
-``grad_norm``         gradient L2 norm before clipping (step rows)
-``lr``                learning rate (step rows)
-``tokens_per_s``      training throughput, this epoch so far
-``val_loss``          validation loss (epoch rows; blank without validation data)
-``val_perplexity``    exp(val_loss)
-====================  =============================================================
+The CSV columns are listed in :mod:`rnnviz.gui.panels.training_export`.
 """
 
 from __future__ import annotations
 
-import csv
-import html
 import math
 import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import (
-    QGraphicsItem,
     QApplication,
     QCheckBox,
     QComboBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QSlider,
     QSplitter,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
-from rnnviz.gui.style import NORMAL, Theme
-from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, remove_quietly, save_image
-from rnnviz.gui.widgets.steady_label import SteadyLabel
-from rnnviz.gui.widgets.stepped_view import SteppedViewBox
+from rnnviz.gui.panels.training_export import CSV_COLUMNS, write_csv
+from rnnviz.gui.panels.training_plots import all_plots, build_plots, label_axes, style_plots
+from rnnviz.gui.panels.training_readout import readout_text
+from rnnviz.gui.panels.training_samples import SAMPLE_HISTORY, SampleBox
+from rnnviz.gui.style import NORMAL, Theme, scaled_font
+from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
+from rnnviz.gui.widgets.steady_label import SteadyLabel
 
-CSV_COLUMNS: tuple[str, ...] = ("run", "kind", "step", "epoch", "batch", "batches", "elapsed_s", "loss", "perplexity",
-                                "grad_norm", "lr", "tokens_per_s", "val_loss", "val_perplexity")
-#: How many samples the history keeps (newest first).
-SAMPLE_HISTORY = 12
-_TASK_PROBE_LABELS = {"lm": ("Prefix to continue", "e.g. time traveller "),
-                      "mt": ("Sentence to translate", "e.g. go .")}
-_X_LABELS = {"step": ("step", None), "epoch": ("epoch", None), "time": ("training time", "s")}
-_METRIC_LABELS = {"loss": ("loss", "nats/token"), "perplexity": ("perplexity", None)}
+__all__ = ["CSV_COLUMNS", "SAMPLE_HISTORY", "TrainingView"]
 _SLIDER_STEPS = 1000  # slider value / 1000 = smoothing β, 0 … 0.999
 _DEFAULT_STATE: dict[str, Any] = {"smoothing": 0.6, "log_y": False, "x_axis": "step", "metric": "loss", "probe": ""}
 
@@ -107,8 +75,6 @@ class TrainingView(QWidget):
         self._runs: list[RunCurves] = []
         self._next_color = 0
         self._run_count = 0
-        self._samples: list[tuple[int, str]] = []
-        self._last_probe = ""
         self._theme = NORMAL
         self._validation_key: pg.PlotDataItem | None = None
         self._last_step: Step | None = None
@@ -129,8 +95,7 @@ class TrainingView(QWidget):
         already in use gets " (2)", " (3)", … so each run stays distinguishable.
         """
         self._last_step = self._last_epoch = None
-        if task not in _TASK_PROBE_LABELS:
-            raise ValueError(f"task must be 'lm' or 'mt', got {task!r}")
+        self.sample_box.set_task(task)  # ValueError for a task it does not know
         color = self._next_color
         if self._runs and not len(self._runs[-1].steps) and not len(self._runs[-1].epochs):
             empty = self._runs.pop()
@@ -143,11 +108,7 @@ class TrainingView(QWidget):
         run = RunCurves(label, color, self._plots, smoothing=self.smoothing())
         self._runs.append(run)
         self._restyle_runs()
-        text, placeholder = _TASK_PROBE_LABELS[task]
-        self.probe_label.setText(text)
-        self.probe_edit.setPlaceholderText(placeholder)
-        self._samples.clear()
-        self._render_samples()
+        self.sample_box.clear_samples()
         self._sync_legend_key()
         self._status.clear()
         self.readout.relax()
@@ -198,47 +159,25 @@ class TrainingView(QWidget):
 
     def show_sample(self, epoch: int, text: str) -> None:
         """Show the latest sample as "epoch N: text" above the earlier ones (the newest ``SAMPLE_HISTORY``)."""
-        self._samples.insert(0, (int(epoch), str(text)))
-        del self._samples[SAMPLE_HISTORY:]
-        self._render_samples()
+        self.sample_box.show_sample(epoch, text)
 
     def set_probe(self, text: str) -> None:
         """Set the probe text without emitting ``sig_probe_changed``."""
-        self._last_probe = text
-        self.probe_edit.setText(text)
+        self.sample_box.set_probe(text)
 
     def probe(self) -> str:
-        return self.probe_edit.text()
+        return self.sample_box.probe()
 
     def runs(self) -> list[str]:
         """The runs' labels, oldest first; the last one is the current run."""
         return [run.label for run in self._runs]
 
     def export_csv(self, path: str | os.PathLike[str]) -> None:
-        """Write every run's steps and epochs as CSV (columns in the module docstring); atomic.
+        """Write every run's steps and epochs as CSV (columns: ``training_export``); atomic.
 
         Raises :class:`RnnvizError` when the file cannot be written; an existing file is then left as it was.
         """
-        target = Path(path)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-        except OSError as error:
-            raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
-                              "Choose a folder you can write to.") from error
-        try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(CSV_COLUMNS)
-                for run in self._runs:
-                    writer.writerows(_csv_rows(run))
-            os.replace(tmp, target)
-        except OSError as error:
-            remove_quietly(tmp)
-            raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
-                              "Choose a folder you can write to.") from error
-        except BaseException:
-            remove_quietly(tmp)
-            raise
+        write_csv(self._runs, path)
 
     def export_image(self, path: str | os.PathLike[str]) -> None:
         """Write the plots as PNG or SVG, chosen by the suffix; atomic. Raises :class:`RnnvizError`."""
@@ -248,46 +187,18 @@ class TrainingView(QWidget):
         """Fonts × ``theme.font_scale``, pens ``theme.line_width`` wide, the theme's colours."""
         self._theme = theme
         scale = theme.font_scale
-        body = QFont(self.font())
-        body.setPointSizeF(self._base_pt * scale)
+        body = scaled_font(self.font(), self._base_pt * scale)
         self.setFont(body)
-        readout = QFont(body)
-        readout.setPointSizeF(self._base_pt * scale * 1.35)
+        readout = scaled_font(body, self._base_pt * scale * 1.35)
         self.readout.setFont(readout)
         self._status.setFont(readout)
-        sample = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        sample.setPointSizeF(self._base_pt * scale * 1.15)
-        self.samples_view.setFont(sample)
-        self.probe_edit.setFont(sample)
+        self.sample_box.apply_theme(theme, self._base_pt)
         self.readout.setStyleSheet(f"color: {theme.foreground};")
         self._status_error_color = theme.colors[1 % len(theme.colors)]
         self._set_status(self._status.text(), self._status.property("error") is True)
 
         self.graphics.setBackground(theme.background)
-        tick_font = QFont(body)
-        tick_font.setPointSizeF(self._base_pt * scale)
-        # Axis titles grow half as much as the rest: rotated, they must fit the short plots' height.
-        self._label_pt = self._base_pt * (1 + (scale - 1) / 2)
-        for plot in self._all_plots():
-            for name in ("left", "bottom"):
-                axis = plot.getAxis(name)
-                axis.setPen(pg.mkPen(theme.foreground, width=max(1.0, theme.line_width / 2)))
-                axis.setTextPen(pg.mkPen(theme.foreground))
-                axis.setStyle(tickFont=tick_font, tickTextOffset=int(4 * scale))
-            plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
-        legend = self._plots.loss.legend
-        legend.setLabelTextSize(f"{self._base_pt * scale:.1f}pt")
-        legend.setLabelTextColor(theme.foreground)
-        legend.setPen(pg.mkPen(theme.muted))
-        legend_fill = QColor(theme.background)
-        legend_fill.setAlpha(215)  # the curves show through a little
-        legend.setBrush(pg.mkBrush(legend_fill))
-        label_font = QFont(body)
-        label_font.setPointSizeF(self._label_pt)
-        axis_width = (QFontMetricsF(tick_font).horizontalAdvance("000000") + 4 * scale
-                      + QFontMetricsF(label_font).height() * 1.3)
-        for plot in self._all_plots():
-            plot.getAxis("left").setWidth(int(axis_width))  # the same for all: the x axes line up
+        self._label_pt = style_plots(self._plots, theme, self._base_pt, body)
         self._relabel_axes()
         self._restyle_runs()
         self._sync_legend_key(restyle=True)
@@ -425,43 +336,15 @@ class TrainingView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         splitter.addWidget(self.graphics)
         self.graphics.setMinimumHeight(240)
-        # Stepped auto-range: the axes change every ~25% of growth, not at every redraw.
-        loss = self.graphics.addPlot(row=0, col=0, viewBox=SteppedViewBox())
-        grad = self.graphics.addPlot(row=1, col=0, viewBox=SteppedViewBox())
-        speed = self.graphics.addPlot(row=2, col=0, viewBox=SteppedViewBox())
-        layout = self.graphics.ci.layout
-        for row, stretch in enumerate((3, 2, 2)):
-            layout.setRowStretchFactor(row, stretch)
-        for plot in (grad, speed):
-            plot.setXLink(loss)
-        for plot in (loss, grad, speed):
-            for side in ("left", "bottom"):
-                # An axis that did not change is blitted from a pixmap instead of replaying its
-                # text: ~10% more training speed while the plots redraw (bench/gui_latency.py).
-                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            plot.setAutoVisible(y=True)  # zooming in x fits y to what is visible
-            plot.setClipToView(True)  # the defaults for the curves it is given
-            plot.setDownsampling(auto=True, mode="peak")
-        loss.addLegend(offset=(-10, 10))
-        self._plots = RunPlots(loss=loss, grad_norm=grad, speed=speed)
+        self._plots = build_plots(self.graphics)
         self._label_pt = self._base_pt * 1.1
 
-        sample_box = QGroupBox("Live sample")
-        splitter.addWidget(sample_box)
-        sample_layout = QVBoxLayout(sample_box)
-        probe_row = QHBoxLayout()
-        sample_layout.addLayout(probe_row)
-        self.probe_label = QLabel(_TASK_PROBE_LABELS["lm"][0])
-        self.probe_edit = QLineEdit()
-        self.probe_edit.setPlaceholderText(_TASK_PROBE_LABELS["lm"][1])
-        self.probe_edit.setClearButtonEnabled(True)
-        self.probe_label.setBuddy(self.probe_edit)
-        self.samples_view = QTextEdit()
-        self.samples_view.setReadOnly(True)
-        self.samples_view.setPlaceholderText("Samples appear here after each epoch: watch the text improve.")
-        probe_row.addWidget(self.probe_label)
-        probe_row.addWidget(self.probe_edit, 1)
-        sample_layout.addWidget(self.samples_view)
+        self.sample_box = SampleBox()
+        splitter.addWidget(self.sample_box)
+        # The widgets tests and scripts reach for, under their names of old.
+        self.probe_label, self.probe_edit = self.sample_box.probe_label, self.sample_box.probe_edit
+        self.samples_view = self.sample_box.samples_view
+        self.sample_box.sig_probe_changed.connect(self.sig_probe_changed)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
@@ -473,7 +356,6 @@ class TrainingView(QWidget):
         self.clear_button.clicked.connect(self.clear_earlier_runs)
         csv_button.clicked.connect(self._ask_export_csv)
         image_button.clicked.connect(self._ask_export_image)
-        self.probe_edit.editingFinished.connect(self._on_probe_edited)
         self._on_smoothing_changed(self.smoothing_slider.value())
 
     # ------------------------------------------------------------------ reactions
@@ -499,12 +381,6 @@ class TrainingView(QWidget):
             if run.smoothing != beta:
                 run.set_smoothing(beta)
         self._redraw_all()
-
-    def _on_probe_edited(self) -> None:
-        text = self.probe_edit.text()
-        if text != self._last_probe:
-            self._last_probe = text
-            self.sig_probe_changed.emit(text)
 
     def _ask_export_csv(self) -> None:
         ask_and_export(self, "Export the curves as CSV", "training.csv", "CSV (*.csv)", self.export_csv)
@@ -532,7 +408,7 @@ class TrainingView(QWidget):
         x_axis, metric = self.x_axis(), self.y_metric()
         for run in self._runs:
             run.redraw(x_axis, metric)
-        for plot in self._all_plots():
+        for plot in all_plots(self._plots):
             plot.enableAutoRange()
 
     def _restyle_runs(self) -> None:
@@ -540,9 +416,6 @@ class TrainingView(QWidget):
         for i, run in enumerate(self._runs):
             run.set_style(colors[run.color_index % len(colors)], self._theme.line_width,
                           current=i == len(self._runs) - 1, background=self._theme.background)
-
-    def _all_plots(self) -> tuple[pg.PlotItem, ...]:
-        return (self._plots.loss, self._plots.grad_norm, self._plots.speed)
 
     def _sync_legend_key(self, restyle: bool = False) -> None:
         """One "validation" entry, last in the legend, while some run has validation points;
@@ -566,35 +439,10 @@ class TrainingView(QWidget):
         legend.updateSize()
 
     def _relabel_axes(self) -> None:
-        style = {"font-size": f"{self._label_pt:.1f}pt", "color": self._theme.foreground}
-        x_text, x_units = _X_LABELS[self.x_axis()]
-        y_text, y_units = _METRIC_LABELS[self.y_metric()]
-        plots = self._plots
-        plots.loss.setLabel("left", y_text, units=y_units, **style)
-        plots.grad_norm.setLabel("left", "grad norm", units=None, **style)
-        plots.speed.setLabel("left", "tokens/s", units=None, **style)
-        for plot in (plots.loss, plots.grad_norm, plots.speed):
-            plot.getAxis("left").enableAutoSIPrefix(False)
-            plot.getAxis("bottom").enableAutoSIPrefix(False)
-        plots.speed.setLabel("bottom", x_text, units=x_units, **style)
-        for plot in (plots.loss, plots.grad_norm):
-            # x is linked to the bottom plot: its axis says it once, and each hidden axis
-            # is one repaint fewer per update.
-            plot.hideAxis("bottom")
+        label_axes(self._plots, self.x_axis(), self.y_metric(), self._label_pt, self._theme)
 
     def _update_readout(self, run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> None:
-        parts = []  # the run is the one on top, named last in the legend
-        if step is not None:
-            parts += [f"step {step.step:,}", f"epoch {step.epoch} ({step.batch}/{step.batches})",
-                      f"loss {step.loss:.3f}", f"perplexity {_fmt_ppl(step.perplexity)}",
-                      f"grad norm {step.grad_norm:.3g}", f"lr {step.lr:g}", f"{step.tokens_per_s:,.0f} tokens/s"]
-        elif len(run.steps):
-            parts += [f"step {int(run.steps.last('step')):,}"]
-        if epoch is not None and epoch.val_perplexity is not None:
-            parts.append(f"validation perplexity {_fmt_ppl(epoch.val_perplexity)} (epoch {epoch.epoch})")
-        elif epoch is not None:
-            parts.append(f"epoch {epoch.epoch} perplexity {_fmt_ppl(epoch.train_perplexity)}")
-        self.readout.setText("  ·  ".join(parts))
+        self.readout.setText(readout_text(run, step, epoch))
 
     def _set_status(self, text: str, error: bool) -> None:
         self._status.setText(text)
@@ -604,42 +452,6 @@ class TrainingView(QWidget):
         if self._status.styleSheet() != sheet:  # not re-polished at every update for nothing
             self._status.setStyleSheet(sheet)
 
-    def _render_samples(self) -> None:
-        muted = self._theme.muted
-        blocks = []
-        for i, (epoch, text) in enumerate(self._samples):
-            body = html.escape(text).replace("\n", "<br>")
-            style = "" if i == 0 else f' style="color: {muted};"'
-            blocks.append(f"<p{style}><b>epoch {epoch}:</b> {body}</p>")
-        self.samples_view.setHtml("".join(blocks))
-
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
-
-
-def _fmt_ppl(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
-
-
-def _csv_number(value: float, integer: bool = False) -> str:
-    if not math.isfinite(value):
-        return "" if math.isnan(value) else repr(value)
-    return str(int(value)) if integer else repr(float(value))
-
-
-def _csv_rows(run: RunCurves) -> Iterable[list[str]]:
-    s = {name: run.steps.column(name).tolist() for name in run.steps.columns}
-    for i in range(len(run.steps)):
-        yield [run.label, "step", _csv_number(s["step"][i], True), _csv_number(s["epoch"][i], True),
-               _csv_number(s["batch"][i], True), _csv_number(s["batches"][i], True),
-               _csv_number(s["elapsed"][i]), _csv_number(s["loss"][i]), _csv_number(s["perplexity"][i]),
-               _csv_number(s["grad_norm"][i]), _csv_number(s["lr"][i]), _csv_number(s["tokens_per_s"][i]), "", ""]
-    e = {name: run.epochs.column(name).tolist() for name in run.epochs.columns}
-    for i in range(len(run.epochs)):
-        yield [run.label, "epoch", _csv_number(e["step"][i], True), _csv_number(e["epoch"][i], True), "", "",
-               _csv_number(e["elapsed"][i]), _csv_number(e["train_loss"][i]), _csv_number(e["train_perplexity"][i]),
-               "", "", _csv_number(e["tokens_per_s"][i]), _csv_number(e["val_loss"][i]),
-               _csv_number(e["val_perplexity"][i])]

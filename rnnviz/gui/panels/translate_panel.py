@@ -11,9 +11,9 @@ short pause, and only the newest answer is shown.
 Public API (the main window is written against it):
 
 - ``sig_translated(object)`` — a translation is shown; carries a
-  :class:`~rnnviz.gui.panels.decode_jobs.TranslationOutcome`.
+  :class:`~rnnviz.core.decoding.analysis.TranslationOutcome`.
 - ``sig_show_tree(object)`` — "Show beam tree" was pressed; carries a
-  :class:`~rnnviz.gui.panels.decode_jobs.TreeRequest` for
+  :class:`~rnnviz.core.decoding.analysis.TreeRequest` for
   :meth:`BeamPanel.show_request <rnnviz.gui.panels.beam_panel.BeamPanel.show_request>`.
 - ``sig_failed(str)`` — the model could not translate; carries the message shown in the panel.
 - ``set_bundle(bundle)`` — the translation model (None: none); translates the sentence shown.
@@ -41,9 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.beam import BeamOptions
+from rnnviz.core.decoding import BeamOptions
 from rnnviz.core.errors import RnnvizError
-from rnnviz.gui.panels.decode_jobs import BLEU_K, SearchOutcome, TranslationOutcome, TreeRequest, translate_job
+from rnnviz.core.decoding import BLEU_K, SearchOutcome, TranslationOutcome, TreeRequest
+from rnnviz.core.decoding import translate_and_score as translate_job
 from rnnviz.gui.panels.model_panel import (
     ModelPanel,
     add_captioned,
@@ -110,7 +111,7 @@ class TranslatePanel(ModelPanel):
 
     def options(self) -> BeamOptions:
         """Beam search's options; max_len is the model's num_steps, as greedy translation uses."""
-        max_len = int(self._bundle.data_config.num_steps or 9) if self._bundle is not None else 10
+        max_len = self._bundle.max_len if self._bundle is not None else 10
         return BeamOptions(beam_size=self.beam_spin.value(), max_len=max_len,
                            nbest=min(self.nbest_spin.value(), self.beam_spin.value() * max_len),
                            alpha=round(self.alpha_spin.value(), 4), length_penalty=self.penalty_combo.currentData())

@@ -1,6 +1,8 @@
 """The tree a beam search explored, drawn left to right by step (D2L section 10.8, figure 10.8.2).
 
-:class:`BeamTreeView` draws a :class:`~rnnviz.core.beam.BeamResult`'s tree:
+:class:`BeamTreeView` draws a :class:`~rnnviz.core.decoding.BeamResult`'s tree,
+laid out by :func:`rnnviz.core.decoding.tree_layout.layout_tree` (Qt-free; this
+module only measures fonts and paints):
 one column per step, the root (``<bos>`` or the prompt) on the left. Each
 node shows its token and ``P(token | prefix)``. Kept candidates are bold,
 pruned ones grey, finished ones (ending in ``<eos>``) have a double border;
@@ -12,10 +14,8 @@ Hovering a node shows its cumulative log-probability and normalised score.
 Step-through: :meth:`next_step` / :meth:`previous_step` show one step more or
 less (keys →/← and PageDown/PageUp, which presentation clickers send; Home and
 End). Each step shows the candidates scored (live prefixes × tokens) and which
-survive. A vocabulary wider than :data:`FULL_WIDTH` tokens shows only the
-most probable candidates per parent (plus the survivors) and a "+N more"
-leaf for the rest; no step draws more than :data:`MAX_PER_STEP` nodes. The
-column headers always give the true counts.
+survive. Which candidates a wide vocabulary draws, and the "+N more"
+leaves, are the layout's rules. The column headers always give the true counts.
 
 Signals:
 
@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -56,15 +55,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.beam import PRUNED, BeamResult, length_penalty
+from rnnviz.core.decoding.tree import BeamResult
+from rnnviz.core.decoding.tree_layout import (
+    PER_PARENT,
+    PRUNED_MODES,
+    LaidOutNode,
+    TreeLayout,
+    layout_tree,
+    node_tooltip,
+    step_text,
+)
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
 
-#: A step whose prefixes have at most this many tokens each shows every candidate (the book's A B C <eos>).
-FULL_WIDTH = 8
-#: Candidates drawn per parent (besides the survivors) when the vocabulary is wider than FULL_WIDTH.
-PER_PARENT = 3
-#: No step draws more nodes than this; the best (by log P) win, the highlighted path always.
-MAX_PER_STEP = 40
 #: Fitting never shrinks the text below this scale; a bigger tree is centred on the newest step.
 MIN_FIT_SCALE = 0.7
 #: ... and never enlarges it beyond this: the first steps of a search fill a projector, not a stamp.
@@ -73,37 +75,6 @@ HIGHLIGHT = PALETTE[1]  # vermillion: the best / chosen hypothesis
 _HIGHLIGHT_FILL = "#fbe4d5"
 _PRUNED_FILL = "#f1f1f1"
 _ZOOM_RANGE = (0.05, 6.0)
-PRUNED_MODES: tuple[str, ...] = ("all", "newest", "none")
-
-
-def display_token(token: str) -> str:
-    """A token as a label: a space or line end made visible, long tokens shortened."""
-    shown = token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥")
-    return shown if len(shown) <= 18 else shown[:17] + "…"
-
-
-def penalty_formula(name: str, alpha: float) -> str:
-    """The divisor of log P, as the tooltip writes it."""
-    if name == "book":
-        return f"L^{alpha:g}"
-    if name == "gnmt":
-        return f"((5+L)/6)^{alpha:g}"
-    return "1"
-
-
-@dataclass
-class _Entry:
-    """One drawn node: a candidate of the tree, the root, or a "+N more" summary."""
-
-    node: int  # the tree's node id; -1 for a summary
-    parent: int  # the parent's node id; -1 for the root
-    step: int
-    label: str
-    prob: float  # P(token | prefix); nan for the root and summaries
-    status: str  # "root" | "kept" | "pruned" | "finished" | "hidden"
-    hidden: int = 0  # candidates a summary stands for
-    y: float = 0.0
-    children: list[_Entry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -121,9 +92,10 @@ class _Style:
 class _NodeItem(QGraphicsItem):
     """A candidate's box: the token over its probability; the border says its status."""
 
-    def __init__(self, entry: _Entry, style: _Style, width: float, height: float, highlighted: bool) -> None:
+    def __init__(self, entry: LaidOutNode, style: _Style, width: float) -> None:
         super().__init__()
-        self.entry, self._style, self._w, self._h, self.highlighted = entry, style, width, height, highlighted
+        self.entry, self._style, self._w, self._h, self.highlighted = entry, style, width, entry.height, \
+            entry.highlighted
         self.setAcceptHoverEvents(True)  # tooltips
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
@@ -192,11 +164,9 @@ class BeamTreeView(QGraphicsView):
         self._shown = 0
         self._highlight: int | None = None
         self._pruned = "all"
-        self._headers: list[tuple[float, list[str]]] = []  # per column: scene x, lines (sticky, see drawForeground)
         self._per_parent = PER_PARENT
-        self._entries: dict[int, _Entry] = {}
+        self._layout: TreeLayout | None = None  # what is drawn; its headers are pinned (see drawForeground)
         self._items: dict[int, _NodeItem] = {}
-        self._hidden: dict[int, int] = {}
         self._placeholder = "No search yet."
         self._auto_fit = True  # until the user zooms: resizing refits
         self._focus = QPointF()
@@ -302,32 +272,21 @@ class BeamTreeView(QGraphicsView):
 
     def step_text(self, step: int | None = None) -> str:
         """What a step did, in words: "step 2: 8 candidates (2 prefixes × 4 tokens), 2 kept, …"."""
-        result = self._result
         step = self._shown if step is None else step
-        if result is None:
+        if self._result is None:
             return ""
-        if step == 0:
-            return (f"start: the root {self._root_label}; {result.tree.num_steps} steps in all. "
-                    "Next ▶ shows the candidates of step 1.")
-        summary = result.steps()[step - 1]
-        block = result.tree.blocks[step - 1]
-        prefixes, tokens = block.log_probs.shape
-        noun = "prefix" if prefixes == 1 else "prefixes"
-        text = (f"step {step} of {result.tree.num_steps}: {summary.considered:,} candidates ({prefixes:,} {noun} × "
-                f"{tokens:,} tokens), {summary.kept:,} kept, {summary.finished:,} finished, "
-                f"{summary.pruned:,} pruned")
-        drawn = sum(1 for e in self._entries.values() if e.step == step and e.node >= 0)
-        if step <= self._shown and drawn < summary.considered:
-            text += f"; {drawn} drawn"
-        return text
+        drawn = self._layout.drawn_at(step) if self._layout is not None and step <= self._shown else None
+        return step_text(self._result, step, self._root_label, drawn)
 
     def drawn_nodes(self) -> dict[int, str]:
         """The candidates now drawn (not the root), node id → "kept" | "pruned" | "finished"."""
-        return {node: entry.status for node, entry in self._entries.items() if entry.status != "root"}
+        if self._layout is None:
+            return {}
+        return {node: entry.status for node, entry in self._layout.candidates().items()}
 
     def hidden_counts(self) -> dict[int, int]:
         """Per drawn parent, how many of its candidates are not drawn (only parents with some)."""
-        return dict(self._hidden)
+        return {} if self._layout is None else dict(self._layout.hidden)
 
     def highlighted_path(self) -> tuple[int, ...]:
         """Node ids drawn highlighted, root first."""
@@ -335,26 +294,9 @@ class BeamTreeView(QGraphicsView):
 
     def node_tooltip(self, node: int) -> str:
         """What hovering the node shows: the hypothesis, its probabilities and its score."""
-        result = self._result
-        if result is None:
+        if self._result is None:
             return ""
-        tree = result.tree
-        if node == tree.root:
-            return f"{self._root_label}: the start of every hypothesis (log P = 0)"
-        n = tree.node(node)
-        words = " ".join(self._token(t) for t in tree.tokens(node))
-        prefix = " ".join(self._token(t) for t in tree.tokens(node)[:-1]) or self._root_label
-        opts = result.options
-        divisor = length_penalty(n.step, opts.length_penalty, opts.alpha)
-        lines = [f"{words}",
-                 f"P({self._token(n.token)} | {prefix}) = {math.exp(n.log_prob):.4g}",
-                 f"cumulative log P = {n.cum_log_prob:.4f}   (P = {math.exp(n.cum_log_prob):.4g})",
-                 f"score = log P / {penalty_formula(opts.length_penalty, opts.alpha)} = {n.cum_log_prob:.4f} / "
-                 f"{divisor:.4g} = {n.score:.4f}   (L = {n.step}, {opts.length_penalty} penalty)",
-                 {"kept": "kept: survives this step and is extended",
-                  "finished": "finished: survives ending in <eos>",
-                  "pruned": "pruned: not among the best of this step"}[n.status]]
-        return "\n".join(lines)
+        return node_tooltip(self._result, node, self._vocabulary, self._root_label)
 
     def fit(self) -> None:
         """Fit the drawing to the view; a tree too big to read stays readable, centred on the newest step."""
@@ -416,84 +358,6 @@ class BeamTreeView(QGraphicsView):
         if self._auto_fit:  # the column widths follow the view's shape
             self._rebuild(refit=True)
 
-    # ------------------------------------------------------------------ choosing what to draw
-
-    def _token(self, token_id: int) -> str:
-        if 0 <= token_id < len(self._vocabulary):
-            return self._vocabulary[token_id]
-        return str(token_id)
-
-    def _path_ids(self) -> set[int]:
-        """The highlighted path's node ids: a chosen hypothesis, else the best once the search is all shown."""
-        result = self._result
-        if result is None:
-            return set()
-        node = self._highlight
-        if node is None:
-            if not result.hypotheses or self._shown < result.tree.num_steps:
-                return set()
-            node = result.best.node
-        path = {result.tree.root}
-        path.update(n.id for n in result.tree.path(node))
-        return path
-
-    def _select(self, path: set[int]) -> _Entry:
-        """The entries to draw for the steps shown, as a tree hanging from the root entry."""
-        result = self._result
-        assert result is not None
-        tree = result.tree
-        root = _Entry(tree.root, -1, 0, self._root_label, math.nan, "root")
-        self._entries = {tree.root: root}
-        self._hidden = {}
-        extendable = {tree.root: root}  # drawn entries whose children may be drawn
-        for t in range(1, self._shown + 1):
-            block = tree.blocks[t - 1]
-            n_rows, width = block.log_probs.shape
-            status = block.status.reshape(n_rows, width)
-            full = width <= FULL_WIDTH
-            show_pruned = self._pruned == "all" or (self._pruned == "newest" and t == self._shown)
-            picks: list[tuple[int, int]] = []  # (row, column) to draw
-            for row in np.flatnonzero(np.isin(block.parents, list(extendable))).tolist():
-                first = block.first_id + row * width
-                chosen = set(np.flatnonzero(status[row] != PRUNED).tolist())
-                chosen.update(i - first for i in path if first <= i < first + width)
-                if show_pruned:
-                    if full:
-                        chosen = set(range(width))
-                    else:
-                        order = np.lexsort((np.arange(width), -block.log_probs[row]))
-                        chosen.update(order[:self._per_parent].tolist())
-                picks.extend((row, c) for c in chosen)
-            if len(picks) > MAX_PER_STEP:  # the highlighted path first, then survivors, then the likeliest
-                def priority(pick: tuple[int, int]) -> tuple[bool, bool, float]:
-                    row, col = pick
-                    node = block.first_id + row * width + col
-                    return node in path, status[row, col] != PRUNED, float(block.cum_log_probs[row, col])
-                picks = sorted(picks, key=priority, reverse=True)[:MAX_PER_STEP]
-            by_row: dict[int, list[int]] = {}
-            for row, col in picks:
-                by_row.setdefault(row, []).append(col)
-            extendable = {}
-            for row, cols in by_row.items():
-                # The book's order (token by token) when all are shown; else the likeliest on top.
-                cols.sort(key=(lambda c: c) if full else (lambda c, r=row: (-block.log_probs[r, c], c)))
-                parent = self._entries[int(block.parents[row])]
-                for col in cols:
-                    node = block.first_id + row * width + col
-                    code = int(status[row, col])
-                    entry = _Entry(node, parent.node, t, display_token(self._token(int(block.tokens[col]))),
-                                   math.exp(float(block.log_probs[row, col])), ("kept", "pruned", "finished")[code])
-                    parent.children.append(entry)
-                    self._entries[node] = entry
-                    if entry.status == "kept":
-                        extendable[node] = entry
-                hidden = width - len(cols)
-                if hidden and show_pruned:
-                    self._hidden[parent.node] = hidden
-                    parent.children.append(_Entry(-1, parent.node, t, f"+{hidden:,} more", math.nan, "hidden",
-                                                  hidden=hidden))
-        return root
-
     # ------------------------------------------------------------------ drawing
 
     def _make_style(self, theme: Theme) -> _Style:
@@ -512,9 +376,8 @@ class BeamTreeView(QGraphicsView):
     def _rebuild(self, refit: bool) -> None:
         self._scene.clear()
         self._items = {}
-        self._headers = []
+        self._layout = None
         if self._result is None:
-            self._entries, self._hidden = {}, {}
             text = self._scene.addSimpleText(self._placeholder, self._style.header_font)
             text.setBrush(self._style.muted)
             self._content = text.sceneBoundingRect()
@@ -523,63 +386,29 @@ class BeamTreeView(QGraphicsView):
                 self.fit()
             self.viewport().update()
             return
-        path = self._path_ids()
-        root = self._select(path)
         s = self._style
         scale = self._theme.font_scale
         bold = QFontMetricsF(s.bold_font)
         prob = QFontMetricsF(s.prob_font)
-        node_w = max([bold.horizontalAdvance(e.label) for e in self._entries.values() if e.status != "pruned"]
-                     + [prob.horizontalAdvance(f"{e.label}  0.00") for e in self._entries.values()
-                        if e.status == "pruned"] + [prob.horizontalAdvance("0.00")]) + 18 * scale
-        node_h = bold.height() + prob.height() + 10 * scale
-        small_h = prob.height() + 8 * scale
+        layout = layout_tree(self._result, self._vocabulary, self._root_label, self._shown, pruned=self._pruned,
+                             per_parent=self._per_parent, highlight=self._highlight,
+                             node_height=bold.height() + prob.height() + 10 * scale,
+                             small_height=prob.height() + 8 * scale, gap=8 * scale)
+        drawn = [e for e in layout.nodes if e.status != "hidden"]
+        node_w = max([bold.horizontalAdvance(e.label) for e in drawn if e.status != "pruned"]
+                     + [prob.horizontalAdvance(f"{e.label}  0.00") for e in drawn if e.status == "pruned"]
+                     + [prob.horizontalAdvance("0.00")]) + 18 * scale
         header = QFontMetricsF(s.header_font)
         col_w = max(node_w + 56 * scale, header.horizontalAdvance("88,888 candidates") + 24 * scale)
-        gap = 8 * scale
-
-        def height(entry: _Entry) -> float:
-            return small_h if entry.status in ("pruned", "hidden") else node_h
-
-        cursor = [0.0]
-
-        def place(entry: _Entry) -> None:  # leaves stack top to bottom; a parent sits mid-children
-            if not entry.children:
-                entry.y = cursor[0] + height(entry) / 2
-                cursor[0] += height(entry) + gap
-                return
-            for child in entry.children:
-                place(child)
-            entry.y = (entry.children[0].y + entry.children[-1].y) / 2
-
-        place(root)
-        col_w = self._widened(col_w, node_w, cursor[0])
+        layout = layout.with_column_width(self._widened(col_w, node_w, layout.height))
+        self._layout = layout
 
         edges = {kind: QPainterPath() for kind in ("pruned", "kept", "hidden", "highlight")}
-        summaries: list[_Entry] = []
-
-        def draw(entry: _Entry) -> None:
-            x = entry.step * col_w
-            if entry.status == "hidden":
-                summaries.append(entry)
-                return
-            item = _NodeItem(entry, s, node_w, height(entry), entry.node in path)
-            item.setPos(x, entry.y)
-            item.setZValue(2)
-            item.setToolTip(self.node_tooltip(entry.node))
-            self._scene.addItem(item)
-            self._items[entry.node] = item
-            for child in entry.children:
-                start = QPointF(x + node_w / 2, entry.y)
-                end = QPointF(child.step * col_w - node_w / 2, child.y)
-                kind = "highlight" if child.node in path and entry.node in path else \
-                    "pruned" if child.status == "pruned" else "hidden" if child.status == "hidden" else "kept"
-                bend = (end.x() - start.x()) / 2
-                edges[kind].moveTo(start)
-                edges[kind].cubicTo(start + QPointF(bend, 0), end - QPointF(bend, 0), end)
-                draw(child)
-
-        draw(root)
+        for edge in layout.edges:
+            (x0, y0), (x1, y1) = layout.edge_points(edge, node_w)
+            bend = (x1 - x0) / 2
+            edges[edge.kind].moveTo(QPointF(x0, y0))
+            edges[edge.kind].cubicTo(QPointF(x0 + bend, y0), QPointF(x1 - bend, y1), QPointF(x1, y1))
         pens = {"pruned": QPen(s.muted, max(1.0, s.line * 0.6)), "kept": QPen(s.foreground, s.line),
                 "hidden": QPen(s.muted, max(1.0, s.line * 0.6), Qt.PenStyle.DotLine),
                 "highlight": QPen(QColor(HIGHLIGHT), s.line * 2.0)}
@@ -588,22 +417,27 @@ class BeamTreeView(QGraphicsView):
             item.setPen(pens[kind])
             item.setZValue(1.5 if kind == "highlight" else 1)
             self._scene.addItem(item)
-        for entry in summaries:  # "+N more": plain grey text where the hidden candidates would be
-            font = QFont(s.prob_font)
-            font.setItalic(True)
-            text = QGraphicsSimpleTextItem(entry.label)
-            text.setFont(font)
-            text.setBrush(s.muted)
-            box = text.boundingRect()
-            text.setPos(entry.step * col_w - node_w / 2, entry.y - box.height() / 2)
-            text.setToolTip(f"{entry.hidden:,} less likely candidates after this prefix are not drawn")
-            self._scene.addItem(text)
-        self._headers = self._header_lines(col_w)
-        self._col_w = col_w
+        for entry in layout.nodes:
+            x = layout.x(entry.step)
+            if entry.status == "hidden":  # "+N more": plain grey text where the hidden candidates would be
+                font = QFont(s.prob_font)
+                font.setItalic(True)
+                text = QGraphicsSimpleTextItem(entry.label)
+                text.setFont(font)
+                text.setBrush(s.muted)
+                text.setPos(x - node_w / 2, entry.y - text.boundingRect().height() / 2)
+                text.setToolTip(f"{entry.hidden:,} less likely candidates after this prefix are not drawn")
+                self._scene.addItem(text)
+                continue
+            item = _NodeItem(entry, s, node_w)
+            item.setPos(x, entry.y)
+            item.setZValue(2)
+            item.setToolTip(self.node_tooltip(entry.node))
+            self._scene.addItem(item)
+            self._items[entry.node] = item
+        self._col_w = layout.column_width
         self._content = self._scene.itemsBoundingRect()
-        frontier = [e for e in self._entries.values() if e.step == self._shown]
-        ys = [e.y for e in frontier if e.status != "pruned"] or [e.y for e in frontier] or [root.y]
-        self._focus = QPointF(max(0.0, self._shown - 0.5) * col_w, (min(ys) + max(ys)) / 2)
+        self._focus = QPointF(*layout.focus())
         if refit:
             self.fit()
         self.viewport().update()
@@ -618,23 +452,12 @@ class BeamTreeView(QGraphicsView):
         room = (view.width() / scale - node_w - 40 * self._theme.font_scale) / self._shown
         return max(col_w, min(room, col_w * 2.2))
 
-    def _header_lines(self, col_w: float) -> list[tuple[float, list[str]]]:
-        """Above each column: the step and its true counts."""
-        result = self._result
-        assert result is not None
-        out: list[tuple[float, list[str]]] = [(0.0, ["start", "", ""])]
-        for summary in result.steps()[:self._shown]:
-            survived = f"{summary.kept:,} kept" + (f", {summary.finished:,} finished" if summary.finished else "")
-            out.append((summary.step * col_w, [f"step {summary.step}", f"{summary.considered:,} candidates",
-                                               survived]))
-        return out
-
     def _band_height(self) -> float:
         return 3 * QFontMetricsF(self._style.header_font).height() + 10 * self._theme.font_scale
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
         """The column headers, pinned to the top of the view at the theme's size whatever the zoom."""
-        if not self._headers:
+        if self._layout is None:
             return
         s = self._style
         painter.save()
@@ -651,15 +474,15 @@ class BeamTreeView(QGraphicsView):
         # Zoomed out, columns come closer than the headers are wide: shrink the headers to fit.
         spacing = abs(self.mapFromScene(QPointF(self._col_w, 0)).x() - self.mapFromScene(QPointF(0, 0)).x())
         widest = max(QFontMetricsF(s.header_font).horizontalAdvance(line)
-                     for _, lines in self._headers for line in lines)
+                     for header in self._layout.headers for line in header.lines)
         shrink = min(1.0, max(0.2, (spacing - 6) / max(widest, 1.0)))
         font.setPointSizeF(s.header_font.pointSizeF() * shrink)
         bold = QFont(font)
         bold.setBold(True)
         painter.setPen(QPen(s.foreground))
-        for x_scene, lines in self._headers:
-            x = self.mapFromScene(QPointF(x_scene, 0)).x()
-            for i, line in enumerate(lines):
+        for header in self._layout.headers:
+            x = self.mapFromScene(QPointF(self._layout.x(header.step), 0)).x()
+            for i, line in enumerate(header.lines):
                 painter.setFont(bold if i == 0 else font)
                 w = QFontMetricsF(painter.font()).horizontalAdvance(line) + 4
                 left = min(max(x - w / 2, 2.0), width - w - 2)  # the edge columns' text stays in view

@@ -1,7 +1,7 @@
 """Download one of the book's data sets, with progress and Cancel.
 
-:class:`DownloadDialog` runs :func:`rnnviz.core.data.hub.fetch` on a worker
-thread (Qt's thread pool) and shows the bytes received. Cancel makes the
+:class:`DownloadDialog` runs :func:`rnnviz.core.data.hub.fetch` off the GUI
+thread (``rnnviz.gui.concurrency``) and shows the bytes received. Cancel makes the
 progress callback return False, so ``fetch`` stops and keeps nothing. A failed
 download shows the core's message as it is (it says how to work offline with
 RNNVIZ_DATA_DIR). The dialog is window-modal and non-blocking: call
@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from rnnviz.core.data import hub
 from rnnviz.core.errors import RnnvizError
+from rnnviz.gui.concurrency import run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +35,6 @@ def format_bytes(size: float) -> str:
     if size < 1_000_000_000:
         return f"{size / 1e6:.1f} MB"
     return f"{size / 1e9:.2f} GB"
-
-
-class _Bridge(QObject):
-    """Carries the worker's news to the GUI thread (queued connections)."""
-
-    progress = Signal(object, object)  # bytes received, total bytes or None
-    finished = Signal(object)  # Path
-    failed = Signal(str, bool)  # message, cancelled
 
 
 class DownloadDialog(QProgressDialog):
@@ -61,10 +56,7 @@ class DownloadDialog(QProgressDialog):
         self._title = title or remote.filename
         self._cancel = threading.Event()
         self._running = False
-        self._bridge = _Bridge(self)
-        self._bridge.progress.connect(self._on_progress)
-        self._bridge.finished.connect(self._on_finished)
-        self._bridge.failed.connect(self._on_failed)
+        self.destroyed.connect(lambda *_args, cancel=self._cancel: cancel.set())  # gone: stop, keep nothing
         self.canceled.connect(self._on_cancel_clicked)
         self.setWindowTitle(f"Downloading {self._title}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -84,45 +76,13 @@ class DownloadDialog(QProgressDialog):
             return
         self._running = True
         self.show()
-        QThreadPool.globalInstance().start(self._work)
+        run_in_background(partial(_fetch, self.remote, self._cancel), self._on_finished,
+                          lambda message, details: self._on_failed(message, False), owner=self,
+                          progress=lambda received: self._on_progress(*received))
 
     def is_running(self) -> bool:
         """True from :meth:`start` until one of the three signals has been emitted."""
         return self._running
-
-    # -- worker thread ----------------------------------------------------------------
-
-    def _work(self) -> None:
-        bridge, cancel, remote = self._bridge, self._cancel, self.remote
-
-        def progress(done: int, total: int | None) -> bool:
-            if cancel.is_set():
-                return False
-            try:
-                bridge.progress.emit(done, total)
-            except RuntimeError:  # the dialog was destroyed: stop, keep nothing
-                cancel.set()
-                return False
-            return True
-
-        try:
-            path = hub.fetch(remote, progress)
-        except hub.DownloadCancelled as exc:
-            self._report(bridge.failed, str(exc), True)
-        except RnnvizError as exc:
-            self._report(bridge.failed, str(exc), False)
-        except Exception as exc:  # a bug must not kill the window: tell, log, stay usable
-            log.exception("download of %s failed", remote.filename)
-            self._report(bridge.failed, f"the download of {remote.filename} failed unexpectedly: {exc}", False)
-        else:
-            self._report(bridge.finished, path)
-
-    @staticmethod
-    def _report(signal, *args) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:  # the dialog is gone; nobody is listening
-            pass
 
     # -- GUI thread -------------------------------------------------------------------
 
@@ -131,7 +91,6 @@ class DownloadDialog(QProgressDialog):
         self.setLabelText(f"Downloading {self.remote.filename} from the book's data hub\n"
                           f"{format_bytes(done)}{of} received")
 
-    @Slot(object, object)
     def _on_progress(self, done: int, total: int | None) -> None:
         if self._cancel.is_set():
             return
@@ -146,7 +105,6 @@ class DownloadDialog(QProgressDialog):
             self._cancel.set()
             self.setLabelText("Cancelling…")
 
-    @Slot(object)
     def _on_finished(self, path: Path) -> None:
         self._running = False
         self.path = Path(path)
@@ -155,7 +113,6 @@ class DownloadDialog(QProgressDialog):
         self.hide()
         self.sig_downloaded.emit(self.path)
 
-    @Slot(str, bool)
     def _on_failed(self, message: str, cancelled: bool) -> None:
         self._running = False
         self.reset()
@@ -176,3 +133,21 @@ class DownloadDialog(QProgressDialog):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._on_cancel_clicked()
         super().closeEvent(event)
+
+
+def _fetch(remote: hub.RemoteFile, cancel: threading.Event, report: Callable[[object], None]) -> Path:
+    """Off the GUI thread: download and verify ``remote``, reporting (received, total) bytes."""
+
+    def progress(done: int, total: int | None) -> bool:
+        if cancel.is_set():
+            return False
+        report((done, total))
+        return True
+
+    try:
+        return hub.fetch(remote, progress)
+    except RnnvizError:  # DownloadCancelled too: the dialog knows it was cancelled
+        raise
+    except Exception as exc:  # a bug must not kill the window: tell, log, stay usable
+        log.exception("download of %s failed", remote.filename)
+        raise RnnvizError(f"the download of {remote.filename} failed unexpectedly: {exc}") from None

@@ -6,8 +6,8 @@ colour): x = the fraction of steps on which the unit is left-saturated
 one). Points lie under the diagonal x + y = 1 (drawn as a guide); a unit on
 it is saturated on every step, a unit at the origin never is.
 
-``saturation_fractions`` is the numpy computation (Qt-free in spirit, kept
-here with the plot it feeds); ``SaturationPlot`` draws its results.
+The numbers come from :func:`rnnviz.core.introspect.saturation.saturation_fractions`;
+``SaturationPlot`` draws them.
 """
 
 from __future__ import annotations
@@ -21,22 +21,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from rnnviz.core.introspect.saturation import thresholds
 from rnnviz.gui.style import NORMAL, Theme
-
-
-def thresholds(bounds: tuple[float, float]) -> tuple[float, float]:
-    """Saturation thresholds at 10% from each end of the range: (0.1, 0.9) for sigmoids, (−0.8, 0.8) for tanh."""
-    lo, hi = bounds
-    return lo + 0.1 * (hi - lo), hi - 0.1 * (hi - lo)
-
-
-def saturation_fractions(values: np.ndarray, bounds: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit (column) of ``values`` (N, H): the fraction of rows below / above the thresholds."""
-    low, high = thresholds(bounds)
-    values = np.asarray(values)
-    if not len(values):
-        return np.zeros(values.shape[1]), np.zeros(values.shape[1])
-    return (values < low).mean(axis=0), (values > high).mean(axis=0)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from rnnviz.config import ModelConfig, StackSpec
+from rnnviz.core.config import ModelConfig, StackSpec
 
 CELL_LABELS = {"rnn": "RNN", "gru": "GRU (torch)", "gru-book": "GRU (book)", "lstm": "LSTM"}
 FORWARD, BACKWARD, INPUT, OUTPUT = "#0072B2", "#D55E00", "#009E73", "#CC79A7"  # Okabe–Ito

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.config import CELL_VARIANTS, StackSpec
+from rnnviz.core.config import CELL_VARIANTS, StackSpec
 from rnnviz.core.errors import ConfigError
 
 CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant", "lstm": "LSTM"}

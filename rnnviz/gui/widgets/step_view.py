@@ -22,7 +22,7 @@ from rnnviz.gui.widgets.gate_heatmap import CURSOR_COLOR, color_range, colormap_
 from rnnviz.gui.widgets.heatmap_grid import HeatmapData
 from rnnviz.gui.widgets.label_axis import LabelAxis
 from rnnviz.gui.widgets.token_strip import display_token
-from rnnviz.gui.widgets.unit_step import UnitStep, equations_html, unit_step
+from rnnviz.core.introspect.unit_equations import UnitStep, equations_html, unit_step
 
 if TYPE_CHECKING:
     from rnnviz.core.introspect import DirectionTrace
@@ -77,6 +77,8 @@ class StepView(QWidget):
         self._units = np.asarray(units, np.int64)
         self._direction, self._cell, self._variant = direction, cell, variant
         self._tokens = tuple(tokens)
+        if self._step is not None:  # a shorter trace than the last one: its last step, never past its end
+            self._step = min(self._step, max(direction.num_steps - 1, 0))
         if names_changed or not self.plots:
             self._rebuild()
             # Six rows of bars (LSTM) need more height than two (RNN); the equations get the rest.

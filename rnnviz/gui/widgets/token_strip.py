@@ -44,6 +44,8 @@ class TokenStrip(QLabel):
         # Character level when every ordinary token is one character: show the text as it reads.
         plain = [t for t in self._tokens if not (t.startswith("<") and t.endswith(">"))]
         self._chars = bool(plain) and all(len(t) == 1 for t in plain)
+        if self._step is not None and self._step >= len(self._tokens):  # a shorter text than the last one
+            self._step = len(self._tokens) - 1 if self._tokens else None
         self._render()
 
     def set_step(self, step: int | None) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QWidget
 
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
-from rnnviz.gui.widgets.beam_tree import display_token
+from rnnviz.core.decoding.tree_layout import display_token
 
 CHOSEN = PALETTE[1]  # vermillion, as the beam tree's best path
 OTHER = PALETTE[0]  # blue

@@ -9,7 +9,7 @@ import string
 import numpy as np
 import pytest
 
-from rnnviz.config import DataConfig
+from rnnviz.core.config import DataConfig
 from rnnviz.core.data.corpora import LmCorpus, MtCorpus, load_corpus
 from rnnviz.core.data.datasets import LmData, MtData, build_data
 from rnnviz.core.data.stats import lm_stats

@@ -7,7 +7,7 @@ import string
 import numpy as np
 import pytest
 
-from rnnviz.config import DataConfig
+from rnnviz.core.config import DataConfig
 from rnnviz.core.data.corpora import CorpusInfo, LmCorpus, MtCorpus
 from rnnviz.core.data.datasets import LmData, MtData, build_data, build_lm_data, build_mt_data, lm_windows
 from rnnviz.core.data.vocab import BOS, EOS, PAD, UNK

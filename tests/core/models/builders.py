@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from rnnviz.config import ModelConfig
+from rnnviz.core.config import ModelConfig
 from rnnviz.core.data.vocab import Vocab, placeholder_vocab
 from rnnviz.core.models.factory import build_model
 

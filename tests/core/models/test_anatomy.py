@@ -8,7 +8,7 @@ import json
 import pytest
 from torch import nn
 
-from rnnviz.config import GATES, ModelConfig, StackSpec
+from rnnviz.core.config import GATES, ModelConfig, StackSpec
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
 from rnnviz.core.models.stacks import RecurrentStack, parameter_names

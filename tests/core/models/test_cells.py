@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from rnnviz.config import CELLS, GATES
+from rnnviz.core.config import CELLS, GATES
 from rnnviz.core.models.cells import (
     EQUATIONS, STEP_TYPES, CellWeights, GruStep, LstmStep, cell_step, gru_step, lstm_step, rnn_step,
     state_after)

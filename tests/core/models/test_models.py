@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnviz.config import DataConfig, ModelConfig, StackSpec
+from rnnviz.core.config import DataConfig, ModelConfig, StackSpec
 from rnnviz.core.data.datasets import MtData, build_data
 from rnnviz.core.data.vocab import EOS, PAD, Vocab
 from rnnviz.core.errors import ConfigError
@@ -327,7 +327,7 @@ def lm_data(tmp_path: Path):
 
 
 def train_briefly(bundle, data) -> None:
-    from rnnviz.config import TrainConfig
+    from rnnviz.core.config import TrainConfig
     from rnnviz.core.train import NonFinite, run, train
 
     before = {k: v.clone() for k, v in bundle.model.state_dict().items()}

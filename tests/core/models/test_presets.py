@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rnnviz.config import DataConfig, TrainConfig
+from rnnviz.core.config import DataConfig, TrainConfig
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.anatomy import anatomy
 from rnnviz.core.models.presets import PRESETS, Preset, get_preset

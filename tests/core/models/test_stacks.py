@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from rnnviz.config import StackSpec
+from rnnviz.core.config import StackSpec
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models.stacks import (
     FusedStack, RecurrentStack, ScratchStack, State, build_stack, layer_weights, parameter_names, run_direction)

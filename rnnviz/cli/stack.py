@@ -1,0 +1,127 @@
+"""``rnnviz stack``: the book's models by name, layer by layer, with shapes and parameter counts."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from typing import Any
+
+from rnnviz.cli.common import _print_json
+from rnnviz.core.errors import ConfigError
+
+#: Vocabulary sizes assumed when --vocab is not given: The Time Machine's 28 characters
+#: (26 letters, space, <unk>) for language models; a round 200 per side for translation.
+DEFAULT_VOCAB: dict[str, tuple[int, ...]] = {"lm": (28,), "mt": (200, 200)}
+
+
+def _vocab_sizes(task: str, vocab: int | None) -> tuple[int, ...]:
+    if vocab is None:
+        return DEFAULT_VOCAB[task]
+    if vocab < 1:
+        raise ConfigError(f"--vocab must be at least 1 (every vocabulary holds <unk>), not {vocab}.")
+    return (vocab,) * len(DEFAULT_VOCAB[task])
+
+
+def _short_section(section: str) -> str:
+    """The section's number and title, without a trailing remark such as "(exercise ...)"."""
+    return re.split(r" \((?=[a-z])", section, maxsplit=1)[0]
+
+
+def cmd_stack_list(args: argparse.Namespace) -> int:
+    from rnnviz.core.models.presets import PRESETS
+
+    if args.json:
+        _print_json([{"name": p.name, "title": p.title, "section": p.section, "task": p.config.task}
+                     for p in PRESETS.values()])
+        return 0
+    width = max(len(name) for name in PRESETS) + 2
+    for preset in PRESETS.values():
+        print(f"{preset.name:<{width}}{preset.title}  [{_short_section(preset.section)}]")
+    print("\nShow one: rnnviz stack --preset NAME [--vocab N] [--json]")
+    return 0
+
+
+def _layer_json(layer) -> dict[str, Any]:
+    from rnnviz.core.models.anatomy import layer_dict
+
+    data = layer_dict(layer)
+    # The short form first (forward size, torch's count); per-direction detail stays in "directions".
+    data.update(hidden_size=layer.directions[0].hidden_size, params=layer.torch_params)
+    return data
+
+
+def _hidden_text(layer) -> str:
+    return "/".join(str(h) for h in layer.hidden_sizes)
+
+
+def _print_table(preset, info) -> None:
+    vocab = ", ".join(f"{label}={size:,}" for label, size in zip(
+        ("V",) if preset.config.task == "lm" else ("V_src", "V_tgt"), info.vocab_sizes))
+    print(f"{preset.name}: {preset.title}")
+    print(f"  book section {preset.section}")
+    print(f"  vocabulary   {vocab}   (B = batch size)")
+    header = (f"{'part':<9}{'layer':>5}  {'cell':<9}{'input':>6}  {'hidden →/←':>11}{'output':>8}"
+              f"{'book params':>13}{'torch params':>14}  impl")
+    print()
+    print(header)
+    print("-" * len(header))
+    for layer in info.layers:
+        print(f"{layer.part:<9}{layer.index + 1:>5}  {layer.cell:<9}{layer.input_size:>6}  "
+              f"{_hidden_text(layer):>11}{layer.output_size:>8}{layer.book_params:>13,}"
+              f"{layer.torch_params:>14,}  {layer.implementation}")
+    print()
+    for layer in info.layers:
+        print(f"  {layer.part} layer {layer.index + 1}: {layer.formula}")
+    print()
+    name_width = max(len(e.name) for e in info.extras) + 2
+    for extra in info.extras:
+        print(f"  {extra.name:<{name_width}}{extra.params:>11,}  {extra.shape}")
+    print()
+    print(f"total        {info.total_params:,} parameters (torch: two biases per gate block, b_ih and b_hh)")
+    print(f"book's count {info.total_book_params:,} (one bias per gate block)")
+
+
+def cmd_stack_show(args: argparse.Namespace) -> int:
+    from rnnviz.core.models.anatomy import anatomy
+    from rnnviz.core.models.presets import get_preset
+
+    preset = get_preset(args.preset)
+    info = anatomy(preset.config, _vocab_sizes(preset.config.task, args.vocab))
+    if args.json:
+        _print_json({"preset": preset.name, "title": preset.title, "section": preset.section,
+                     "task": preset.config.task, "config": preset.config.to_dict(),
+                     "train": dict(preset.train), "note": preset.note,
+                     "vocab_sizes": list(info.vocab_sizes),
+                     "layers": [_layer_json(layer) for layer in info.layers],
+                     "extras": info.to_dict()["extras"],
+                     "total_params": info.total_params, "total_book_params": info.total_book_params})
+        return 0
+    _print_table(preset, info)
+    return 0
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    if args.preset is None:
+        if args.vocab is not None:
+            raise ConfigError("--vocab applies to a preset; give --preset NAME as well (rnnviz stack --list "
+                              "shows the names).")
+        return cmd_stack_list(args)
+    return cmd_stack_show(args)
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    stack = commands.add_parser(
+        "stack", help="the book's models by name: layers, shapes and parameter counts",
+        description="List the book's model presets, or show one layer by layer: input and hidden sizes "
+                    "per direction, the book's parameter count (one bias per gate block) and torch's "
+                    "(b_ih and b_hh), and the total of the model as built (embeddings, bridge and output "
+                    "layer included).")
+    which = stack.add_mutually_exclusive_group()
+    which.add_argument("--list", action="store_true", help="list the presets with their titles (the default)")
+    which.add_argument("--preset", metavar="NAME", help="show one preset, e.g. gru-lm or seq2seq")
+    stack.add_argument("--vocab", type=int, metavar="N",
+                       help="vocabulary size, for every vocabulary of the model (default: 28 for language "
+                            "models, The Time Machine's characters; 200 for both the source and the target "
+                            "vocabulary of translation models)")
+    stack.add_argument("--json", action="store_true", help="print JSON")
+    stack.set_defaults(func=cmd_stack)

@@ -1,0 +1,369 @@
+"""Frozen settings shared by the CLI, the GUI and the core. Defaults live here only.
+
+The configuration is part of the core: it depends on nothing but
+``rnnviz.core.errors``, and every layer above reads it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from rnnviz.core.errors import ConfigError
+
+__all__ = [
+    "Task",
+    "TASK_DEFAULTS",
+    "RECIPES",
+    "DataConfig",
+    "Cell",
+    "Implementation",
+    "CELLS",
+    "CELL_VARIANTS",
+    "GATES",
+    "StackSpec",
+    "Bridge",
+    "ModelConfig",
+    "TrainConfig",
+]
+
+Task = Literal["lm", "mt"]
+
+#: The book's choices: TimeMachine(num_steps=32), MTFraEng(batch_size=128, num_steps=9, min_freq=2).
+TASK_DEFAULTS: dict[str, dict[str, int]] = {
+    "lm": {"num_steps": 32, "batch_size": 32, "min_freq": 1},
+    "mt": {"num_steps": 9, "batch_size": 128, "min_freq": 2},
+}
+
+#: The book's recipes where the user says nothing: its GRU language model (section 10.2:
+#: hidden 32, SGD lr 4) and its GRU encoder–decoder (section 10.7: 2 layers, embed 32,
+#: hidden 32, Adam lr 0.005). ``embed`` None means one-hot inputs.
+RECIPES: dict[str, dict[str, Any]] = {
+    "lm": {"optimizer": "sgd", "lr": 4.0, "hidden": 32, "layers": 1, "embed": None, "epochs": 10},
+    "mt": {"optimizer": "adam", "lr": 0.005, "hidden": 32, "layers": 2, "embed": 32, "epochs": 30},
+}
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """What to learn from and how to cut it into batches.
+
+    Fields left at None take the book's value for the task (``TASK_DEFAULTS``).
+    """
+
+    corpus: str = "phrasebook-en"  # a name from `rnnviz data list`, or a file path
+    task: Task | None = None  # None: the corpus's own task (files: guessed from TABs)
+    token_level: Literal["char", "word"] = "char"  # language models; translation is word-level
+    lm_cleaning: Literal["letters", "lower"] | None = None  # None: the corpus's own rule
+    num_steps: int | None = None  # window length (LM) or padded sentence length (MT)
+    batch_size: int | None = None
+    min_freq: int | None = None  # rarer tokens become <unk>
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1  # translation only
+    max_examples: int | None = None  # translation: the first N pairs, as the book takes its shortest
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("num_steps", "batch_size", "max_examples"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ConfigError(f"{name} must be at least 1, not {value}.")
+        if self.min_freq is not None and self.min_freq < 0:
+            raise ConfigError(f"min_freq must be 0 or more, not {self.min_freq}.")
+        for name in ("val_fraction", "test_fraction"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 0.9:
+                raise ConfigError(f"{name} must be between 0 and 0.9, not {value}.")
+        if self.val_fraction + self.test_fraction >= 0.9:
+            raise ConfigError("val_fraction + test_fraction must leave at least 10% for training.")
+
+    def resolved(self, task: Task) -> DataConfig:
+        """A copy with every None replaced by the book's value for the task."""
+        values = {k: v for k, v in TASK_DEFAULTS[task].items() if getattr(self, k) is None}
+        return DataConfig(**{**asdict(self), "task": task, **values})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DataConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown data settings: {', '.join(unknown)}.")
+        return cls(**data)
+
+
+Cell = Literal["rnn", "gru", "gru-book", "lstm"]
+Implementation = Literal["auto", "fused", "scratch"]
+CELLS: tuple[str, ...] = ("rnn", "gru", "gru-book", "lstm")
+
+#: What each cell computes, named so the UI can say which equations a model uses.
+CELL_VARIANTS: dict[str, str] = {
+    "rnn": "vanilla RNN, tanh (book section 9.5 = torch.nn.RNN)",
+    "gru": "GRU, torch variant: reset gate applied after the hidden matmul (torch.nn.GRU)",
+    "gru-book": "GRU, book variant: reset gate applied before the hidden matmul (book section 10.2)",
+    "lstm": "LSTM (book section 10.1 = torch.nn.LSTM)",
+}
+#: Gate blocks stacked in each weight matrix, in torch's order.
+GATES: dict[str, tuple[str, ...]] = {
+    "rnn": ("h",),
+    "gru": ("r", "z", "n"),
+    "gru-book": ("r", "z", "n"),
+    "lstm": ("i", "f", "g", "o"),
+}
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """One recurrent stack, as the book's deep and bidirectional figures draw it.
+
+    ``hidden_sizes`` has one entry per layer. A bidirectional stack may give
+    its backward direction other sizes, ``backward_sizes`` (the book's
+    exercise in section 10.4); None means the same as the forward direction,
+    and sizes equal to the forward ones are stored as None so that equal
+    stacks compare equal. Layer k reads both directions of layer k - 1,
+    concatenated. torch's fused kernels need one size for every layer and
+    direction and have no kernel for the book's GRU, so
+    ``implementation="auto"`` picks them when it can and the book's scratch
+    equations otherwise.
+    """
+
+    cell: Cell = "gru"
+    hidden_sizes: tuple[int, ...] = (32,)
+    bidirectional: bool = False
+    dropout: float = 0.0  # between layers (not after the last), as torch applies it
+    implementation: Implementation = "auto"
+    # Last, so that positional construction of the fields above keeps working.
+    backward_sizes: tuple[int, ...] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
+        if self.cell not in CELLS:
+            raise ConfigError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}.")
+        if not self.hidden_sizes:
+            raise ConfigError("a stack needs at least one layer.")
+        for layer, size in enumerate(self.hidden_sizes):
+            if size < 1:
+                raise ConfigError(f"layer {layer + 1} has hidden size {size}; a hidden size must be at least 1.")
+        self._check_backward_sizes()
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
+        if self.implementation not in ("auto", "fused", "scratch"):
+            raise ConfigError(f"unknown implementation {self.implementation!r}; use auto, fused or scratch.")
+        if self.implementation == "fused" and not self.fusable:
+            raise ConfigError(self.why_not_fused())
+
+    def _check_backward_sizes(self) -> None:
+        if self.backward_sizes is None:
+            return
+        try:
+            backward = tuple(int(h) for h in self.backward_sizes)
+        except (TypeError, ValueError):
+            raise ConfigError(f"backward_sizes must be whole numbers, one hidden size per layer, not "
+                              f"{self.backward_sizes!r}.") from None
+        if not self.bidirectional:
+            raise ConfigError("backward_sizes is set but the stack is not bidirectional; make the stack "
+                              "bidirectional, or leave backward_sizes out.")
+        if len(backward) != len(self.hidden_sizes):
+            raise ConfigError(f"backward_sizes has {len(backward)} entries but the stack has "
+                              f"{len(self.hidden_sizes)} layer(s); give one backward hidden size per layer.")
+        for layer, size in enumerate(backward):
+            if size < 1:
+                raise ConfigError(f"layer {layer + 1} has backward hidden size {size}; a hidden size must "
+                                  "be at least 1.")
+        # Canonical form: sizes equal to the forward ones mean "same as forward".
+        object.__setattr__(self, "backward_sizes", None if backward == self.hidden_sizes else backward)
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.hidden_sizes)
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def direction_sizes(self, layer: int) -> tuple[int, ...]:
+        """Hidden sizes of one layer's directions: (h,) or (h_forward, h_backward)."""
+        if not -self.num_layers <= layer < self.num_layers:
+            raise IndexError(f"layer {layer} out of range for {self.num_layers} layer(s).")
+        forward = self.hidden_sizes[layer]
+        if not self.bidirectional:
+            return (forward,)
+        return forward, (self.backward_sizes or self.hidden_sizes)[layer]
+
+    def hidden_size(self, layer: int, direction: int = 0) -> int:
+        """Hidden size of one layer-direction (direction 0 forward, 1 backward)."""
+        sizes = self.direction_sizes(layer)
+        if not 0 <= direction < len(sizes):
+            raise IndexError(f"direction {direction} out of range for {len(sizes)} direction(s).")
+        return sizes[direction]
+
+    def layer_output_size(self, layer: int) -> int:
+        """Features per time step leaving one layer: its directions concatenated."""
+        return sum(self.direction_sizes(layer))
+
+    def layer_input_size(self, layer: int, input_size: int) -> int:
+        """Features per time step entering a layer: ``input_size`` for layer 0, else the layer below's output."""
+        if layer < 0:
+            layer += self.num_layers
+        self.direction_sizes(layer)  # range check
+        return input_size if layer == 0 else self.layer_output_size(layer - 1)
+
+    @property
+    def output_size(self) -> int:
+        """Features per time step leaving the top layer (both directions concatenated)."""
+        return self.layer_output_size(self.num_layers - 1)
+
+    @property
+    def equal_directions(self) -> bool:
+        return self.backward_sizes is None
+
+    @property
+    def fusable(self) -> bool:
+        return self.cell != "gru-book" and len(set(self.hidden_sizes)) == 1 and self.equal_directions
+
+    @property
+    def resolved_implementation(self) -> Literal["fused", "scratch"]:
+        if self.implementation == "auto":
+            return "fused" if self.fusable else "scratch"
+        return self.implementation
+
+    def why_not_fused(self) -> str:
+        """Why torch has no fused kernel for this stack (when it has none)."""
+        if self.cell == "gru-book":
+            return ("torch has no fused kernel for the book's GRU variant (reset before the matmul); "
+                    "use the scratch implementation, or the torch variant 'gru'.")
+        if not self.equal_directions:
+            return ("torch's fused kernels need the same hidden size in both directions; use the scratch "
+                    "implementation for unequal forward and backward sizes.")
+        return ("torch's fused kernels need one hidden size for every layer; use the scratch "
+                "implementation for unequal sizes.")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["hidden_sizes"] = list(self.hidden_sizes)
+        data["backward_sizes"] = None if self.backward_sizes is None else list(self.backward_sizes)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StackSpec:
+        # Dicts saved before backward_sizes existed have no such key: same as forward.
+        backward = data.get("backward_sizes")
+        return cls(**{**data, "hidden_sizes": tuple(data.get("hidden_sizes", (32,))),
+                      "backward_sizes": None if backward is None else tuple(backward)})
+
+
+Bridge = Literal["auto", "identity", "linear"]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """A whole model: the book's RNN language model, or its encoder–decoder.
+
+    Language model: ``stack`` is the model's stack; ``embed_size`` None feeds
+    one-hot vectors as the book's RNNLMScratch does. Translation: ``stack`` is
+    the encoder and ``decoder`` the decoder; the bridge carries the encoder's
+    final state into the decoder (``identity`` as in the book, or ``linear``:
+    per layer, h_dec = tanh(W [h_fwd; h_bwd] + b), needed when the encoder is
+    bidirectional or the sizes differ).
+    """
+
+    task: Task = "lm"
+    stack: StackSpec = StackSpec()
+    decoder: StackSpec | None = None
+    embed_size: int | None = None
+    bridge: Bridge = "auto"
+
+    def __post_init__(self) -> None:
+        if self.task not in ("lm", "mt"):
+            raise ConfigError(f"unknown task {self.task!r}; use 'lm' (language model) or 'mt' (translation).")
+        if self.embed_size is not None and self.embed_size < 1:
+            raise ConfigError(f"embed_size must be at least 1, not {self.embed_size}.")
+        if self.task == "lm":
+            if self.decoder is not None:
+                raise ConfigError("a language model has one stack; a decoder belongs to translation models.")
+            return
+        if self.decoder is None:
+            raise ConfigError("a translation model needs a decoder stack.")
+        if self.embed_size is None:
+            raise ConfigError("a translation model needs an embedding size (the book uses 32 or 256).")
+        if self.decoder.bidirectional:
+            raise ConfigError("the decoder cannot be bidirectional: it generates left to right and "
+                              "cannot read words it has not produced yet.")
+        if self.bridge not in ("auto", "identity", "linear"):
+            raise ConfigError(f"unknown bridge {self.bridge!r}; use auto, identity or linear.")
+        if self.stack.num_layers != self.decoder.num_layers:
+            raise ConfigError(f"the encoder has {self.stack.num_layers} layers and the decoder "
+                              f"{self.decoder.num_layers}; the bridge maps layer to layer, so give both "
+                              "the same number of layers.")
+        if self.bridge == "identity" and not self.identity_bridge_fits:
+            raise ConfigError("the encoder's final state cannot initialise the decoder as it is: "
+                              + self.identity_mismatch()
+                              + " Use the linear bridge.")
+
+    @property
+    def identity_bridge_fits(self) -> bool:
+        dec = self.decoder
+        return (dec is not None and not self.stack.bidirectional
+                and self.stack.hidden_sizes == dec.hidden_sizes
+                and (self.stack.cell == "lstm") == (dec.cell == "lstm"))
+
+    def identity_mismatch(self) -> str:
+        """Why the identity bridge cannot carry the encoder's state to the decoder (when it cannot)."""
+        dec = self.decoder
+        assert dec is not None
+        if self.stack.bidirectional:
+            return "a bidirectional encoder has two states per layer, the decoder one."
+        if self.stack.hidden_sizes != dec.hidden_sizes:
+            return f"encoder hidden sizes {list(self.stack.hidden_sizes)} differ from the decoder's {list(dec.hidden_sizes)}."
+        return "an LSTM carries a cell state that the other cell has not."
+
+    @property
+    def resolved_bridge(self) -> Literal["identity", "linear"] | None:
+        if self.task == "lm":
+            return None
+        if self.bridge == "auto":
+            return "identity" if self.identity_bridge_fits else "linear"
+        return self.bridge
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "stack": self.stack.to_dict(),
+                "decoder": self.decoder.to_dict() if self.decoder else None,
+                "embed_size": self.embed_size, "bridge": self.bridge}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        decoder = data.get("decoder")
+        return cls(task=data["task"], stack=StackSpec.from_dict(data["stack"]),
+                   decoder=StackSpec.from_dict(decoder) if decoder else None,
+                   embed_size=data.get("embed_size"), bridge=data.get("bridge", "auto"))
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train. The defaults are the book's GRU language model (SGD, lr 4, clip 1)."""
+
+    epochs: int = 10
+    lr: float = 4.0
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    grad_clip: float | None = 1.0  # max gradient norm; None: no clipping
+    device: str = "auto"  # auto: cuda, then mps, then cpu; or a name such as cpu, cuda:1
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ConfigError(f"epochs must be at least 1, not {self.epochs}.")
+        if not self.lr > 0:
+            raise ConfigError(f"the learning rate must be positive, not {self.lr}.")
+        if self.optimizer not in ("sgd", "adam"):
+            raise ConfigError(f"unknown optimizer {self.optimizer!r}; use sgd or adam.")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ConfigError(f"grad_clip must be positive (or None for no clipping), not {self.grad_clip}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        return cls(**data)

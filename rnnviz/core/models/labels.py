@@ -1,0 +1,32 @@
+"""Short names for stacks and models, as the legend, the status bar and every view show them."""
+
+from __future__ import annotations
+
+from rnnviz.core.config import ModelConfig, StackSpec
+
+CELL_LABELS: dict[str, str] = {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "lstm": "LSTM"}
+TASK_LABELS: dict[str, str] = {"lm": "language model", "mt": "encoder–decoder"}
+
+
+def stack_label(spec: StackSpec) -> str:
+    """A short name for a stack: 'GRU 1×32', 'GRU 2×32 bi', 'LSTM 32/16' (layers × hidden size when
+    every layer has the same size, else the sizes; a backward direction of its own sizes after ←)."""
+    sizes = spec.hidden_sizes
+    shape = f"{len(sizes)}×{sizes[0]}" if len(set(sizes)) == 1 else "/".join(map(str, sizes))
+    if spec.backward_sizes:
+        shape += " ←" + "/".join(map(str, spec.backward_sizes))
+    return f"{CELL_LABELS[spec.cell]} {shape}" + (" bi" if spec.bidirectional else "")
+
+
+def model_label(config: ModelConfig) -> str:
+    """The model's stacks: 'GRU 2×32', or 'GRU 2×32 → LSTM 2×32' for an encoder and its decoder."""
+    if config.decoder is None:
+        return stack_label(config.stack)
+    return f"{stack_label(config.stack)} → {stack_label(config.decoder)}"
+
+
+def display_name(config: ModelConfig) -> str:
+    """'GRU 1×32 language model', 'GRU 2×32 encoder–decoder' (the decoder named when it differs)."""
+    stacks = stack_label(config.stack) if config.decoder is None or config.decoder == config.stack \
+        else model_label(config)
+    return f"{stacks} {TASK_LABELS[config.task]}"

@@ -1,0 +1,69 @@
+"""The Data panel's loading: a corpus and its statistics, computed off the GUI thread.
+
+Each request carries a serial number; a job whose request is no longer the
+newest skips its work (returns None), and the panel drops any result but the
+newest's. A failure is an RnnvizError whose message is for the user.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.core.data.corpora import LmCorpus, load_corpus
+from rnnviz.core.data.stats import LmStats, MtStats, corpus_stats
+from rnnviz.core.data.tokenize import clean_lm_text, tokenize
+from rnnviz.core.errors import RnnvizError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    serial: int
+    corpus: str  # registered name or file path
+    task: str | None  # None: a file whose task is guessed from its name and first line
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One finished load: what the panel shows."""
+
+    corpus: str
+    task: str
+    stats: LmStats | MtStats
+    line_lengths: np.ndarray | None  # LM: words per non-empty line
+    is_file: bool
+
+
+class Serial:
+    """The newest request's number; workers read it to skip superseded work."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def words_per_line(corpus: LmCorpus) -> np.ndarray:
+    rule = corpus.info.lm_cleaning
+    lengths = (len(tokenize(clean_lm_text(line, rule), "word")) for line in corpus.text.splitlines())
+    return np.array([n for n in lengths if n > 0], dtype=np.int64)
+
+
+def load_corpus_stats(request: LoadRequest, latest: Serial, registered: frozenset[str]) -> Loaded | None:
+    """Load, compute statistics; None when a newer request superseded this one."""
+    if request.serial != latest.value:
+        return None
+    try:
+        corpus = load_corpus(request.corpus, request.task, download=False)  # type: ignore[arg-type]
+        if request.serial != latest.value:
+            return None
+        stats = corpus_stats(corpus)
+        lengths = words_per_line(corpus) if isinstance(corpus, LmCorpus) else None
+    except RnnvizError:
+        raise
+    except Exception as exc:  # a bug must not kill the window: tell, log, stay usable
+        log.exception("loading %s failed", request.corpus)
+        raise RnnvizError(f"{request.corpus} could not be loaded: {exc}") from None
+    return Loaded(request.corpus, corpus.info.task, stats, lengths, request.corpus not in registered)

@@ -1,0 +1,64 @@
+"""The Gates panel's exports: the trace as NPZ or CSV, the visible plots as PNG or SVG.
+
+Each raises :class:`RnnvizError` with a message for the user; a failed export
+leaves an existing file as it was. :func:`fill_export_menu` puts the three
+behind the panel's Export button, each asking for a file name first.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QMenu, QWidget
+
+from rnnviz.core.errors import RnnvizError
+from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
+
+if TYPE_CHECKING:
+    from rnnviz.core.introspect import GateTrace
+
+
+def export_npz(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> list[Path]:
+    """One NPZ a part (keys: ``introspect``'s docstring): translation writes ``name.encoder.npz``
+    and ``name.decoder.npz``. Returns the paths written."""
+    from rnnviz.core.introspect import part_path
+
+    target = Path(path)
+    if len(traces) == 1:
+        return [traces[0].to_npz(target)]
+    return [trace.to_npz(part_path(target, trace.part)) for trace in traces]
+
+
+def export_csv(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> Path:
+    """Every part's gate values as one long-format CSV (``introspect.write_csv``)."""
+    from rnnviz.core.introspect import write_csv
+
+    return write_csv(tuple(traces), Path(path))
+
+
+def export_image(graphics: pg.GraphicsLayoutWidget, path: str | os.PathLike[str]) -> Path:
+    """The plots of ``graphics`` as PNG or SVG by the suffix; atomic."""
+    if not graphics.ci.items:
+        raise RnnvizError("Nothing to save yet: trace a probe first (and show the panel).")
+    return save_image(graphics.ci, path, "the gate plots")
+
+
+def fill_export_menu(menu: QMenu, parent: QWidget, npz: Callable[[str], Any], csv: Callable[[str], Any],
+                     image: Callable[[str], Any], saved: Callable[[str], None]) -> None:
+    """NPZ, CSV and image entries: each asks for a file, writes it, and reports "Saved …" to ``saved``."""
+
+    def report(written: Path | list[Path] | None) -> None:
+        if written:
+            paths = written if isinstance(written, list) else [written]
+            saved("Saved " + ", ".join(str(p) for p in paths))
+
+    menu.addAction("Trace as NPZ…", lambda: report(
+        ask_and_export(parent, "Export the trace as NPZ", "gates.npz", "NumPy archive (*.npz)", npz)))
+    menu.addAction("Trace as CSV…", lambda: report(
+        ask_and_export(parent, "Export the trace as CSV", "gates.csv", "CSV (*.csv)", csv)))
+    menu.addAction("Image (PNG or SVG)…", lambda: report(
+        ask_and_export(parent, "Save the plots", "gates.png", IMAGE_FILTERS, image)))

@@ -1,0 +1,30 @@
+"""The training panel's readout line: the latest step's numbers and the last epoch's perplexity."""
+
+from __future__ import annotations
+
+import math
+
+from rnnviz.core.events import EpochEnd, Step
+from rnnviz.gui.widgets.curves import RunCurves
+
+
+def readout_text(run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> str:
+    """One line for the run on top (named last in the legend): its step, loss, perplexity, speed."""
+    parts = []
+    if step is not None:
+        parts += [f"step {step.step:,}", f"epoch {step.epoch} ({step.batch}/{step.batches})",
+                  f"loss {step.loss:.3f}", f"perplexity {fmt_perplexity(step.perplexity)}",
+                  f"grad norm {step.grad_norm:.3g}", f"lr {step.lr:g}", f"{step.tokens_per_s:,.0f} tokens/s"]
+    elif len(run.steps):
+        parts += [f"step {int(run.steps.last('step')):,}"]
+    if epoch is not None and epoch.val_perplexity is not None:
+        parts.append(f"validation perplexity {fmt_perplexity(epoch.val_perplexity)} (epoch {epoch.epoch})")
+    elif epoch is not None:
+        parts.append(f"epoch {epoch.epoch} perplexity {fmt_perplexity(epoch.train_perplexity)}")
+    return "  ·  ".join(parts)
+
+
+def fmt_perplexity(value: float) -> str:
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"

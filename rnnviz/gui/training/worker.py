@@ -1,0 +1,205 @@
+"""The training thread's side: a plain QObject that drives ``rnnviz.core.session`` for each job.
+
+The session builds the data and the model *on this thread* (loading a corpus or
+importing torch never freezes the window) and drives ``core.train``. While it
+runs, this thread is busy in the loop, so queued slots could not run here:
+commands and requests travel through the ticket's ``queue.Queue``, drained
+between two steps and blocked on (with a short timeout, so that ``shutdown`` is
+never stuck) while training waits for a command. Nothing but immutable values
+goes back: frozen events (through the ticket's buffer), text, ``RunInfo``; the
+two exceptions are a snapshot, a fresh copy owned by its receiver, and the
+finished model, handed over once this side is done with it.
+
+The live samples' cadence lives here: tests patch ``SAMPLE_MIN_GAP_S`` in this module.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from rnnviz.core.errors import RnnvizError
+from rnnviz.core.events import EpochEnd, Event, Finished, NonFinite, Paused, Resume
+from rnnviz.gui.training.values import (
+    COMMANDS, NO_MODEL_TO_SAVE, NO_MODEL_TO_SNAPSHOT, STOPPED_EARLY, Failure, Probe, Save, Snapshot,
+    Ticket, drain_queue,
+)
+
+#: How long the waiting worker blocks on its queue before looking at the abort flag again.
+WAIT_S = 0.05
+#: Live samples come at an epoch's end, at most one a second (and always after the last
+#: epoch): with quarter-second epochs a sample every epoch cost 13% of the training speed
+#: and changed faster than anyone can read.
+SAMPLE_MIN_GAP_S = 1.0
+
+_ABORT = object()  # _next_command's answer when shutdown() asked the worker to leave
+
+
+def training_threads(default: int) -> int:
+    """The torch threads a training run gets, out of ``default``: one core is left to the GUI
+    thread. On few cores, torch's threads waiting at their barriers for a core the GUI is
+    painting on slow training more than that core adds (measured on 2 cores: 535k tokens/s
+    with one thread, 320k with two). OMP_NUM_THREADS, when set, is obeyed as it is."""
+    cores = os.cpu_count() or 1
+    if cores > 1 and "OMP_NUM_THREADS" not in os.environ:
+        return max(1, min(default, cores - 1))
+    return default
+
+
+def _share_cores() -> None:
+    import torch
+
+    # Set on the training thread: OpenMP keeps the count per thread once one has run torch ops.
+    torch.set_num_threads(training_threads(torch.get_num_threads()))
+
+
+class TrainingWorker(QObject):
+    """Runs jobs on the training thread. Its signals are for the controller, which re-emits them."""
+
+    sig_state = Signal(str)  # "running" | "paused"
+    sig_run_started = Signal(object)  # RunInfo (the session's RunFacts)
+    sig_wake = Signal(bool)  # events wait in the buffer; True: flush now whatever the rate
+    sig_sample = Signal(int, str)
+    sig_nonfinite = Signal(str)
+    sig_error = Signal(str, str)  # a save or snapshot failed; training goes on
+    sig_saved = Signal(str)
+    sig_snapshot = Signal(object)
+    sig_job_ended = Signal(object, object)  # (ModelBundle | None, Finished | Failure | None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._state = ""
+
+    # -- slots, run in the worker's thread through queued signals --
+
+    @Slot(object)
+    def run_job(self, ticket: Ticket) -> None:
+        self._state = ""
+        bundle: list[Any] = [None]  # filled once the model exists, so that a crash still hands it back
+        try:
+            outcome: object = self._run(ticket, bundle)
+        except Exception as exc:  # a crash becomes a message and an idle controller, never a dead thread
+            outcome = Failure.of(exc)
+        self.sig_job_ended.emit(bundle[0], outcome)
+
+    @Slot(object, object)
+    def run_idle(self, request: object, bundle: Any) -> None:
+        """A save or snapshot asked for while no job runs."""
+        self._serve(request, bundle, None)
+
+    # -- a job --
+
+    def _run(self, ticket: Ticket, out: list[Any]) -> object:
+        from rnnviz.core.session import TrainingSession
+
+        job = ticket.job
+        ticket.probe = job.probe
+        _share_cores()
+        session = TrainingSession(job.data_config, job.model_config, job.train_config, initial=job.initial,
+                                  label=job.label)
+        if not session.prepare(cancelled=ticket.cancelled):
+            return None if ticket.abort.is_set() else self._stopped_early(ticket)
+        out[0] = session.bundle
+        self.sig_run_started.emit(session.facts())
+
+        # Commands given while preparing go to the session, which folds them into how the run
+        # starts; requests are served now, with the model as it was built.
+        commands = []
+        for item in drain_queue(ticket.commands):
+            if isinstance(item, COMMANDS):
+                commands.append(item)
+            else:
+                self._serve(item, session.bundle, ticket)
+        events = session.start(commands)
+        if events is None:  # stopped before the first step: nothing trained, nothing kept
+            out[0] = None
+            return self._stopped_early(ticket)
+        return self._loop(ticket, session, events)
+
+    def _loop(self, ticket: Ticket, session: Any, events: Any) -> object:
+        try:
+            if not session.plan.paused:
+                self._set_state("running")
+            event = next(events)
+            while True:
+                ticket.buffer.add(event)
+                self._react(ticket, session, event)
+                if isinstance(event, Finished):
+                    return event
+                command = self._next_command(ticket, session.bundle, session.awaits_command(event))
+                if command is _ABORT:
+                    return None
+                if isinstance(command, Resume):
+                    self._set_state("running")
+                event = events.send(command)
+        finally:
+            events.close()
+
+    def _react(self, ticket: Ticket, session: Any, event: Event) -> None:
+        if isinstance(event, EpochEnd):
+            self.sig_wake.emit(False)
+            last = event.epoch == session.history_end.epoch + ticket.job.train_config.epochs
+            due = time.monotonic() - ticket.last_sample >= SAMPLE_MIN_GAP_S
+            if ticket.probe.strip() and (due or last):
+                self.sig_sample.emit(event.epoch, session.sample(ticket.probe))
+                ticket.last_sample = time.monotonic()
+        elif isinstance(event, Paused):
+            self._set_state("paused")
+            self.sig_wake.emit(True)
+        elif isinstance(event, NonFinite):
+            self._set_state("paused")  # the generator paused itself
+            self.sig_nonfinite.emit(event.message)
+        elif isinstance(event, Finished):
+            self.sig_wake.emit(True)
+
+    def _next_command(self, ticket: Ticket, bundle: Any, waiting: bool) -> object:
+        """The next command for the session (None: carry on); requests are served on the way."""
+        while True:
+            if ticket.abort.is_set():
+                return _ABORT
+            try:
+                item = ticket.commands.get(timeout=WAIT_S) if waiting else ticket.commands.get_nowait()
+            except queue.Empty:
+                if waiting:
+                    continue
+                return None
+            if isinstance(item, COMMANDS):
+                return item
+            self._serve(item, bundle, ticket)
+
+    def _serve(self, request: object, bundle: Any, ticket: Ticket | None) -> None:
+        if isinstance(request, Probe):
+            if ticket is not None:
+                ticket.probe = request.text
+            return
+        if bundle is None:
+            self.sig_error.emit(NO_MODEL_TO_SAVE if isinstance(request, Save) else NO_MODEL_TO_SNAPSHOT, "")
+            return
+        what = "Saving the checkpoint" if isinstance(request, Save) else "Copying the model"
+        try:
+            if isinstance(request, Save):
+                from rnnviz.core.checkpoint import save_checkpoint
+
+                self.sig_saved.emit(str(save_checkpoint(bundle, request.path)))
+            elif isinstance(request, Snapshot):
+                from rnnviz.core.session import snapshot_of
+
+                self.sig_snapshot.emit(snapshot_of(bundle))
+        except RnnvizError as exc:
+            self.sig_error.emit(str(exc), "")
+        except Exception as exc:
+            self.sig_error.emit(f"{what} failed unexpectedly: {type(exc).__name__}: {exc}", traceback.format_exc())
+
+    def _stopped_early(self, ticket: Ticket) -> Finished:
+        ticket.buffer.add(STOPPED_EARLY)
+        return STOPPED_EARLY
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self.sig_state.emit(state)
