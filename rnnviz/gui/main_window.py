@@ -14,7 +14,7 @@ import dataclasses
 import os
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -38,7 +38,9 @@ from rnnviz.gui.panels.generate_panel import GeneratePanel
 from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.panels.translate_panel import TranslatePanel
 from rnnviz.gui.store import AppStore
-from rnnviz.gui.style import NORMAL, PRESENTATION, Theme
+from rnnviz.gui.lecture_keys import LectureKeys
+from rnnviz.gui.presentation import Presentation
+from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
 from rnnviz.gui.window_actions import build_actions, build_menus, build_status_bar, build_toolbar
 from rnnviz.gui.window_files import WindowFiles
@@ -57,7 +59,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("rnnviz — recurrent networks, as Dive into Deep Learning teaches them")
         self._fit_to_screen()
         self.theme: Theme = NORMAL
-        self._base_font = QFont(QApplication.font())
         self._run: RunInfo | None = None
         self._snapshot_epoch: int | None = None  # the epoch of the snapshot asked for, until it arrives
         self._loading: set[str] = set()  # tasks whose shipped model is being loaded
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.store = AppStore(self)
         self.controller = TrainingController(self)
         self.files = WindowFiles(self)
+        self.presentation = Presentation(self)
+        self.keys = LectureKeys(self)  # the lecture's keys, wherever the focus is
         self.data_panel = DataPanel()
         self.config_panel = ConfigPanel()
         self.training_view = TrainingView()
@@ -305,9 +308,6 @@ class MainWindow(QMainWindow):
         widget = self.tabs.widget(index)
         if widget in self._model_tabs():
             self._load_shipped_models()
-        # ←/→ step through time in these tabs; elsewhere → takes a training step.
-        stepping = widget in (self.gates_panel, self.beam_panel, self.generate_panel)
-        self.act_step.setShortcut(QKeySequence() if stepping else QKeySequence("Right"))
 
     def _load_shipped_models(self) -> None:
         """The small models shipped with rnnviz, so that the model tabs work before any training
@@ -397,25 +397,19 @@ class MainWindow(QMainWindow):
     # ---- view ----
 
     def toggle_presentation(self, on: bool | None = None) -> None:
-        on = self.act_present.isChecked() if on is None else on
+        """Presentation mode on, off (``on``), or the other way (None; F11, F5)."""
+        on = (not self.presentation.on) if on is None else on
         self.act_present.setChecked(on)
-        self.theme = PRESENTATION if on else NORMAL
-        font = QFont(self._base_font)
-        font.setPointSizeF(self._base_font.pointSizeF() * self.theme.font_scale)
-        QApplication.instance().setFont(font)
-        for panel in (self.data_panel, self.config_panel, self.training_view, self.builder, *self._model_tabs()):
-            panel.apply_theme(self.theme)
-        # On the projector the curves get the screen; View → Data/Config brings a dock back.
-        docks = (self.data_dock, self.config_dock)
-        if on:
-            self._dock_visibility = [dock.isVisible() for dock in docks]
-            for dock in docks:
-                dock.hide()
-            self.showFullScreen()
-        else:
-            for dock, visible in zip(docks, getattr(self, "_dock_visibility", [True, True])):
-                dock.setVisible(visible)
-            self.showNormal()
+        self.presentation.set_on(on)
+        self.theme = self.presentation.theme
+
+    def themed_panels(self) -> tuple[QWidget, ...]:
+        """Every panel that follows the theme."""
+        return (self.data_panel, self.config_panel, self.training_view, self.builder, *self._model_tabs())
+
+    def toggle_blank(self) -> None:
+        """Blank the screen (B or . on a presenter remote), or uncover it."""
+        self.presentation.toggle_blank()
 
     def _set_devices(self, devices: list[str]) -> None:
         if not isValid(self.device_box):  # the window closed while torch was loading
@@ -463,7 +457,7 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.data_dock, self.config_dock], [400, 340], Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self.act_present.isChecked():
+        if self.presentation.on:
             self.toggle_presentation(False)
         self._save_settings()
         self.controller.shutdown(1000)

@@ -32,7 +32,8 @@ def build_actions(window: MainWindow) -> None:
     files = window.files
     window.act_train = _action(window, "Train", "Space", window.train_or_pause, "Start training, or pause/resume it")
     window.act_pause = _action(window, "Pause", "P", window.controller.pause, "Pause training between two steps")
-    window.act_step = _action(window, "Step", "Right", window.step, "Take one training step, then pause")
+    window.act_step = _action(window, "Step", "Right", window.step,
+                              "Take one training step, then pause (starts a paused run when none is in progress)")
     window.act_stop = _action(window, "Stop", "Esc", window.controller.stop, "Stop training; the model is kept")
     window.act_reset = _action(window, "Reset", "Ctrl+R", window.reset, "Forget the model: the next run starts fresh")
     window.act_open_ckpt = _action(window, "Open checkpoint…", QKeySequence.StandardKey.Open, files.open_checkpoint,
@@ -51,6 +52,10 @@ def build_actions(window: MainWindow) -> None:
     window.act_present = _action(window, "Presentation mode", "F11", window.toggle_presentation,
                                  "Full screen, large type, thick lines, high contrast")
     window.act_present.setCheckable(True)
+    window.act_blank = _action(window, "Blank screen", "B", window.toggle_blank,
+                               "Cover the window in black, and back (B or . on a presenter remote)")
+    window.act_keys = _action(window, "Keys…", "F1", window.keys.show_sheet, "Every key of rnnviz (F1 or ?)")
+    window.act_about = _action(window, "About rnnviz", None, window.keys.show_about, "Version and what rnnviz is")
 
 
 def build_menus(window: MainWindow) -> None:
@@ -64,9 +69,13 @@ def build_menus(window: MainWindow) -> None:
         train_menu.addAction(action)
     view_menu = bar.addMenu("&View")
     view_menu.addAction(window.act_present)
+    view_menu.addAction(window.act_blank)
     view_menu.addSeparator()
     view_menu.addAction(window.data_dock.toggleViewAction())
     view_menu.addAction(window.config_dock.toggleViewAction())
+    help_menu = bar.addMenu("&Help")
+    help_menu.addAction(window.act_keys)
+    help_menu.addAction(window.act_about)
 
 
 def build_toolbar(window: MainWindow) -> None:
