@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Step
 from rnnviz.gui import concurrency
 from rnnviz.gui.panels.beam_panel import BeamPanel
@@ -39,10 +40,19 @@ from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.panels.translate_panel import TranslatePanel
 from rnnviz.gui.store import AppStore
 from rnnviz.gui.lecture_keys import LectureKeys
+from rnnviz.gui.long_run import confirm_long_run
 from rnnviz.gui.presentation import Presentation
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
-from rnnviz.gui.window_actions import build_actions, build_menus, build_status_bar, build_toolbar
+from rnnviz.gui.window_actions import (
+    WIDE_SCREEN,
+    build_actions,
+    build_menus,
+    build_status_bar,
+    build_toolbar,
+    progress_text,
+    screen_width,
+)
 from rnnviz.gui.window_files import WindowFiles
 
 #: Probes shown until the user types one: the book's prefix, a phrasebook sentence.
@@ -85,6 +95,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._narrow = screen_width() < WIDE_SCREEN
+        if self._narrow:  # 1280×720: one column of docks, so that the tabs keep the width
+            self.tabifyDockWidget(self.data_dock, self.config_dock)
+            self.data_dock.raise_()
 
         build_actions(self)
         build_menus(self)
@@ -179,6 +193,8 @@ class MainWindow(QMainWindow):
         self.builder.set_task(task)
         try:
             model = self.builder.model_config()
+            if not confirm_long_run(self, self.config_panel, corpus, self.device_box):
+                return False
             data, train = self.config_panel.build_configs(corpus, self.device_box.currentText())
         except Exception as exc:  # ConfigError: the reason is already shown in the panel
             QMessageBox.warning(self, "Cannot train", str(exc))
@@ -254,7 +270,7 @@ class MainWindow(QMainWindow):
                 self.controller.request_snapshot()
         if last_step is not None and self._run is not None:
             self.status_speed.setText(f"{last_step.tokens_per_s:,.0f} tokens/s")
-            self.status_time.setText(_progress_text(self._run, last_step))
+            self.status_time.setText(progress_text(self._run, last_step))
 
     def _on_nonfinite(self, message: str) -> None:
         QMessageBox.warning(self, "Training paused", message[0].upper() + message[1:])
@@ -278,6 +294,7 @@ class MainWindow(QMainWindow):
 
     def _on_selection(self, corpus: str, task: str) -> None:
         self.config_panel.set_task(task)
+        self.config_panel.set_corpus(corpus)  # the run's estimate follows the data
         self.builder.set_task(task)
         defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
         if self.training_view.probe().strip() in {"", *defaults}:  # never overwrite what the user typed
@@ -360,6 +377,10 @@ class MainWindow(QMainWindow):
         info = self.builder.anatomy()
         count = f", {info.total_params:,} parameters" if info is not None else ""
         self.config_panel.set_model_summary(error or f"{self.builder.run_label()}{count}")
+        try:  # the run's estimate follows the model (None: the book's recipe)
+            self.config_panel.set_model_config(None if error else self.builder.model_config())
+        except RnnvizError:
+            self.config_panel.set_model_config(None)
 
     def _on_preset(self, name: str) -> None:
         from rnnviz.core.models.presets import get_preset
@@ -454,7 +475,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(1000, self, self._list_devices)
         if not getattr(self, "_docks_sized", False) and self.settings.value("window/state") is None:
             self._docks_sized = True  # first launch only: a restored layout keeps the user's widths
-            self.resizeDocks([self.data_dock, self.config_dock], [400, 340], Qt.Orientation.Horizontal)
+            docks, widths = ([self.data_dock], [400]) if self._narrow else ([self.data_dock, self.config_dock], [400, 340])
+            self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self.presentation.on:
@@ -467,18 +489,3 @@ class MainWindow(QMainWindow):
         # Traces and searches in the background take milliseconds; let them end before Qt goes.
         concurrency.wait_for_jobs(500)
         event.accept()
-
-
-def _progress_text(run: RunInfo, step: Step) -> str:
-    """"elapsed 0:12  ETA 1:05" for the run in progress."""
-    total = run.epochs * max(run.batches_per_epoch, 1)
-    done = (step.epoch - run.start_epoch - 1) * step.batches + step.batch  # this run's steps
-    elapsed = step.elapsed - run.start_elapsed
-    remaining = max(total - done, 0) * elapsed / max(done, 1)
-    return f"elapsed {_clock(elapsed)}  ETA {_clock(remaining)}"
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"

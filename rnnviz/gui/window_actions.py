@@ -9,12 +9,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel
 
+from rnnviz.core.estimate import LONG_RUN_S
+from rnnviz.core.events import Step
 from rnnviz.gui.widgets.epoch_progress import EpochProgress
 
 if TYPE_CHECKING:
     from rnnviz.gui.main_window import MainWindow
+    from rnnviz.gui.training import RunInfo
+
+#: Screens narrower than this (a 1280×720 projector) get the Data and Config docks as two tabs of one column.
+WIDE_SCREEN = 1600
 
 
 def _action(window: MainWindow, text: str, shortcut: str | QKeySequence | None, slot, tip: str) -> QAction:
@@ -104,3 +110,24 @@ def build_status_bar(window: MainWindow) -> None:
     for widget in (window.status_state, window.status_device, window.status_progress, window.status_speed,
                    window.status_time):
         status.addPermanentWidget(widget)
+
+
+def screen_width() -> int:
+    screen = QApplication.primaryScreen()
+    return screen.availableGeometry().width() if screen is not None else WIDE_SCREEN
+
+
+def progress_text(run: RunInfo, step: Step) -> str:
+    """"elapsed 0:12  ETA 1:05" for the run in progress."""
+    total = run.epochs * max(run.batches_per_epoch, 1)
+    done = (step.epoch - run.start_epoch - 1) * step.batches + step.batch  # this run's steps
+    elapsed = step.elapsed - run.start_elapsed
+    remaining = max(total - done, 0) * elapsed / max(done, 1)
+    warning = "  ⚠ a long run" if remaining > LONG_RUN_S else ""  # Esc stops it; the model is kept
+    return f"elapsed {clock(elapsed)}  ETA {clock(remaining)}{warning}"
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"
