@@ -1,6 +1,11 @@
-"""Screenshots of the app for the README: one PNG per tab and per dock, rendered offscreen.
+"""Screenshots of the app for the README: one PNG per tab and per dock.
 
     python scripts/screenshots.py [--out docs/screenshots] [--epochs 4]
+    xvfb-run -s "-screen 0 1280x720x24" python scripts/screenshots.py --presentation
+
+With ``--presentation`` every tab is shot in presentation mode, full screen, into
+``docs/screenshots/presentation/`` (run it on a 1280×720 screen, as above: the
+projector's size). Without it, rendered offscreen:
 
 The main window is 1600×1000 on the built-in phrasebook (its English side, the
 default). The model tabs show the shipped pretrained models; the Training tab is
@@ -19,8 +24,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 1600, 1000
 
@@ -29,7 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--epochs", type=int, default=4, help="epochs of the training run shown")
+    parser.add_argument("--presentation", action="store_true",
+                        help="shoot every tab in presentation mode, full screen (on a 1280×720 screen)")
     args = parser.parse_args(argv)
+    if args.presentation:
+        args.out = args.out / "presentation"
+    else:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     args.out.mkdir(parents=True, exist_ok=True)
 
     from PySide6.QtCore import QRect, QSettings
@@ -69,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     wait(lambda: window.data_panel.wait_idle(100), "the built-in corpus")
     window.resize(WIDTH, HEIGHT)
+    if args.presentation:
+        window.toggle_presentation(True)
+        settle(1.0)
 
     window.tabs.setCurrentWidget(window.builder)
     shoot(window, "builder")
@@ -112,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     wait(lambda: bool(finished), "the training run", timeout_s=900)
     shoot(window, "training")
 
+    if args.presentation:  # the docks are hidden on the projector
+        window.close()
+        return 0
     # The Data dock's panel, whole (the dock scrolls), on the built-in translation pairs.
     window.data_panel.set_selection("phrasebook", "mt")
     wait(lambda: window.data_panel.wait_idle(100), "the phrasebook")

@@ -20,8 +20,10 @@ import json
 import math
 
 from rnnviz.core.decoding import CANDIDATE_RULES, LENGTH_PENALTIES, STRATEGIES
+from rnnviz.core.decoding.toy import BUILTIN_TOYS, D2L_BEAM_SIZE, D2L_MAX_LEN
 from rnnviz.core.errors import RnnvizError
 
+FILE_MAX_LEN = 10  # a toy file's sequences may be longer than the book's four steps
 SHOWN_SURVIVORS = 6  # survivors listed per step in the text table; the rest are counted
 
 
@@ -55,12 +57,14 @@ def cmd_beam(args: argparse.Namespace) -> int:
     from rnnviz.core.decoding import BeamOptions, beam_search, exhaustive_search, greedy_search, load_toy
 
     toy = load_toy(args.toy)
+    builtin = args.toy in BUILTIN_TOYS
+    max_len = args.max_len if args.max_len is not None else (D2L_MAX_LEN if builtin else FILE_MAX_LEN)
     if args.beam is not None and args.strategy != "beam":
         raise RnnvizError(f"--beam applies to beam search; {args.strategy} search "
                           f"{'is a beam of 1' if args.strategy == 'greedy' else 'keeps every candidate'}. "
                           "Drop --beam, or use --strategy beam.")
-    beam_size = args.beam if args.beam is not None else (1 if args.strategy == "greedy" else 2)
-    options = BeamOptions(beam_size=beam_size, max_len=args.max_len,
+    beam_size = args.beam if args.beam is not None else (1 if args.strategy == "greedy" else D2L_BEAM_SIZE)
+    options = BeamOptions(beam_size=beam_size, max_len=max_len,
                           nbest=args.nbest, min_len=args.min_len, alpha=args.alpha,
                           length_penalty=args.length_penalty, candidates=args.candidates)
     if args.strategy == "greedy":
@@ -119,9 +123,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                "next token in vocab order; default for every other prefix.")
     beam.add_argument("--toy", default="d2l", metavar="d2l|FILE", help="a built-in table (d2l) or a JSON file")
     beam.add_argument("--strategy", choices=STRATEGIES, default="beam", help="default: beam")
-    beam.add_argument("--beam", type=int, metavar="K", help="beam size (beam search; default 2)")
-    beam.add_argument("--max-len", type=int, default=10, metavar="T",
-                      help="at most this many tokens, <eos> included (default 10)")
+    beam.add_argument("--beam", type=int, metavar="K",
+                      help=f"beam size (beam search; default {D2L_BEAM_SIZE}, as the book's figure 10.8.3)")
+    beam.add_argument("--max-len", type=int, metavar="T",
+                      help=f"at most this many tokens, <eos> included (default {D2L_MAX_LEN} for d2l, the "
+                           f"four time steps of the book's figures; {FILE_MAX_LEN} for a file)")
     add_beam_options(beam)
     beam.add_argument("--json", action="store_true", help="print JSON: hypotheses, per-step counts and the tree")
     beam.add_argument("--tree", choices=("all", "survivors", "none"), default="all",

@@ -129,8 +129,7 @@ class LectureKeys(QObject):
             w.step()
         else:
             name = w.tabs.tabText(w.tabs.currentIndex())
-            what = "steps time in Gates, Generate and Beam search" + (", training in Training" if direction > 0 else "")
-            w.statusBar().showMessage(f"{'→' if direction > 0 else '←'} {what}; the {name} tab has no steps.", 5000)
+            w.statusBar().showMessage(f"The {name} tab has no steps (→ and ← step Gates, Generate, Beam search).", 5000)
 
     def stop_or_uncover(self) -> None:
         """Esc: uncover a blanked screen, else stop training."""

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
-    QTabWidget,
     QWidget,
 )
 from shiboken6 import isValid
@@ -44,6 +43,7 @@ from rnnviz.gui.long_run import confirm_long_run
 from rnnviz.gui.presentation import Presentation
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
+from rnnviz.gui.widgets.panel_tabs import PanelTabs
 from rnnviz.gui.window_actions import (
     WIDE_SCREEN,
     build_actions,
@@ -86,12 +86,12 @@ class MainWindow(QMainWindow):
         self.translate_panel = TranslatePanel()
         self.generate_panel = GeneratePanel()
         self.beam_panel = BeamPanel()
-        self.tabs = QTabWidget()
+        self.tabs = PanelTabs()
         self.tabs.setDocumentMode(True)
         for panel, title in ((self.training_view, "Training"), (self.builder, "Builder"),
                              (self.gates_panel, "Gates"), (self.translate_panel, "Translate"),
                              (self.generate_panel, "Generate"), (self.beam_panel, "Beam search")):
-            self.tabs.addTab(panel, title)
+            self.tabs.add_panel(panel, title)
         self.setCentralWidget(self.tabs)
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.config_dock = self._dock("Config", self.config_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -132,17 +132,16 @@ class MainWindow(QMainWindow):
         return dock
 
     def _follow_store(self) -> None:
-        """Each model tab follows the store, and names the model it shows."""
-        store, say = self.store, lambda text: self.statusBar().showMessage(text, 8000)
+        """Each model tab follows the store, and names the model it shows (a new one in bold, for a while)."""
+        store = self.store
         self.followers = {
-            "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self._give_gates,
-                                   "The Gates tab", say),
+            "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self._give_gates, "Gates"),
             "translate": ModelFollower(self.translate_panel, store, lambda s: s.model("mt"),
-                                       self.translate_panel.set_bundle, "The Translate tab", say),
+                                       self.translate_panel.set_bundle, "Translate"),
             "generate": ModelFollower(self.generate_panel, store, lambda s: s.model("lm"),
-                                      self.generate_panel.set_bundle, "The Generate tab", say),
+                                      self.generate_panel.set_bundle, "Generate"),
             "beam": ModelFollower(self.beam_panel, store, lambda s: s.model("mt") or s.model("lm"),
-                                  self.beam_panel.set_bundle, "The Beam search tab", say),
+                                  self.beam_panel.set_bundle, "Beam search"),
         }
 
     def _connect(self) -> None:
@@ -325,6 +324,8 @@ class MainWindow(QMainWindow):
         widget = self.tabs.widget(index)
         if widget in self._model_tabs():
             self._load_shipped_models()
+        for follower in self.followers.values():
+            follower.tab_shown()
 
     def _load_shipped_models(self) -> None:
         """The small models shipped with rnnviz, so that the model tabs work before any training

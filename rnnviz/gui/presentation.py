@@ -1,7 +1,7 @@
 """Presentation mode and the blanked screen, for the lecture.
 
 Presentation mode is full screen, large type (``PRESENTATION.font_scale``),
-thick lines, the docks hidden so the tabs get the screen. Leaving it gives back
+thick lines, the menu bar and the docks hidden so the tabs get the screen. Leaving it gives back
 exactly what was there before: the window's geometry and its docks, even though
 the large type had made every widget's minimum size grow meanwhile.
 
@@ -69,8 +69,10 @@ class Presentation(QObject):
         QApplication.instance().setFont(font)
         for panel in w.themed_panels():
             panel.apply_theme(self.theme)
+        # On the projector the tabs get the screen: no menu bar (the keys and F1 stay), no docks
+        # (View → Data/Config brings one back).
+        w.menuBar().setVisible(not on)
         if on:
-            # On the projector the tabs get the screen; View → Data/Config brings a dock back.
             for dock in (w.data_dock, w.config_dock):
                 dock.hide()
             w.showFullScreen()

@@ -109,7 +109,10 @@ def build_status_bar(window: MainWindow) -> None:
     window.status_time = QLabel("")
     for widget in (window.status_state, window.status_device, window.status_progress, window.status_speed,
                    window.status_time):
+        widget.setContentsMargins(6, 0, 6, 0)
         status.addPermanentWidget(widget)
+    # A line between the fields, so that a long message never seems to run into the state beside it.
+    status.setStyleSheet("QStatusBar::item { border-left: 1px solid #a0a0a0; }")
 
 
 def screen_width() -> int:

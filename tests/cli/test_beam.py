@@ -25,7 +25,7 @@ def test_default_is_the_books_example_with_a_beam_of_two(capsys) -> None:
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == "toy table d2l: A B C <eos> (ends with <eos>)"
-    assert lines[1] == "beam search: beam 2, max length 10, length penalty book (alpha 0.75), candidates eos"
+    assert lines[1] == "beam search: beam 2, max length 4, length penalty book (alpha 0.75), candidates eos"
     assert lines[3].split() == ["rank", "hypothesis", "probability", "log", "P", "score"]
     assert lines[4].split() == ["1", "A", "C", "B", "<eos>", "0.054", "-2.9188", "-1.0319"]
     table = lines[lines.index("step  considered  kept  finished  pruned  survivors (probability)") + 1:]
@@ -35,10 +35,25 @@ def test_default_is_the_books_example_with_a_beam_of_two(capsys) -> None:
                      "   4           8     0         2       6  A C B <eos> 0.054 · A B C <eos> 0.048"]
 
 
+def test_the_cli_and_the_beam_tab_share_the_books_defaults(capsys) -> None:
+    from rnnviz.core.decoding.toy import D2L_BEAM_SIZE, D2L_MAX_LEN
+
+    code, out, _ = run(capsys, "--json")
+    options = json.loads(out)["options"]
+    assert code == 0 and (options["beam_size"], options["max_len"]) == (D2L_BEAM_SIZE, D2L_MAX_LEN) == (2, 4)
+
+
+def test_a_toy_file_gets_a_longer_default_length(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "toy.json"
+    path.write_text(json.dumps(EXAMPLE), encoding="utf-8")
+    code, out, _ = run(capsys, "--toy", str(path), "--json")
+    assert code == 0 and json.loads(out)["options"]["max_len"] == 10
+
+
 def test_greedy_finds_the_books_worse_sequence(capsys) -> None:
     code, out, _ = run(capsys, "--strategy", "greedy")
     assert code == 0
-    assert "greedy search: max length 10" in out
+    assert "greedy search: max length 4" in out
     assert "1  A B C <eos>        0.048" in out
 
 
@@ -61,7 +76,7 @@ def test_json_has_hypotheses_steps_and_the_tree(capsys) -> None:
     data = json.loads(out)
     assert data["toy"] == {"name": "d2l", "vocab": ["A", "B", "C", "<eos>"], "eos": "<eos>"}
     assert data["strategy"] == "beam"
-    assert data["options"] == {"beam_size": 2, "max_len": 10, "nbest": 2, "min_len": 0, "alpha": 0.6,
+    assert data["options"] == {"beam_size": 2, "max_len": 4, "nbest": 2, "min_len": 0, "alpha": 0.6,
                                "length_penalty": "gnmt", "candidates": "eos"}
     best = data["hypotheses"][0]
     assert best["tokens"] == ["A", "C", "B", "<eos>"] and best["ids"] == [0, 2, 1, 3]

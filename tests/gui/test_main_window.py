@@ -85,7 +85,7 @@ def test_train_pause_step_resume_stop(qtbot, window: MainWindow, steps: list[Ste
         window.act_stop.trigger()
     assert finished.args[0].reason == "stopped"
     wait_state(qtbot, window, "idle")
-    assert window.training_view.runs()[-1].startswith("GRU 8, sgd")
+    assert window.training_view.runs()[-1].startswith("GRU 1×8, sgd")
     assert window.act_reset.isEnabled() and window.config_panel.isEnabled()
 
 

@@ -70,7 +70,6 @@ from rnnviz.core.decoding.tree_layout import (
     LaidOutNode,
     StepHeader,
     TreeLayout,
-    display_token,
     layout_tree,
     penalty_formula,
 )
@@ -105,7 +104,7 @@ __all__ = [
     "LaidOutNode", "Prefix", "PromptReading", "ROOT_TOKEN", "RecurrentStep", "STATUSES", "STRATEGIES",
     "SearchOutcome", "SourceReading", "Step", "StepBlock", "StepHeader", "StepSummary", "TextHypothesis",
     "ToyDecoder", "Translation", "TranslationOutcome", "TreeLayout", "TreeRequest", "beam_search",
-    "continuation_text", "d2l", "display_token", "exhaustive_search", "generate", "generate_beam",
+    "continuation_text", "d2l", "exhaustive_search", "generate", "generate_beam",
     "generate_with_distributions", "greedy_search", "layout_tree", "length_penalty", "lm_step", "load_toy",
     "normalised_score", "penalty_formula", "prompt_label", "prompt_tokens", "read_prompt", "read_source",
     "run_search", "search_model", "search_space", "seq2seq_step", "source_ids", "step_distributions", "top_k",

@@ -237,13 +237,18 @@ def _parse(data: Any, source: str) -> ToyDecoder:
 
 # ---- the book's example ------------------------------------------------------------------------
 
-#: The book's example (D2L section 10.8, figures 10.8.1 and 10.8.2), in the JSON format.
-#: Greedy search reads A B C <eos>: 0.5 × 0.4 × 0.4 × 0.6 = 0.048; the better
-#: A C B <eos> has 0.5 × 0.3 × 0.6 × 0.6 = 0.054. The rows after "A B C" and
-#: "A C B" are the figures' last columns (A 0.1, B 0.2, C 0.1, <eos> 0.6). The book
-#: gives no numbers for any other prefix; our default spreads the probability evenly
-#: (0.25 each), which keeps A C B <eos> the best finished sequence under the book's
-#: score with α = 0.75 (it is not the most probable one: "A <eos>" and "<eos>" have 0.1).
+#: The book's example (D2L section 10.8, "Beam Search"), in the JSON format. Each row is one
+#: column of the book's figures: the conditional probabilities of A, B, C and <eos> at that time
+#: step, given the prefix. Read off d2l-en's img/s2s-prob1.svg (figure 10.8.1, greedy search) and
+#: img/s2s-prob2.svg (figure 10.8.2, "C" at time step 2):
+#:
+#: - figure 10.8.1, steps 1-4 after "", "A", "A B", "A B C": greedy reads A B C <eos>,
+#:   0.5 × 0.4 × 0.4 × 0.6 = 0.048;
+#: - figure 10.8.2, steps 3-4 after "A C", "A C B": A C B <eos>, 0.5 × 0.3 × 0.6 × 0.6 = 0.054.
+#:
+#: The book gives no numbers for any other prefix; our default spreads the probability evenly
+#: (0.25 each), which keeps A C B <eos> the best finished sequence under the book's score with
+#: α = 0.75 (it is not the most probable one: "A <eos>" and "<eos>" have 0.1).
 D2L_TABLE: dict[str, Any] = {
     "name": "d2l",
     "description": "The example of D2L section 10.8 (figures 10.8.1 and 10.8.2): greedy search finds "
@@ -252,15 +257,23 @@ D2L_TABLE: dict[str, Any] = {
     "vocab": ["A", "B", "C", "<eos>"],
     "eos": "<eos>",
     "table": {
-        "": [0.5, 0.2, 0.2, 0.1],
-        "A": [0.1, 0.4, 0.3, 0.2],
-        "A B": [0.2, 0.2, 0.4, 0.2],
-        "A B C": [0.1, 0.2, 0.1, 0.6],
-        "A C": [0.1, 0.6, 0.2, 0.1],
-        "A C B": [0.1, 0.2, 0.1, 0.6],
+        "": [0.5, 0.2, 0.2, 0.1],  # figures 10.8.1 and 10.8.2, time step 1
+        "A": [0.1, 0.4, 0.3, 0.2],  # both figures, time step 2
+        "A B": [0.2, 0.2, 0.4, 0.2],  # figure 10.8.1, time step 3
+        "A B C": [0.0, 0.2, 0.2, 0.6],  # figure 10.8.1, time step 4
+        "A C": [0.1, 0.6, 0.2, 0.1],  # figure 10.8.2, time step 3
+        "A C B": [0.1, 0.2, 0.1, 0.6],  # figure 10.8.2, time step 4
     },
     "default": [0.25, 0.25, 0.25, 0.25],
 }
+
+#: How the Beam search tab and ``rnnviz beam --toy d2l`` search the book's example by default
+#: (one source for both): a beam of 2, as the book's beam-search figure (10.8.3) draws it; at most
+#: 4 tokens, <eos> included, the four time steps of figures 10.8.1 and 10.8.2; and the tab opens
+#: at step 1, so that a lecture walks through the search from its first choice.
+D2L_BEAM_SIZE = 2
+D2L_MAX_LEN = 4
+D2L_START_STEP = 1
 
 BUILTIN_TOYS: dict[str, dict[str, Any]] = {"d2l": D2L_TABLE}
 

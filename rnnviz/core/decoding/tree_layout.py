@@ -19,15 +19,23 @@ are the caller's units (a widget's pixels after measuring its fonts).
 :func:`layout_tree` returns a :class:`TreeLayout`: nodes in drawing order,
 edges, the column headers (the step and its true counts), and the helpers a
 view needs for its tooltips and captions (:func:`node_tooltip`, :func:`step_text`).
+
+The drawing's numbers, given a view's font metrics (so that they scale with a
+theme's type): :func:`node_sizes`, :func:`column_width`, the band of step
+headers pinned above the tree (:func:`header_band_height`, :func:`place_headers`:
+at the theme's size, never overlapping one another, a crowded header cut to its
+first line or left out), and the scale that fits the whole tree (:func:`fit_scale`).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.core.decoding.scoring import PRUNED, length_penalty
 from rnnviz.core.decoding.tree import BeamResult
 
@@ -40,12 +48,6 @@ MAX_PER_STEP = 40
 PRUNED_MODES: tuple[str, ...] = ("all", "newest", "none")
 EDGE_KINDS: tuple[str, ...] = ("pruned", "kept", "hidden", "highlight")
 _STATUS_NAMES = ("kept", "pruned", "finished")  # by status code
-
-
-def display_token(token: str) -> str:
-    """A token as a node's label: a space or line end made visible, long tokens shortened."""
-    shown = token.replace(" ", "␣").replace("\n", "⏎").replace("\t", "⇥")
-    return shown if len(shown) <= 18 else shown[:17] + "…"
 
 
 def penalty_formula(name: str, alpha: float) -> str:
@@ -209,7 +211,8 @@ def _select(result: BeamResult, vocabulary: tuple[str, ...], root_label: str, sh
             parent = entries[int(block.parents[row])]
             for col in cols:
                 node = block.first_id + row * width + col
-                entry = _Entry(node, parent.node, t, display_token(_token(vocabulary, int(block.tokens[col]))),
+                label = display_token(_token(vocabulary, int(block.tokens[col])), SHORT_LABEL)
+                entry = _Entry(node, parent.node, t, label,
                                math.exp(float(block.log_probs[row, col])), _STATUS_NAMES[int(status[row, col])])
                 parent.children.append(entry)
                 entries[node] = entry
@@ -323,3 +326,79 @@ def step_text(result: BeamResult, step: int, root_label: str = "<bos>", drawn: i
     if drawn is not None and drawn < summary.considered:
         text += f"; {drawn} drawn"
     return text
+
+
+# ---------------------------------------------------------------- the drawing's numbers
+
+
+def node_sizes(token_height: float, prob_height: float, scale: float) -> tuple[float, float, float]:
+    """(node height, pruned/summary height, gap between leaves) for fonts of these line heights.
+    Pruned leaves are most of a tree's height: kept tight, so that a fitted tree's text stays large."""
+    return token_height + prob_height + 10 * scale, prob_height + 5 * scale, 5 * scale
+
+
+def column_width(node_width: float, header_width: float, scale: float) -> float:
+    """The distance between two steps' columns: room for the edges between nodes, and for a
+    header's widest line with a gap (so that headers fit between columns at the drawing's size)."""
+    return max(node_width + 56 * scale, header_width + 24 * scale)
+
+
+def header_band_height(line_height: float, scale: float) -> float:
+    """The band of step headers above the tree: three lines and a margin."""
+    return 3 * line_height + 10 * scale
+
+
+@dataclass(frozen=True)
+class HeaderBox:
+    """Where a step's header is drawn, in view coordinates; ``lines`` are those shown."""
+
+    step: int
+    lines: tuple[str, ...]
+    left: float
+    top: float
+    width: float
+    line_height: float
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.top + len(self.lines) * self.line_height
+
+
+def place_headers(headers: Sequence[StepHeader], centres: Sequence[float], measure: Callable[[str, int], float],
+                  line_height: float, view_width: float, top: float = 4.0, gap: float = 8.0) -> tuple[HeaderBox, ...]:
+    """The headers' boxes: each centred over its column (``centres``, view x), the edge ones kept
+    inside ``[0, view_width]``, at the text's own size (``measure(line, index)``: its width).
+
+    Left to right, a header that would come closer than ``gap`` to the last one placed shows only
+    its first line ("step 3"); if even that does not fit, it is left out. So no two overlap, however
+    close the columns (a tree fitted small) or large the type (a projector's).
+    """
+    boxes: list[HeaderBox] = []
+    right = -math.inf
+    for header, centre in sorted(zip(headers, centres), key=lambda pair: pair[1]):
+        lines = tuple(line for line in header.lines if line) or header.lines[:1]
+        for shown in (lines, lines[:1]):
+            width = max(measure(line, i) for i, line in enumerate(shown)) + 4
+            if width > view_width - 4:
+                continue
+            left = min(max(centre - width / 2, 2.0), view_width - width - 2)
+            if left + width < 0 or left > view_width:
+                break  # off screen
+            if left >= right + gap:
+                boxes.append(HeaderBox(header.step, shown, left, top, width, line_height))
+                right = left + width
+                break
+    return tuple(boxes)
+
+
+def fit_scale(width: float, height: float, view_width: float, view_height: float, band: float,
+              max_scale: float = math.inf) -> float:
+    """The largest scale (at most ``max_scale``) at which a drawing ``width`` × ``height`` fits a view
+    ``view_width`` × ``view_height`` below a band of ``band`` (view units, not scaled)."""
+    if width <= 0 or height <= 0:
+        return 1.0
+    return max(1e-6, min(view_width / width, max(1.0, view_height - band) / height, max_scale))

@@ -64,6 +64,7 @@ The file formats are described in :mod:`rnnviz.core.introspect.records`.
 Rooms: :mod:`~rnnviz.core.introspect.records` (the traces, NPZ and CSV),
 :mod:`~rnnviz.core.introspect.kernels` (the numpy recurrences, ``trace_sequence``),
 :mod:`~rnnviz.core.introspect.tracing` (a bundle: ``trace_lm``, ``trace_translation``),
+:mod:`~rnnviz.core.introspect.probing` (what a view asks to trace, merged, with its cost),
 :mod:`~rnnviz.core.introspect.unit_equations` (one unit's arithmetic at one step, with its
 numbers) and :mod:`~rnnviz.core.introspect.saturation` (the fraction of saturated steps).
 Every public name is importable from this package; the modules that import torch

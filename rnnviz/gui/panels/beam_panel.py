@@ -48,7 +48,8 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.decoding import BeamOptions, BeamResult, Hypothesis
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.decoding.toy import D2L_TABLE, ToyDecoder, d2l, load_toy
+from rnnviz.core.decoding.toy import D2L_BEAM_SIZE, D2L_MAX_LEN, D2L_START_STEP, D2L_TABLE, ToyDecoder, d2l, \
+    load_toy
 from rnnviz.core.decoding import SearchOutcome, TreeRequest, run_search, search_model
 from rnnviz.gui.panels.model_panel import (
     ModelPanel,
@@ -67,8 +68,10 @@ if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
 
 _TYPING_DELAY_MS = 350  # a model re-searches this long after the last keystroke
+# The book's example as the CLI searches it (rnnviz.core.decoding.toy: one source for both).
 _DEFAULT_STATE: dict[str, Any] = {
-    "source": "d2l", "toy_path": "", "text": "The girls are happy.", "strategy": "beam", "beam_size": 2, "max_len": 10,
+    "source": "d2l", "toy_path": "", "text": "The girls are happy.", "strategy": "beam", "beam_size": D2L_BEAM_SIZE,
+    "max_len": D2L_MAX_LEN,
     "alpha": 0.75, "length_penalty": "book", "candidates": "eos", "nbest": 3, "pruned": "all"}
 
 
@@ -87,6 +90,7 @@ class BeamPanel(ModelPanel):
         self._vocabulary: tuple[str, ...] = ()
         self._joiner = " "
         self._last_key: tuple[Any, ...] | None = None
+        self._open_at: int | None = None  # a toy search (re)opened: show this step, not the last
         self._build()
         self.apply_theme(NORMAL)
         self.restore_state(_DEFAULT_STATE)
@@ -237,6 +241,7 @@ class BeamPanel(ModelPanel):
                 self._source = source
                 self._sync_model_row()
                 self._sync_enabled()
+                self._open_toy_at_start()
                 self.run()
                 self._fail(f"Could not reopen the toy table: {error}", clear=False)
                 return
@@ -244,6 +249,7 @@ class BeamPanel(ModelPanel):
         self._source = source
         self._sync_model_row()
         self._sync_enabled()
+        self._open_toy_at_start()
         self.run()
 
     # ------------------------------------------------------------------ building
@@ -335,9 +341,17 @@ class BeamPanel(ModelPanel):
 
     def _on_source_changed(self) -> None:
         self._source = str(self.source_combo.currentData())
+        if self._source == "d2l":  # the book's example as the book draws it, whatever a model search left
+            self._with_signals_blocked(lambda: (self.beam_spin.setValue(D2L_BEAM_SIZE),
+                                                self.max_len_spin.setValue(D2L_MAX_LEN)))
         self._sync_model_row()
         self._sync_enabled()
+        self._open_toy_at_start()
         self.run()
+
+    def _open_toy_at_start(self) -> None:
+        """A toy table opens at step 1 (D2L_START_STEP): the lecture walks the search from its first choice."""
+        self._open_at = D2L_START_STEP if self._source != "model" else None
 
     def _on_strategy_changed(self) -> None:
         self._sync_enabled()
@@ -447,7 +461,10 @@ class BeamPanel(ModelPanel):
         self._result = result
         self._vocabulary = tuple(vocabulary)
         self._show_message(notices, error=False)
-        self.tree.set_result(result, self._vocabulary, root_label)
+        opening, self._open_at = self._open_at, None
+        self.tree.set_result(result, self._vocabulary, root_label, keep_step=opening is None)
+        if opening is not None:
+            self.tree.set_shown_steps(opening)
         self._fill_table()
         self._on_step_changed(self.tree.shown_steps())
         self.sig_result_shown.emit(result)

@@ -18,25 +18,25 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QFrame,
     QLabel,
     QScrollArea,
-    QSpinBox,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from rnnviz.core.config import ModelConfig, StackSpec
+from rnnviz.core.config import ModelConfig
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
+from rnnviz.core.models.labels import model_label
 from rnnviz.core.models.presets import PRESETS, get_preset
 from rnnviz.gui.style import Theme
+from rnnviz.gui.widgets.cost_table import CostTable
+from rnnviz.gui.widgets.refusal import RefusalNote, RefusingSpinBox
 from rnnviz.gui.widgets.stack_diagram import StackDiagram
 from rnnviz.gui.widgets.stack_editor import StackEditor, set_item_enabled
+from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq"}
 #: Vocabulary sizes used until the data panel reports the corpus's own: The Time Machine's
@@ -44,21 +44,6 @@ DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq"}
 DEFAULT_VOCAB = {"lm": (28,), "mt": (195, 214)}
 NO_BIDIRECTIONAL_DECODER = ("The decoder cannot be bidirectional: it generates left to right and cannot read "
                             "words it has not produced yet.")
-COST_COLUMNS = ("part", "layer", "direction", "input d", "hidden h", "book's formula", "book", "torch",
-                "torch's formula", "shapes")
-
-
-def _cell_label(cell: str) -> str:
-    return {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "lstm": "LSTM"}[cell]
-
-
-def stack_label(spec: StackSpec) -> str:
-    """A short name for a stack: 'GRU 2×32 bi', 'LSTM 32/16'."""
-    sizes = spec.hidden_sizes
-    shape = f"{len(sizes)}×{sizes[0]}" if len(set(sizes)) == 1 and len(sizes) > 1 else "/".join(map(str, sizes))
-    if spec.backward_sizes:
-        shape += " ←" + "/".join(map(str, spec.backward_sizes))
-    return f"{_cell_label(spec.cell)} {shape}" + (" bi" if spec.bidirectional else "")
 
 
 class BuilderPanel(QWidget):
@@ -156,14 +141,13 @@ class BuilderPanel(QWidget):
         return self.error.text()
 
     def run_label(self) -> str:
-        """Names a run in the training view's legend, e.g. 'GRU 2×32 bi' or 'GRU 2×32 → GRU 2×32'."""
+        """Names a run in the training view's legend as every view names the model (``core.models.labels``):
+        'GRU 1×32', 'GRU 2×32 bi' or 'GRU 2×32 → GRU 2×32'; "model" while the stack is invalid."""
         try:
             config = self.model_config()
         except RnnvizError:
             return "model"
-        if config.decoder is None:
-            return stack_label(config.stack)
-        return f"{stack_label(config.stack)} → {stack_label(config.decoder)}"
+        return model_label(config)
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"task": self._task, "vocab_sizes": {k: list(v) for k, v in self._vocab_sizes.items()}}
@@ -194,6 +178,13 @@ class BuilderPanel(QWidget):
         self.diagram.set_colors(theme.foreground, theme.background, theme.line_width / 1.5)
         for editor in (self.encoder, self.decoder):
             editor.refresh()  # the layer table's height follows the new font
+        self.cost.fit_columns()
+        self._fit_editors()
+
+    def _fit_editors(self) -> None:
+        """The editors' column as wide as their widest row at this font (it never scrolls sideways)."""
+        scroll = self._editors_scroll
+        scroll.setMinimumWidth(self._editors.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
 
     # ---- building ----
 
@@ -202,22 +193,32 @@ class BuilderPanel(QWidget):
         top = QHBoxLayout()
         root.addLayout(top)
         self.preset_box = QComboBox()
+        self.preset_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.preset_box.setMinimumContentsLength(12)
         self.preset_box.setToolTip("The book's configurations; editing anything makes the model custom.")
         top.addWidget(QLabel("Preset"))
         top.addWidget(self.preset_box, 1)
-        self.embed = QSpinBox()
+        self.embed = RefusingSpinBox("an embedding size")
         self.embed.setRange(0, 4096)
         self.embed.setSpecialValueText("one-hot")
+        self.embed_note = RefusalNote()
+        self.embed_note.watch(self.embed)
         self.bridge = QComboBox()
         for value, text in (("auto", "auto"), ("identity", "identity (the book)"), ("linear", "linear, tanh")):
             self.bridge.addItem(text, value)
         self.bridge.setToolTip("How the encoder's final state starts the decoder: as it is (the book), or "
                                "h_dec = tanh(W [h→; h←] + b) per layer, needed when the shapes differ.")
+        self.bridge.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.bridge.setMinimumContentsLength(8)
         self.bridge_note = QLabel()
         self.bridge_note.setWordWrap(True)
+        # In a scrolling column: a wheel over a control that was not clicked scrolls the column.
+        wheel_needs_focus(self.preset_box, self.embed, self.bridge)
         shared = QGroupBox("Inputs and bridge")
         form = QFormLayout(shared)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Embedding size", self.embed)
+        form.addRow(self.embed_note)
         self.bridge_label = QLabel("Bridge")
         form.addRow(self.bridge_label, self.bridge)
         form.addRow(self.bridge_note)
@@ -250,35 +251,34 @@ class BuilderPanel(QWidget):
         editors_scroll.setWidgetResizable(True)
         editors_scroll.setFrameShape(QFrame.Shape.NoFrame)
         editors_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        editors_scroll.setMinimumWidth(editors.minimumSizeHint().width()
-                                       + editors_scroll.verticalScrollBar().sizeHint().width())
+        self._editors, self._editors_scroll = editors, editors_scroll
+        self._fit_editors()
 
         self.diagram = StackDiagram()
         self.totals = QLabel()
         self.totals.setWordWrap(True)
         self.totals.setTextFormat(Qt.TextFormat.RichText)
-        self.table = QTableWidget(0, len(COST_COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COST_COLUMNS))
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.cost = CostTable()
+        self.table = self.cost.table
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.diagram)
         cost = QWidget()
         cost_layout = QVBoxLayout(cost)
         cost_layout.setContentsMargins(0, 0, 0, 0)
         cost_layout.addWidget(self.totals)
-        cost_layout.addWidget(self.table, 1)
-        right.addWidget(cost)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(editors_scroll)
-        split.addWidget(right)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)  # the drawing gets the larger share
+        cost_layout.addWidget(self.cost, 1)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(editors_scroll)
+        top.addWidget(self.diagram)
+        top.setStretchFactor(0, 2)
+        top.setStretchFactor(1, 3)  # the drawing gets the larger share
+        top.setChildrenCollapsible(False)
+        # The table under both, as wide as the tab: between the two docks at 1280×720 (about 540 px)
+        # it still shows torch's counts without scrolling sideways.
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(cost)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
         root.addWidget(split, 1)
 
@@ -308,6 +308,9 @@ class BuilderPanel(QWidget):
         self.bridge_label.setVisible(is_mt)
         self.bridge_note.setVisible(is_mt)
         self.embed.setMinimum(1 if is_mt else 0)  # translation embeds words; a language model may use one-hot
+        self.embed.setSpecialValueText("" if is_mt else "one-hot")
+        self.embed.set_reasons(below="translation embeds words, so an embedding size must be at least 1; "
+                                     "0 (one-hot) is for a language model" if is_mt else "")
         self.encoder.bidirectional.setText("bidirectional encoder" if is_mt else "bidirectional")
 
     # ---- reactions ----
@@ -366,27 +369,10 @@ class BuilderPanel(QWidget):
 
     def _fill_table(self) -> None:
         info = self._anatomy
-        self.table.setRowCount(0)
+        self.cost.set_anatomy(info)
         if info is None:
             self.totals.setText("")
             return
-        rows: list[tuple[str, ...]] = []
-        for layer in info.layers:
-            for direction in layer.directions:
-                shapes = "; ".join(f"{k} {v}" for k, v in layer.shapes.items())
-                rows.append((layer.part, str(layer.index + 1), direction.direction, f"{direction.input_size:,}",
-                             f"{direction.hidden_size:,}", direction.formula, f"{direction.book_params:,}",
-                             f"{direction.torch_params:,}", direction.torch_formula, shapes))
-        for extra in info.extras:
-            rows.append((extra.part, "", extra.name, "", "", extra.formula, f"{extra.params:,}",
-                         f"{extra.params:,}", "", extra.shape))
-        self.table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                item = QTableWidgetItem(text)
-                if c in (3, 4, 6, 7):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(r, c, item)
         vocab = " and ".join(f"{v:,}" for v in info.vocab_sizes)
         self.totals.setText(f"<b>{info.total_params:,}</b> parameters in torch (two bias vectors per gate block), "
                             f"{info.total_book_params:,} in the book's count (one); vocabulary {vocab}.")

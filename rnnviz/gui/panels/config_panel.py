@@ -3,7 +3,12 @@
 The model itself is built in the Builder tab; this dock shows which one and
 holds how it is trained. Settings that cannot work are refused here, with the
 reason, before Train is pressed: the panel builds the configs on every change
-and shows the error.
+and shows the error. Under the epochs it says how long the run will take on
+this machine (:mod:`rnnviz.core.estimate`), and above about ten minutes it
+warns and offers the book's size (or fewer epochs) with one click.
+
+The main window tells it the corpus (``set_corpus``) and the Builder's model
+(``set_model_config``), and before starting a run asks ``long_run_warning(corpus)``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
@@ -24,9 +30,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.config import RECIPES, TASK_DEFAULTS, DataConfig, TrainConfig
+from rnnviz.core.config import RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.data.corpora import default_corpus
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.estimate import RunEstimate, Suggestion, estimate_run, long_run_warning, suggest_smaller
 from rnnviz.gui.style import Theme
+from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
+
+_WARNING_STYLE = "color: #b35900; font-weight: bold;"  # orange: a long run is allowed, but said so
+
+
+def recipe_model(task: str) -> ModelConfig:
+    """The model the book's recipe trains when the Builder has said nothing (RECIPES)."""
+    recipe = RECIPES[task]
+    stack = StackSpec("gru", (recipe["hidden"],) * recipe["layers"])
+    if task == "lm":
+        return ModelConfig("lm", stack, embed_size=recipe["embed"])
+    return ModelConfig("mt", stack, stack, recipe["embed"], "identity")
 
 
 def _spin(low: int, high: int, special: str | None = None) -> QSpinBox:
@@ -53,14 +73,20 @@ class ConfigPanel(QWidget):
     Signals:
         sig_changed: any setting changed (the configs may now be valid or not).
         sig_edit_model: the user asked to edit the model (the main window shows the Builder).
+        sig_estimate_changed(object): the run's estimate (a RunEstimate, or None when it cannot be told).
     """
 
     sig_changed = Signal()
     sig_edit_model = Signal()
+    sig_estimate_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._task = "lm"
+        self._corpus: str | None = None  # None: the task's built-in corpus
+        self._model: ModelConfig | None = None  # None: the book's recipe for the task
+        self._estimate: RunEstimate | None = None
+        self._suggestion: Suggestion | None = None
         self.model_summary = QLabel("GRU 32")
         self.model_summary.setWordWrap(True)
         self.edit_model = QPushButton("Edit in Builder…")
@@ -75,9 +101,19 @@ class ConfigPanel(QWidget):
         self.num_steps = _spin(1, 1000)
         self.max_examples = _spin(0, 10_000_000, "all")
         self.seed = _spin(0, 2**31 - 1)
+        # A stray wheel over the dock scrolls it; it changes a value only in the control being edited.
+        wheel_needs_focus(self.epochs, self.optimizer, self.lr, self.clip, self.batch_size, self.num_steps,
+                          self.max_examples, self.seed)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.estimate_label = QLabel()
+        self.estimate_label.setWordWrap(True)
+        self.estimate_label.setToolTip("How long the run will take on this machine's CPU, estimated from the "
+                                       "corpus's size, the model and the batch (rnnviz.core.estimate).")
+        self.smaller_button = QPushButton("Use the book's size")
+        self.smaller_button.setVisible(False)
+        self.smaller_button.clicked.connect(self.apply_suggestion)
 
         model = QGroupBox("Model")
         box = QVBoxLayout(model)
@@ -86,6 +122,15 @@ class ConfigPanel(QWidget):
         training = QGroupBox("Training")
         form = QFormLayout(training)
         form.addRow("Epochs", self.epochs)
+        estimate_box = QWidget()
+        estimate_row = QVBoxLayout(estimate_box)
+        estimate_row.setContentsMargins(0, 0, 0, 0)
+        estimate_row.addWidget(self.estimate_label)
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.smaller_button)
+        button_row.addStretch(1)
+        estimate_row.addLayout(button_row)
+        form.addRow("Time", estimate_box)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.lr)
         form.addRow("Clip gradient norm", self.clip)
@@ -119,6 +164,42 @@ class ConfigPanel(QWidget):
             self._task = task
             self._apply_recipe(task)
             self._changed()
+
+    def set_corpus(self, corpus: str) -> None:
+        """The corpus the Data dock has selected: the estimate follows it."""
+        if corpus != self._corpus:
+            self._corpus = corpus
+            self._update_estimate()
+
+    def set_model_config(self, config: ModelConfig | None) -> None:
+        """The Builder's model (None: the book's recipe for the task): the estimate follows it."""
+        if config != self._model:
+            self._model = config
+            self._update_estimate()
+
+    def estimate(self) -> RunEstimate | None:
+        """How long the current settings train on this machine; None when it cannot be told."""
+        return self._estimate
+
+    def suggestion(self) -> Suggestion | None:
+        """The smaller run the button offers (the book's size, or fewer epochs); None for a short run."""
+        return self._suggestion
+
+    def long_run_warning(self, corpus: str | None = None) -> str | None:
+        """What to say before a run of more than about ten minutes starts; None for a shorter one."""
+        configs = self._configs(corpus)
+        return None if configs is None else long_run_warning(*configs)
+
+    def apply_suggestion(self) -> bool:
+        """Take the offered smaller run (the button's action); False when none is offered."""
+        suggestion = self._suggestion
+        if suggestion is None:
+            return False
+        if suggestion.max_examples is not None:
+            self.max_examples.setValue(suggestion.max_examples)
+        if suggestion.epochs is not None:
+            self.epochs.setValue(suggestion.epochs)
+        return True
 
     def build_configs(self, corpus: str, device: str = "auto") -> tuple[DataConfig, TrainConfig]:
         """The data and training configs for a run; raises RnnvizError (ConfigError) with the reason."""
@@ -221,4 +302,37 @@ class ConfigPanel(QWidget):
             self.error.setText("")
         except RnnvizError as exc:
             self.error.setText(f"Cannot train: {exc}")
+        self._update_estimate()
         self.sig_changed.emit()
+
+    def _configs(self, corpus: str | None = None) -> tuple[DataConfig, ModelConfig, TrainConfig] | None:
+        model = self._model if self._model is not None and self._model.task == self._task else \
+            recipe_model(self._task)
+        try:
+            data, train = self.build_configs(corpus or self._corpus or default_corpus(self._task))  # type: ignore[arg-type]
+        except RnnvizError:
+            return None
+        return data, model, train
+
+    def _update_estimate(self) -> None:
+        configs = self._configs()
+        try:
+            estimate = None if configs is None else estimate_run(*configs)
+            suggestion = None if configs is None else suggest_smaller(*configs)
+        except RnnvizError:
+            estimate = suggestion = None
+        self._estimate, self._suggestion = estimate, suggestion
+        if estimate is None:
+            self.estimate_label.setText("" if configs is None else "No estimate for this corpus.")
+            self.estimate_label.setStyleSheet("")
+        elif estimate.is_long:
+            self.estimate_label.setText(f"⚠ {estimate.text()[0].upper()}{estimate.text()[1:]}: a long run.")
+            self.estimate_label.setStyleSheet(_WARNING_STYLE)
+        else:
+            self.estimate_label.setText(f"{estimate.text()[0].upper()}{estimate.text()[1:]}.")
+            self.estimate_label.setStyleSheet("")
+        self.smaller_button.setVisible(suggestion is not None)
+        if suggestion is not None:
+            self.smaller_button.setText(suggestion.label)
+            self.smaller_button.setToolTip(suggestion.why)
+        self.sig_estimate_changed.emit(estimate)

@@ -25,7 +25,6 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -46,14 +45,18 @@ from rnnviz.core.data.corpora import (
     list_corpora,
 )
 from rnnviz.core.data.stats import LmStats, MtStats
+from rnnviz.core.data.summary import Loaded, LoadRequest, Serial, load_corpus_stats
 from rnnviz.gui.concurrency import run_in_background
-from rnnviz.gui.panels.data_loading import Loaded, LoadRequest, Serial, load_corpus_stats
 from rnnviz.gui.panels.data_stats_view import CorpusStatsView
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.download_dialog import DownloadDialog, format_bytes
+from rnnviz.gui.widgets.eliding_combo import ElidingComboBox
+from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 TASKS: tuple[str, ...] = ("lm", "mt")
 _TASK_LABELS = {"lm": "&Language model", "mt": "&Translation"}
+#: The room for a row of controls in the Data dock at its default width (400 px, less its scroll bar and margins).
+DOCK_ROOM = 340
 _FILE_FILTER = "Text corpora (*.txt *.tsv *.tab *.text);;All files (*)"
 
 
@@ -131,6 +134,12 @@ class DataPanel(QWidget):
         self._theme = theme
         self.stats_view.apply_theme(theme)
         self.setFont(self.stats_view.font_for())
+        # Buttons side by side while they fit a default-width dock (400 px), else one above the other.
+        labels = max(label.sizeHint().width() for label in self._choice_labels)
+        for row, room in ((self._task_row, DOCK_ROOM - labels), (self._button_row, DOCK_ROOM)):
+            widgets = [row.itemAt(i).widget() for i in range(row.count()) if row.itemAt(i).widget()]
+            needed = sum(w.sizeHint().width() for w in widgets) + row.spacing() * len(widgets)
+            row.setDirection(QHBoxLayout.Direction.LeftToRight if needed <= room else QHBoxLayout.Direction.TopToBottom)
 
     def theme(self) -> Theme:
         return self._theme
@@ -189,10 +198,11 @@ class DataPanel(QWidget):
         self.task_buttons["lm"].setChecked(True)
         self.task_group.idClicked.connect(lambda index: self._on_task_clicked(TASKS[index]))
 
-        self.combo = QComboBox()
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(24)
+        # Closed, the combo shows "name · status", elided (tooltip whole) when even that does not fit;
+        # a wheel over it scrolls the dock unless it was clicked: it never loads a corpus by surprise.
+        self.combo = ElidingComboBox(min_chars=6)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        wheel_needs_focus(self.combo)
         self.combo.activated.connect(self._on_combo_activated)
         self.download_button = QPushButton("&Download")
         self.download_button.clicked.connect(self._on_download_clicked)
@@ -204,7 +214,7 @@ class DataPanel(QWidget):
         choice = QGridLayout()
         task_label, corpus_label = QLabel("Task"), QLabel("&Corpus")
         corpus_label.setBuddy(self.combo)
-        choice.addWidget(task_label, 0, 0)
+        choice.addWidget(task_label, 0, 0, Qt.AlignmentFlag.AlignTop)
         choice.addLayout(task_row, 0, 1)
         choice.addWidget(corpus_label, 1, 0)
         choice.addWidget(self.combo, 1, 1)
@@ -212,7 +222,8 @@ class DataPanel(QWidget):
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.open_button)
         buttons.addStretch(1)
-        choice.addLayout(buttons, 2, 1)
+        choice.addLayout(buttons, 2, 0, 1, 2)
+        self._task_row, self._button_row, self._choice_labels = task_row, buttons, (task_label, corpus_label)
         choice.setColumnStretch(1, 1)
 
         self.stats_view = CorpusStatsView()
@@ -238,15 +249,16 @@ class DataPanel(QWidget):
         self.combo.clear()
         for info in list_corpora():
             if info.task == task:
-                self.combo.addItem(f"{info.name} — {info.title} ({self._status(info)})", info.name)
-                self.combo.setItemData(self.combo.count() - 1, info.provenance, Qt.ItemDataRole.ToolTipRole)
+                status = self._status(info)
+                self.combo.add_item(f"{info.name} — {info.title} ({status})", info.name,
+                                    f"{info.name} · {status}", info.provenance)
         for path, file_task in self._user_files:
             if file_task == task:
-                self.combo.addItem(f"{Path(path).name} — user file", path)
-                self.combo.setItemData(self.combo.count() - 1, path, Qt.ItemDataRole.ToolTipRole)
+                self.combo.add_item(f"{Path(path).name} — user file", path, Path(path).name, path)
         index = self.combo.findData(current)
         self.combo.setCurrentIndex(max(index, 0))
         self.combo.blockSignals(False)
+        self.combo.refresh_tooltip()
         self._update_download_button()
 
     @staticmethod

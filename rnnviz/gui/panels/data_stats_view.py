@@ -20,6 +20,7 @@ from rnnviz.core.data.stats import LmStats, MtStats
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.corpus_plots import LengthHistogram, ZipfPlot
 from rnnviz.gui.widgets.download_dialog import format_bytes
+from rnnviz.gui.widgets.wheel_guard import PlotFrame
 
 _CLEANING = {"letters": "letters only, lowercase (the book's rule)",
              "lower": "lowercase, whitespace collapsed"}
@@ -56,6 +57,14 @@ def fact_rows(stats: LmStats | MtStats) -> list[Fact]:
     ]
 
 
+def wrappable(text: str) -> str:
+    """``text`` with places to break a line after / _ . (a zero-width space): a long file name or path
+    wraps at a narrow dock's width instead of being cut off."""
+    for mark in "/\\_.":
+        text = text.replace(mark, mark + "\u200b")
+    return text
+
+
 def length_edges(lengths: np.ndarray) -> np.ndarray:
     """One bin per length up to 100, else 50 equal bins."""
     top = int(lengths.max())
@@ -75,6 +84,7 @@ class CorpusStatsView(QWidget):
         self.provenance_label = QLabel()
         self.provenance_label.setWordWrap(True)
         self.size_label = QLabel()
+        self.size_label.setWordWrap(True)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.hide()
@@ -83,19 +93,26 @@ class CorpusStatsView(QWidget):
         self._fact_values: dict[str, str] = {}
         self._facts_form.setContentsMargins(0, 0, 0, 0)
         self._facts_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._facts_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow dock: value under name
 
+        # The dock scrolls: each plot takes the wheel only after a click, and has a Reset view button.
         self.zipf_plot = ZipfPlot()
         self.length_plot = LengthHistogram()
+        self.zipf_frame = PlotFrame(self.zipf_plot, self.zipf_plot.reset_view)
+        self.length_frame = PlotFrame(self.length_plot, self.length_plot.reset_view)
+        for frame in (self.zipf_frame, self.length_frame):
+            frame.set_title(frame.plot.title())
+            frame.plot.sig_title_changed.connect(frame.set_title)
         self.length_note = QLabel(_LM_LENGTH_NOTE)
         self.length_note.setWordWrap(True)
         self.length_note.hide()
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
-        lower_layout.addWidget(self.length_plot, 1)
+        lower_layout.addWidget(self.length_frame, 1)
         lower_layout.addWidget(self.length_note)
         self.plots = QSplitter(Qt.Orientation.Vertical)
-        self.plots.addWidget(self.zipf_plot)
+        self.plots.addWidget(self.zipf_frame)
         self.plots.addWidget(lower)
         self.plots.setChildrenCollapsible(False)
 
@@ -124,8 +141,11 @@ class CorpusStatsView(QWidget):
         self.status_label.show()
 
     def show_info(self, info: CorpusInfo, where: str) -> None:
-        self.title_label.setText(info.title)
-        self.provenance_label.setText(info.provenance)
+        # Titles and paths wrap (at / _ . too), never cut off at the dock's width; the tooltip has them whole.
+        self.title_label.setText(wrappable(info.title))
+        self.title_label.setToolTip(info.title)
+        self.provenance_label.setText(wrappable(info.provenance))
+        self.provenance_label.setToolTip(info.provenance)
         self.size_label.setText(f"{format_bytes(info.size_bytes)} · {info.task_name} · {where}")
 
     def set_facts(self, rows: list[tuple[str, str, str, str]]) -> None:
@@ -197,6 +217,8 @@ class CorpusStatsView(QWidget):
         self._style_facts()
         for plot in (self.zipf_plot, self.length_plot):
             plot.apply_theme(theme, self._base_pt)
+        for frame in (self.zipf_frame, self.length_frame):
+            frame.apply_theme(self.font_for(1.15, bold=True), self.font_for(0.9))
 
     def _style_facts(self) -> None:
         form = self._facts_form

@@ -76,8 +76,9 @@ class ModelBanner(QWidget):
 class ModelFollower(QObject):
     """Keeps ``panel`` on the model ``pick(store)`` chooses, and its banner on that model's name.
 
-    ``deliver(bundle)`` hands the model to the panel (``None``: no model for it).
-    ``announce(text)`` tells the window's status bar when a model replaced another.
+    ``deliver(bundle)`` hands the model to the panel (``None``: no model for it). The banner says
+    "— new" in bold for a while when a model replaced another under the user; ``announce(text)``,
+    when given, is told too.
     """
 
     def __init__(self, panel: QWidget, store: AppStore, pick: Callable[[AppStore], ModelBundle | None],
@@ -110,8 +111,14 @@ class ModelFollower(QObject):
         if self.panel.isVisibleTo(self.panel.window()):
             self._flush()
 
+    def tab_shown(self) -> None:
+        """The window switched tabs: a model that waited for this tab to show is handed over now."""
+        if self._pending and self.panel.isVisibleTo(self.panel.window()):
+            self._flush()
+
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if obj is self.panel and event.type() == QEvent.Type.ShowToParent and self._pending:
+        shown = event.type() in (QEvent.Type.Show, QEvent.Type.ShowToParent)
+        if obj is self.panel and shown and self._pending and self.panel.isVisibleTo(self.panel.window()):
             self._flush()
         return False
 

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.core.decoding import GenerationOutcome, SearchOutcome, TreeRequest, prompt_label
 from rnnviz.core.decoding import generate_with_distributions as generate_job
 from rnnviz.gui.panels.model_panel import (
@@ -58,7 +59,6 @@ from rnnviz.gui.panels.model_panel import (
     signals_blocked,
 )
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
-from rnnviz.core.decoding.tree_layout import display_token
 from rnnviz.gui.widgets.topk_bars import TopKBars
 
 if TYPE_CHECKING:
@@ -388,7 +388,7 @@ class GeneratePanel(ModelPanel):
         probs = outcome.probs[i]
         chosen = outcome.token_ids[i]
         rank = 1 + int(np.sum(probs > probs[chosen]))
-        token = display_token(outcome.tokens[i])
+        token = display_token(outcome.tokens[i], SHORT_LABEL)
         self.cursor_label.setText(f"token {i + 1} of {count}: “{token}”   P = {probs[chosen]:.3f}, rank {rank}")
         context = outcome.prefix + self._joiner().join(outcome.tokens[:i]) + (self._joiner() if i else "")
         shown = context if len(context) <= 28 else "…" + context[-27:]

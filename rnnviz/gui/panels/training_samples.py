@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QTextEdit, QVBoxLayout, QWidget
 
 from rnnviz.gui.style import NORMAL, Theme
@@ -80,6 +80,9 @@ class SampleBox(QGroupBox):
         sample.setPointSizeF(base_pt * theme.font_scale * 1.15)
         self.samples_view.setFont(sample)
         self.probe_edit.setFont(sample)
+        # The newest sample's first lines at least (it is on top); the rest of the height goes to the curves.
+        lines = QFontMetricsF(sample).lineSpacing() * (1.4 if theme.font_scale > 1.2 else 2.0)
+        self.samples_view.setMinimumHeight(int(lines + 2 * self.samples_view.frameWidth() + 8))
         self._render()
 
     def _on_probe_edited(self) -> None:

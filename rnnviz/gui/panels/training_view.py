@@ -179,6 +179,14 @@ class TrainingView(QWidget):
         """
         write_csv(self._runs, path)
 
+    def status_text(self) -> str:
+        """The run's state as the label right of the readout says it ("paused at step 2", "finished …")."""
+        return self._status.text()
+
+    def validation_key(self) -> pg.PlotDataItem | None:
+        """The legend's "validation (per epoch)" key, while one is shown."""
+        return self._validation_key
+
     def export_image(self, path: str | os.PathLike[str]) -> None:
         """Write the plots as PNG or SVG, chosen by the suffix; atomic. Raises :class:`RnnvizError`."""
         save_image(self.graphics.ci, path, "the plots")
@@ -202,7 +210,7 @@ class TrainingView(QWidget):
         self._relabel_axes()
         self._restyle_runs()
         self._sync_legend_key(restyle=True)
-        self._refresh_legend()
+        self._share_height()
 
     def state(self) -> dict[str, Any]:
         """The view's settings as plain data (not the curves)."""
@@ -271,7 +279,8 @@ class TrainingView(QWidget):
 
     @property
     def plots(self) -> RunPlots:
-        """The three plots: ``loss`` (or perplexity; holds the legend), ``grad_norm``, ``speed``."""
+        """The three plots: ``loss`` (or perplexity; its ``legend`` is the column right of the plots),
+        ``grad_norm``, ``speed``."""
         return self._plots
 
     # ------------------------------------------------------------------ building
@@ -331,7 +340,7 @@ class TrainingView(QWidget):
         readout_row.addWidget(self.readout, 1)
         readout_row.addWidget(self._status)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self._splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         root.addWidget(splitter, 1)
         self.graphics = pg.GraphicsLayoutWidget()
         splitter.addWidget(self.graphics)
@@ -348,6 +357,8 @@ class TrainingView(QWidget):
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        self._split_moved = False
+        splitter.splitterMoved.connect(lambda *_: setattr(self, "_split_moved", True))
 
         self.metric_combo.currentIndexChanged.connect(self._on_metric_changed)
         self.x_axis_combo.currentIndexChanged.connect(self._on_x_axis_changed)
@@ -357,6 +368,18 @@ class TrainingView(QWidget):
         csv_button.clicked.connect(self._ask_export_csv)
         image_button.clicked.connect(self._ask_export_image)
         self._on_smoothing_changed(self.smoothing_slider.value())
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self._split_moved:
+            self._share_height()
+
+    def _share_height(self) -> None:
+        """The curves are what the room reads: they get 70% of the height, 80% on a projector,
+        until the user moves the splitter (the samples keep at least two lines)."""
+        share = 0.8 if self._theme.font_scale > 1.2 else 0.7
+        total = sum(self._splitter.sizes()) or 1000
+        self._splitter.setSizes([round(total * share), total - round(total * share)])
 
     # ------------------------------------------------------------------ reactions
 
@@ -431,12 +454,6 @@ class TrainingView(QWidget):
             legend.addItem(self._validation_key, "validation (per epoch)")
         else:
             self._validation_key = None
-
-    def _refresh_legend(self) -> None:
-        legend = self._plots.loss.legend
-        for _, label in legend.items:
-            label.setText(label.text)  # re-render with the new size and colour
-        legend.updateSize()
 
     def _relabel_axes(self) -> None:
         label_axes(self._plots, self.x_axis(), self.y_metric(), self._label_pt, self._theme)

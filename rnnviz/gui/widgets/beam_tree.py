@@ -22,18 +22,19 @@ Signals:
 - ``sig_step_changed(int)`` — the number of steps shown changed (0 = the root only).
 
 Wheel zooms around the cursor, dragging pans; ``F`` or :meth:`fit` fits the
-tree again. :meth:`apply_theme` scales fonts and lines with the theme.
+whole tree in the view, however small its text gets. A new step or a resize
+fits it too while its text stays readable (``MIN_FIT_SCALE``), else centres
+on the newest step. :meth:`apply_theme` scales fonts and lines with the theme;
+the step headers, pinned above the tree at the theme's size, never overlap (the
+layout numbers are :mod:`rnnviz.core.decoding.tree_layout`'s).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
@@ -46,12 +47,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QGraphicsItem,
     QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
     QGraphicsView,
-    QStyleOptionGraphicsItem,
     QWidget,
 )
 
@@ -59,93 +58,26 @@ from rnnviz.core.decoding.tree import BeamResult
 from rnnviz.core.decoding.tree_layout import (
     PER_PARENT,
     PRUNED_MODES,
-    LaidOutNode,
+    HeaderBox,
     TreeLayout,
+    column_width,
+    fit_scale,
+    header_band_height,
     layout_tree,
+    node_sizes,
     node_tooltip,
+    place_headers,
     step_text,
 )
-from rnnviz.gui.style import NORMAL, PALETTE, Theme
+from rnnviz.gui.style import NORMAL, Theme
+from rnnviz.gui.widgets.beam_node import HIGHLIGHT, NodeItem, NodeStyle
 
-#: Fitting never shrinks the text below this scale; a bigger tree is centred on the newest step.
+#: Refitting by itself (a new step, a resize) never shrinks the text below this scale; a bigger
+#: tree is centred on the newest step instead. Fit (F) fits the whole tree, whatever the scale.
 MIN_FIT_SCALE = 0.7
 #: ... and never enlarges it beyond this: the first steps of a search fill a projector, not a stamp.
 MAX_FIT_SCALE = 1.5
-HIGHLIGHT = PALETTE[1]  # vermillion: the best / chosen hypothesis
-_HIGHLIGHT_FILL = "#fbe4d5"
-_PRUNED_FILL = "#f1f1f1"
 _ZOOM_RANGE = (0.05, 6.0)
-
-
-@dataclass(frozen=True)
-class _Style:
-    token_font: QFont
-    bold_font: QFont
-    prob_font: QFont
-    header_font: QFont
-    foreground: QColor
-    muted: QColor
-    background: QColor
-    line: float  # the theme's line width
-
-
-class _NodeItem(QGraphicsItem):
-    """A candidate's box: the token over its probability; the border says its status."""
-
-    def __init__(self, entry: LaidOutNode, style: _Style, width: float) -> None:
-        super().__init__()
-        self.entry, self._style, self._w, self._h, self.highlighted = entry, style, width, entry.height, \
-            entry.highlighted
-        self.setAcceptHoverEvents(True)  # tooltips
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt name)
-        pad = self._style.line * 3
-        return QRectF(-self._w / 2 - pad, -self._h / 2 - pad, self._w + 2 * pad, self._h + 2 * pad)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        e, s = self.entry, self._style
-        rect = QRectF(-self._w / 2, -self._h / 2, self._w, self._h)
-        strong = e.status in ("kept", "finished", "root")
-        color = QColor(HIGHLIGHT) if self.highlighted else (s.foreground if strong else s.muted)
-        width = s.line * (1.6 if self.highlighted else 1.0 if strong else 0.6)
-        fill = QColor(_HIGHLIGHT_FILL) if self.highlighted else QColor(_PRUNED_FILL) if e.status == "pruned" \
-            else s.background
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QBrush(fill))
-        pen = QPen(color, max(1.0, width))
-        if e.status == "pruned":
-            pen.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        radius = self._h * 0.18
-        painter.drawRoundedRect(rect, radius, radius)
-        if e.status == "finished":  # a double border, like an accepting state
-            gap = max(2.5, width * 1.6)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(color, max(1.0, width * 0.8)))
-            painter.drawRoundedRect(rect.adjusted(gap, gap, -gap, -gap), radius * 0.7, radius * 0.7)
-        painter.setPen(QPen(s.foreground if strong else s.muted))
-        token_font = s.bold_font if strong else s.token_font
-        painter.setFont(token_font)
-        if math.isnan(e.prob):
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, e.label)
-            return
-        if e.status == "pruned":  # one line, smaller: pruned leaves are most of a tree's height
-            painter.setFont(s.prob_font)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{e.label}  {_prob_text(e.prob)}")
-            return
-        token_h = QFontMetricsF(token_font).height()
-        prob_h = QFontMetricsF(s.prob_font).height()
-        top = rect.center().y() - (token_h + prob_h) / 2
-        painter.drawText(QRectF(rect.left(), top, rect.width(), token_h), Qt.AlignmentFlag.AlignCenter, e.label)
-        painter.setFont(s.prob_font)
-        painter.drawText(QRectF(rect.left(), top + token_h, rect.width(), prob_h), Qt.AlignmentFlag.AlignCenter,
-                         _prob_text(e.prob))
-
-
-def _prob_text(p: float) -> str:
-    if p == 0:
-        return "0"
-    return f"{p:.2f}" if p >= 0.01 else f"{p:.0e}"
 
 
 class BeamTreeView(QGraphicsView):
@@ -166,9 +98,10 @@ class BeamTreeView(QGraphicsView):
         self._pruned = "all"
         self._per_parent = PER_PARENT
         self._layout: TreeLayout | None = None  # what is drawn; its headers are pinned (see drawForeground)
-        self._items: dict[int, _NodeItem] = {}
+        self._items: dict[int, NodeItem] = {}
         self._placeholder = "No search yet."
         self._auto_fit = True  # until the user zooms: resizing refits
+        self._whole = False  # the last fit was Fit's whole tree (not the readable automatic one)
         self._focus = QPointF()
         self._content = QRectF()  # the drawing's bounds in scene coordinates
         self._col_w = 1.0  # scene distance between two steps' columns
@@ -299,7 +232,12 @@ class BeamTreeView(QGraphicsView):
         return node_tooltip(self._result, node, self._vocabulary, self._root_label)
 
     def fit(self) -> None:
-        """Fit the drawing to the view; a tree too big to read stays readable, centred on the newest step."""
+        """Fit the whole tree in the view, below the step headers (its text as small as it must be)."""
+        self._fit(readable=False)
+
+    def _fit(self, readable: bool) -> None:
+        self._whole = not readable
+        """``readable``: not below MIN_FIT_SCALE; a tree too big for that is centred on the newest step."""
         rect = self._content
         if rect.isEmpty():
             return
@@ -307,17 +245,31 @@ class BeamTreeView(QGraphicsView):
         rect = rect.adjusted(-margin, -margin, margin, margin)
         view = self.viewport().rect()
         band = self._band_height()
-        scale = min(view.width() / rect.width(), max(1.0, view.height() - band) / rect.height(), MAX_FIT_SCALE)
-        scale = max(scale, MIN_FIT_SCALE)
-        rect = rect.adjusted(0, -band / scale, 0, 0)  # room for the sticky headers above the tree
+        scale = fit_scale(rect.width(), rect.height(), view.width(), view.height(), band, MAX_FIT_SCALE)
+        fits = not readable or scale >= MIN_FIT_SCALE
+        scale = scale if fits else MIN_FIT_SCALE
+        rect = rect.adjusted(0, -band / scale, 0, 0)  # room for the pinned headers above the tree
         self._scene.setSceneRect(rect)
         self.resetTransform()
         self.scale(scale, scale)
-        if rect.width() * scale <= view.width() and rect.height() * scale <= view.height():
-            self.centerOn(rect.center())
-        else:
-            self.centerOn(self._focus)
+        self.centerOn(rect.center() if fits else self._focus)
         self._auto_fit = True
+
+    def node_scene_rects(self) -> dict[int, QRectF]:
+        """Each drawn node's box in scene coordinates, by node id."""
+        return {node: item.mapRectToScene(item.box()) for node, item in self._items.items()}
+
+    def header_band(self) -> QRectF:
+        """The band the step headers take at the top of the view, in scene coordinates."""
+        return self.mapToScene(0, 0, self.viewport().width(), int(self._band_height())).boundingRect()
+
+    def label_font(self) -> QFont:
+        """The font of the nodes' token labels in the current theme."""
+        return QFont(self._style.bold_font)
+
+    def line_width(self) -> float:
+        """The width of the tree's edges in the current theme."""
+        return self._style.line
 
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``, lines ``theme.line_width`` wide, the theme's colours."""
@@ -355,12 +307,14 @@ class BeamTreeView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
         super().resizeEvent(event)
-        if self._auto_fit:  # the column widths follow the view's shape
-            self._rebuild(refit=True)
+        if self._auto_fit:  # the column widths follow the view's shape; a whole-tree Fit stays one
+            whole = self._whole
+            self._rebuild(refit=False)
+            self._fit(readable=not whole)
 
     # ------------------------------------------------------------------ drawing
 
-    def _make_style(self, theme: Theme) -> _Style:
+    def _make_style(self, theme: Theme) -> NodeStyle:
         pt = self._base_pt * theme.font_scale
         token = QFont(self.font())
         token.setPointSizeF(pt * 1.15)
@@ -370,7 +324,7 @@ class BeamTreeView(QGraphicsView):
         prob.setPointSizeF(pt * 0.95)
         header = QFont(self.font())
         header.setPointSizeF(pt)
-        return _Style(token, bold, prob, header, QColor(theme.foreground), QColor(theme.muted),
+        return NodeStyle(token, bold, prob, header, QColor(theme.foreground), QColor(theme.muted),
                       QColor(theme.background), theme.line_width)
 
     def _rebuild(self, refit: bool) -> None:
@@ -383,23 +337,24 @@ class BeamTreeView(QGraphicsView):
             self._content = text.sceneBoundingRect()
             self._focus = self._content.center()
             if refit:
-                self.fit()
+                self._fit(readable=True)
             self.viewport().update()
             return
         s = self._style
         scale = self._theme.font_scale
         bold = QFontMetricsF(s.bold_font)
         prob = QFontMetricsF(s.prob_font)
+        node_h, small_h, gap = node_sizes(bold.height(), prob.height(), scale)
         layout = layout_tree(self._result, self._vocabulary, self._root_label, self._shown, pruned=self._pruned,
                              per_parent=self._per_parent, highlight=self._highlight,
-                             node_height=bold.height() + prob.height() + 10 * scale,
-                             small_height=prob.height() + 8 * scale, gap=8 * scale)
+                             node_height=node_h, small_height=small_h, gap=gap)
         drawn = [e for e in layout.nodes if e.status != "hidden"]
         node_w = max([bold.horizontalAdvance(e.label) for e in drawn if e.status != "pruned"]
                      + [prob.horizontalAdvance(f"{e.label}  0.00") for e in drawn if e.status == "pruned"]
                      + [prob.horizontalAdvance("0.00")]) + 18 * scale
-        header = QFontMetricsF(s.header_font)
-        col_w = max(node_w + 56 * scale, header.horizontalAdvance("88,888 candidates") + 24 * scale)
+        widest = max(self._measure_header(line, i) for h in layout.headers for i, line in enumerate(h.lines))
+        col_w = column_width(node_w, max(widest, QFontMetricsF(s.header_font).horizontalAdvance("8,888 candidates")),
+                             scale)
         layout = layout.with_column_width(self._widened(col_w, node_w, layout.height))
         self._layout = layout
 
@@ -429,7 +384,7 @@ class BeamTreeView(QGraphicsView):
                 text.setToolTip(f"{entry.hidden:,} less likely candidates after this prefix are not drawn")
                 self._scene.addItem(text)
                 continue
-            item = _NodeItem(entry, s, node_w)
+            item = NodeItem(entry, s, node_w)
             item.setPos(x, entry.y)
             item.setZValue(2)
             item.setToolTip(self.node_tooltip(entry.node))
@@ -439,7 +394,7 @@ class BeamTreeView(QGraphicsView):
         self._content = self._scene.itemsBoundingRect()
         self._focus = QPointF(*layout.focus())
         if refit:
-            self.fit()
+            self._fit(readable=True)
         self.viewport().update()
 
     def _widened(self, col_w: float, node_w: float, height: float) -> float:
@@ -453,7 +408,22 @@ class BeamTreeView(QGraphicsView):
         return max(col_w, min(room, col_w * 2.2))
 
     def _band_height(self) -> float:
-        return 3 * QFontMetricsF(self._style.header_font).height() + 10 * self._theme.font_scale
+        return header_band_height(QFontMetricsF(self._style.header_font).height(), self._theme.font_scale)
+
+    def _measure_header(self, line: str, index: int) -> float:
+        """A header line's width: the first (the step) is bold."""
+        font = QFont(self._style.header_font)
+        font.setBold(index == 0)
+        return QFontMetricsF(font).horizontalAdvance(line)
+
+    def header_boxes(self) -> tuple[HeaderBox, ...]:
+        """Where the step headers are drawn now, in viewport coordinates (none without a tree)."""
+        if self._layout is None:
+            return ()
+        centres = [self.mapFromScene(QPointF(self._layout.x(h.step), 0)).x() for h in self._layout.headers]
+        return place_headers(self._layout.headers, centres, self._measure_header,
+                             QFontMetricsF(self._style.header_font).height(), self.viewport().width(),
+                             top=4 * self._theme.font_scale, gap=8 * self._theme.font_scale)
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802 (Qt name)
         """The column headers, pinned to the top of the view at the theme's size whatever the zoom."""
@@ -469,23 +439,12 @@ class BeamTreeView(QGraphicsView):
         painter.fillRect(QRectF(0, 0, width, band), fill)
         painter.setPen(QPen(s.muted, 1))
         painter.drawLine(QPointF(0, band), QPointF(width, band))
-        line_h = QFontMetricsF(s.header_font).height()
-        font = QFont(s.header_font)
-        # Zoomed out, columns come closer than the headers are wide: shrink the headers to fit.
-        spacing = abs(self.mapFromScene(QPointF(self._col_w, 0)).x() - self.mapFromScene(QPointF(0, 0)).x())
-        widest = max(QFontMetricsF(s.header_font).horizontalAdvance(line)
-                     for header in self._layout.headers for line in header.lines)
-        shrink = min(1.0, max(0.2, (spacing - 6) / max(widest, 1.0)))
-        font.setPointSizeF(s.header_font.pointSizeF() * shrink)
-        bold = QFont(font)
+        bold = QFont(s.header_font)
         bold.setBold(True)
         painter.setPen(QPen(s.foreground))
-        for header in self._layout.headers:
-            x = self.mapFromScene(QPointF(self._layout.x(header.step), 0)).x()
-            for i, line in enumerate(header.lines):
-                painter.setFont(bold if i == 0 else font)
-                w = QFontMetricsF(painter.font()).horizontalAdvance(line) + 4
-                left = min(max(x - w / 2, 2.0), width - w - 2)  # the edge columns' text stays in view
-                box = QRectF(left, 4 * self._theme.font_scale + i * line_h * shrink, w, line_h)
-                painter.drawText(box, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, line)
+        for box in self.header_boxes():
+            for i, line in enumerate(box.lines):
+                painter.setFont(bold if i == 0 else s.header_font)
+                painter.drawText(QRectF(box.left, box.top + i * box.line_height, box.width, box.line_height),
+                                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, line)
         painter.restore()

@@ -7,7 +7,10 @@ as the book draws it for word unigrams, bigrams and trigrams (D2L section 9.2).
 
 Both keep the data they were given and redraw from it, so ``apply_theme``
 (fonts, pen widths, colours) always applies to everything on screen. Hovering
-shows the values under the mouse.
+shows the values under the mouse. The title is not drawn in the plot: a
+:class:`~rnnviz.gui.widgets.wheel_guard.PlotFrame` shows it above, wrapped to
+the dock's width (``title()``, ``sig_title_changed``), with a button that calls
+``reset_view()``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -45,6 +48,8 @@ class _ThemedPlot(pg.PlotWidget):
 
     #: Which grid lines help reading values: both on log–log axes, only counts on a histogram.
     _grid = (True, True)
+    #: The title changed (the frame above the plot shows it).
+    sig_title_changed = Signal(str)
 
     def __init__(self, title: str, x_label: str, y_label: str, parent: QWidget | None = None,
                  log_axes: bool = False, legend_offset: tuple[int, int] = (-10, 10)) -> None:
@@ -78,6 +83,18 @@ class _ThemedPlot(pg.PlotWidget):
         """The point size of plot text (ticks: factor 1) under the current theme."""
         return round(self._base_pt * self.theme.font_scale * factor, 1)
 
+    def title(self) -> str:
+        return self._title
+
+    def set_title(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self.sig_title_changed.emit(title)
+
+    def reset_view(self) -> None:
+        """The view as first drawn: every point of the data (zoom and pan undone)."""
+        self.getPlotItem().enableAutoRange()
+
     def set_dimmed(self, dimmed: bool) -> None:
         """Fade the plot while newer data is being computed."""
         self.getPlotItem().setOpacity(0.3 if dimmed else 1.0)
@@ -108,7 +125,6 @@ class _ThemedPlot(pg.PlotWidget):
             axis.setTextPen(theme.foreground)
             axis.setTickFont(tick_font)
             axis.setLabel(self._labels[name], **label_style)
-        item.setTitle(self._title, size=f"{self.point_size(1.2)}pt", color=theme.foreground)
         item.showGrid(x=self._grid[0], y=self._grid[1], alpha=theme.grid_alpha)
         self.legend.setLabelTextSize(f"{self.point_size()}pt")
         self.legend.setLabelTextColor(theme.foreground)
@@ -172,12 +188,24 @@ class ZipfPlot(_ThemedPlot):
         self._series = [(name, table) for name, table in series]
         self._note = "" if any(len(t.counts) for _, t in self._series) else "no tokens"
         self._redraw()
-        self.getPlotItem().enableAutoRange()
+        self.reset_view()
 
     def clear_series(self, note: str = "") -> None:
         self._series = []
         self._note = note
         self._redraw()
+
+    def reset_view(self) -> None:
+        """Every rank and count (log–log). Set, not auto-ranged: a curve clipped to a zoomed view
+        reports only the points in view, so auto-range alone would keep the zoom."""
+        counts = [np.asarray(t.counts) for _, t in self._series if len(t.counts)]
+        item = self.getPlotItem()
+        if counts:
+            top = max(len(c) for c in counts)
+            low, high = min(float(c[c > 0].min()) for c in counts), max(float(c.max()) for c in counts)
+            item.setRange(xRange=(0.0, np.log10(max(top, 2))), yRange=(np.log10(low), np.log10(max(high, low + 1))),
+                          padding=0.05)
+        item.enableAutoRange()
 
     def series_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Legend name → (ranks, counts) as drawn."""
@@ -238,13 +266,17 @@ class LengthHistogram(_ThemedPlot):
         """``edges`` (n+1,) bin edges; each series is (legend name, (n,) counts)."""
         self._edges = np.asarray(edges, dtype=np.float64)
         self._series = [(name, np.asarray(counts)) for name, counts in series]
-        self._title = title
+        self.set_title(title)
         self._labels = {"bottom": x_label, "left": y_label}
         self._note = "" if any(c.sum() for _, c in self._series) else "nothing to count"
         self._redraw()
+        self.reset_view()
+
+    def reset_view(self) -> None:
+        """The view as first drawn: all counts, and the lengths that hold 99.9% of the sentences."""
         item = self.getPlotItem()
         item.enableAutoRange()
-        if self._note == "" and len(self._edges) > 1:
+        if self._note == "" and len(self._edges) > 1 and self._series:
             # Show the lengths that hold 99.9% of the sentences: the rest are bars too small to
             # see and would squeeze the others (pan or zoom out to reach them).
             total = np.sum([c for _, c in self._series], axis=0)

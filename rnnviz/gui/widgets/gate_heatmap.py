@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.label_axis import LabelAxis
@@ -61,6 +61,7 @@ class GateHeatmap(pg.PlotItem):
         self._theme = NORMAL
         self._base_pt = 9.0
         self.values = np.zeros((0, 0), np.float32)
+        self._bounds: tuple[float, float] | None = None
         self._shape: tuple[int, int] = (-1, -1)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.addItem(self.image)
@@ -68,6 +69,9 @@ class GateHeatmap(pg.PlotItem):
         vb.invertY(True)  # unit row 0 on top
         vb.setMenuEnabled(False)
         vb.setMouseEnabled(x=True, y=False)  # zoom and pan along time; units are sorted/filtered instead
+        self._zoomed = False  # the user zoomed or panned: a resize keeps that view
+        vb.sigRangeChangedManually.connect(self._on_user_zoom)
+        vb.sigResized.connect(self._on_resized)
         self.hideButtons()
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=SEQUENTIAL, interactive=False, width=16,
                                         colorMapMenu=False)
@@ -91,6 +95,7 @@ class GateHeatmap(pg.PlotItem):
         if values.ndim != 2 or values.shape != (len(tokens), len(units)):
             raise ValueError(f"values {values.shape} do not match {len(tokens)} tokens × {len(units)} units.")
         self.values = values
+        self._bounds = bounds
         if title is not None:
             self._title = title
             self._retitle()
@@ -112,8 +117,42 @@ class GateHeatmap(pg.PlotItem):
         vb = self.getViewBox()
         vb.setLimits(xMin=0, xMax=max(T, 1), yMin=0, yMax=max(U, 1), minXRange=min(3, max(T, 1)))
         if (T, U) != self._shape:  # a retrace of the same text (each epoch) keeps the user's zoom
-            vb.setRange(xRange=(0, max(T, 1)), yRange=(0, max(U, 1)), padding=0)
-            self._shape = (T, U)
+            self._shape, self._zoomed = (T, U), False
+            self._show_whole()
+
+    def _show_whole(self) -> None:
+        T, U = self.values.shape
+        self.getViewBox().setRange(xRange=(0, max(T, 1)), yRange=(0, max(U, 1)), padding=0)
+
+    def _on_user_zoom(self, *_: object) -> None:
+        self._zoomed = True
+
+    def _on_resized(self, *_: object) -> None:
+        # Resized (a theme, a window, a scroll bar appearing) and not zoomed: still every step and unit.
+        if not self._zoomed:
+            self._show_whole()
+
+    def copy_data(self, other: GateHeatmap) -> None:
+        """Show what ``other`` shows (a grid rebuilt in another arrangement keeps its data)."""
+        units = [int(u) for u in other.unit_axis.labels()]
+        bounds = other._bounds
+        self.set_data(other.values, other.token_axis.labels(), units, bounds, other._title)
+
+    def show_token_labels(self, on: bool) -> None:
+        """Name the tokens under this heatmap, or draw the axis line only (a heatmap above another)."""
+        self.token_labels_shown = on
+        self.token_axis.setStyle(showValues=on)
+        self._size_token_axis()
+
+    def chrome_height(self, labelled: bool) -> float:
+        """The height besides the image: the title and the time axis (with or without its labels)."""
+        style = self.token_axis.style
+        if labelled:
+            metrics = QFontMetricsF(style.get("tickFont") or QFont())
+            axis = math.ceil(metrics.height() * 1.25 + style["tickTextOffset"][1] + max(0, style["tickLength"]) + 2)
+        else:
+            axis = max(4, style["tickLength"] + 2)
+        return self._title_height() + axis + 4  # and the plot's own margins
 
     def displayed(self) -> np.ndarray:
         """The array the image shows, (T, U)."""
@@ -152,11 +191,10 @@ class GateHeatmap(pg.PlotItem):
         for axis in (self.token_axis, self.unit_axis, self.colorbar.axis):
             axis.setStyle(tickTextOffset=int(3 * scale))
             axis.setTickFont(font)
-            if axis is self.token_axis and not self.token_labels_shown:
-                axis.setHeight(max(4, axis.style["tickLength"] + 2))
             axis.setPen(axis_pen)
             axis.setTextPen(pg.mkPen(theme.foreground))
         self.colorbar.axis.setWidth(int(font.pointSizeF() * 3.6 + 8))  # room for "−0.5" at this size
+        self._size_token_axis()
         self._style_cursors()
         self._retitle()
 
@@ -170,6 +208,24 @@ class GateHeatmap(pg.PlotItem):
                 line.setPen(pen)
                 line.setHoverPen(pen)
 
+    def _size_token_axis(self) -> None:
+        axis = self.token_axis
+        if self.token_labels_shown:
+            axis.setTickFont(axis.style.get("tickFont"))  # sets the height its labels need
+        else:
+            axis.setHeight(max(4, axis.style["tickLength"] + 2))
+
+    def _title_font(self) -> QFont:
+        font = QFont()
+        font.setPointSizeF(self._base_pt * self._theme.font_scale * 1.1)
+        return font
+
+    def _title_height(self) -> int:
+        return math.ceil(QFontMetricsF(self._title_font()).height() * 1.2 + 4)
+
     def _retitle(self) -> None:
-        size = self._base_pt * self._theme.font_scale * 1.1
+        size = self._title_font().pointSizeF()
         self.setTitle(self._title, size=f"{size:.1f}pt", color=self._theme.foreground)
+        height = self._title_height()  # pyqtgraph fixes the title's row at 30 px, whatever its size
+        self.titleLabel.setMaximumHeight(height)
+        self.layout.setRowFixedHeight(0, height)

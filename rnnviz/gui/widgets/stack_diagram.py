@@ -51,8 +51,9 @@ class StackDiagram(QWidget):
         self._config: ModelConfig | None = None
         self._foreground, self._background = QColor("#202020"), QColor("#ffffff")
         self._line_scale = 1.0
+        self._bottom = 0.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(320, 240)
+        self.setMinimumSize(200, 160)  # the Builder beside both docks at 1280×720 is about 540 px wide
 
     # ---- public API ----
 
@@ -84,6 +85,13 @@ class StackDiagram(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No valid stack to draw.")
             return
         area = QRectF(self.rect()).adjusted(8, 8, -8, -8)
+        # Narrower than the drawing needs to be read (a narrow tab): draw it whole, smaller.
+        needed = self.fontMetrics().height() * (22 if config.task == "lm" else 40)
+        if 0 < area.width() < needed:
+            scale = area.width() / needed
+            painter.scale(scale, scale)
+            area = QRectF(area.left() / scale, area.top() / scale, needed, area.height() / scale)
+        self._bottom = area.bottom() + 8  # the widget's bottom in the drawing's coordinates
         if config.task == "lm":
             self._draw_stack(painter, area, config.stack, "Language model", "X{}", "O{}", show_labels=True)
             return
@@ -118,10 +126,11 @@ class StackDiagram(QWidget):
         bold = QFont(font)
         bold.setBold(True)
         painter.setFont(bold)
+        heading = (f"{title}: {CELL_LABELS[spec.cell]}, {spec.num_layers} layer{'s' * (spec.num_layers > 1)}"
+                   + (", bidirectional" if spec.bidirectional else ""))
         painter.drawText(QRectF(area.left(), area.top(), area.width(), title_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         f"{title}: {CELL_LABELS[spec.cell]}, {spec.num_layers} layer{'s' * (spec.num_layers > 1)}"
-                         + (", bidirectional" if spec.bidirectional else ""))
+                         painter.fontMetrics().elidedText(heading, Qt.TextElideMode.ElideRight, int(area.width())))
         painter.setFont(font)
         body = area.adjusted(0, title_h, 0, 0)
         label_w = min(body.width() * 0.3, metrics.horizontalAdvance("layer 8 ← h=4096") + em) if show_labels else em * 0.5
@@ -276,5 +285,5 @@ class StackDiagram(QWidget):
             self._line_with_head(painter, QPointF(end.x() - 8, end.y()), end, color)
         painter.setPen(self._foreground)
         label = "bridge:\nidentity" if bridge == "identity" else "bridge:\nlinear, tanh"
-        painter.drawText(QRectF(left, self.rect().bottom() - em * 3.2, right - left, em * 2.8),
+        painter.drawText(QRectF(left, self._bottom - em * 3.2, right - left, em * 2.8),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, label)

@@ -12,14 +12,12 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.config import CELL_VARIANTS, StackSpec
 from rnnviz.core.errors import ConfigError
+from rnnviz.gui.widgets.refusal import RefusalNote, RefusingDoubleSpinBox, RefusingSpinBox
+from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant", "lstm": "LSTM"}
 MAX_LAYERS = 8
@@ -74,7 +74,8 @@ class StackEditor(QGroupBox):
         if not can_be_bidirectional:
             self.bidirectional.setEnabled(False)
             self.bidirectional.setToolTip(why_not_bidirectional)
-        self.dropout = QDoubleSpinBox()
+        self.dropout = RefusingDoubleSpinBox("dropout")
+        self.dropout.set_reasons(above="dropout can be at most 0.95: at 1 a layer would pass nothing on")
         self.dropout.setRange(0.0, 0.95)
         self.dropout.setDecimals(2)
         self.dropout.setSingleStep(0.05)
@@ -87,6 +88,15 @@ class StackEditor(QGroupBox):
         self.remove_button = QPushButton("Remove layer")
         self.variant = QLabel()
         self.variant.setWordWrap(True)
+        # Why a typed value was refused, under the control that refused it.
+        self.dropout_note = RefusalNote()
+        self.dropout_note.watch(self.dropout)
+        self.layers_note = RefusalNote()
+        # Narrow enough for the Builder between both docks; the cell's name whole ("GRU, torch variant").
+        for combo, chars in ((self.cell, 18), (self.implementation, 12)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)
+        wheel_needs_focus(self.cell, self.implementation, self.dropout)
 
         form = QFormLayout()
         form.addRow("Cell", self.cell)
@@ -94,6 +104,8 @@ class StackEditor(QGroupBox):
         form.addRow("", self.bidirectional)
         form.addRow(self.direction_note)
         form.addRow("Dropout between layers", self.dropout)
+        form.addRow(self.dropout_note)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow tab: labels above their fields
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
@@ -101,6 +113,7 @@ class StackEditor(QGroupBox):
         layout.addLayout(form)
         layout.addWidget(QLabel("Layers (hidden units per direction):"))
         layout.addWidget(self.layers)
+        layout.addWidget(self.layers_note)
         layout.addLayout(buttons)
         layout.addWidget(self.variant)
 
@@ -162,15 +175,15 @@ class StackEditor(QGroupBox):
             self._updating = False
         self._changed()
 
-    def hidden_spin(self, layer: int, direction: int = 0) -> QSpinBox:
+    def hidden_spin(self, layer: int, direction: int = 0) -> RefusingSpinBox:
         """The spin box of one layer (0-based) and direction (0 forward, 1 backward)."""
         return self._spin(layer, direction)
 
     # ---- internals ----
 
-    def _spin(self, row: int, column: int) -> QSpinBox:
+    def _spin(self, row: int, column: int) -> RefusingSpinBox:
         widget = self.layers.cellWidget(row, column)
-        assert isinstance(widget, QSpinBox)
+        assert isinstance(widget, RefusingSpinBox)
         return widget
 
     def _append_row(self, forward: int, backward: int) -> None:
@@ -178,12 +191,14 @@ class StackEditor(QGroupBox):
         self.layers.insertRow(row)
         self.layers.setVerticalHeaderItem(row, None)
         for column, value in enumerate((forward, backward)):
-            spin = QSpinBox()
-            spin.setRange(1, MAX_HIDDEN)  # 0 is refused here: the tooltip says why
+            spin = RefusingSpinBox("a hidden size")
+            spin.setRange(1, MAX_HIDDEN)  # 0 is refused here, and the note under the table says why
             spin.setValue(value)
             spin.setToolTip(HIDDEN_TIP)
             spin.setAccelerated(True)
             spin.valueChanged.connect(self._changed)
+            self.layers_note.watch(spin, f"layer {row + 1} {'→←'[column]}")
+            wheel_needs_focus(spin)
             self.layers.setCellWidget(row, column, spin)
         self.layers.setVerticalHeaderLabels([f"layer {i + 1}" for i in range(self.layers.rowCount())])
 

@@ -14,18 +14,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from rnnviz.core.data.display import display_token
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.gate_heatmap import CURSOR_COLOR, color_range, colormap_for
 from rnnviz.gui.widgets.heatmap_grid import HeatmapData
 from rnnviz.gui.widgets.label_axis import LabelAxis
-from rnnviz.gui.widgets.token_strip import display_token
 from rnnviz.core.introspect.unit_equations import UnitStep, equations_html, unit_step
 
 if TYPE_CHECKING:
     from rnnviz.core.introspect import DirectionTrace
+
+#: The least height of one gate's row of bars, in pixels, in the presentation theme (and in the
+#: normal one): more rows than fit scroll rather than shrink.
+MIN_BAR_HEIGHT = 44
+MIN_BAR_HEIGHT_NORMAL = 30
 
 _HINT = ("<p>Click a cell of a heatmap (or pick a unit) to see that unit's equations "
          "at this step, with the numbers the model computed.</p>")
@@ -56,10 +61,16 @@ class StepView(QWidget):
         layout.addWidget(splitter)
         self.bar_graphics = pg.GraphicsLayoutWidget()
         self.bar_graphics.ci.layout.setSpacing(2)
+        # Rows of bars never shrink below MIN_BAR_HEIGHT: they scroll instead.
+        self.bar_scroll = QScrollArea()
+        self.bar_scroll.setWidget(self.bar_graphics)
+        self.bar_scroll.setWidgetResizable(True)
+        self.bar_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.bar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.equations = QTextBrowser()
         self.equations.setOpenLinks(False)
         self.equations.setHtml(_HINT)
-        splitter.addWidget(self.bar_graphics)
+        splitter.addWidget(self.bar_scroll)
         splitter.addWidget(self.equations)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
@@ -143,7 +154,7 @@ class StepView(QWidget):
         first: pg.PlotItem | None = None
         for k, item in enumerate(self._items):
             last = k == len(self._items) - 1
-            axis = LabelAxis("bottom")
+            axis = LabelAxis("bottom", thin="stride")  # unit numbers: every n-th, at a regular step
             plot = self.bar_graphics.ci.addPlot(row=k, col=0, axisItems={"bottom": axis})
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -173,6 +184,19 @@ class StepView(QWidget):
             else:
                 plot.setXLink(first)
             self.plots[item.name], self.bars[item.name] = plot, bars
+        self._fit_rows(font)
+
+    def _fit_rows(self, font: QFont) -> None:
+        """The bars' least height: every row at least MIN_BAR_HEIGHT, and the unit numbers under the last."""
+        if not self.plots:
+            self.bar_graphics.setMinimumHeight(0)
+            return
+        row = MIN_BAR_HEIGHT if self._theme.font_scale > 1.2 else MIN_BAR_HEIGHT_NORMAL
+        axis = QFontMetricsF(font).height() * 1.25 + 12
+        for plot in self.plots.values():
+            plot.setMinimumHeight(row)
+        spacing = 2 * (len(self.plots) - 1) + 16
+        self.bar_graphics.setMinimumHeight(int(row * len(self.plots) + axis + spacing))
 
     def _redraw_bars(self) -> None:
         if not self._items:

@@ -3,7 +3,7 @@
 Characters (a character-level model) are shown as the text they spell, words
 with spaces between them. A long text is cut to a window around the cursor
 that fits the label's width, with "…" at the cut ends. Invisible tokens get a
-visible stand-in (``display_token``): a space is "␣", a newline "⏎".
+visible stand-in (``rnnviz.core.data.display``): a space is "␣", a newline "⏎".
 """
 
 from __future__ import annotations
@@ -15,15 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-_VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "": "∅"}
-
-
-def display_token(token: str) -> str:
-    """A token as a label shows it: invisible characters get a visible symbol."""
-    if token in _VISIBLE:
-        return _VISIBLE[token]
-    return "".join(_VISIBLE.get(c, c) if c.isspace() else c for c in token)
-
+from rnnviz.core.data.display import display_token
 
 class TokenStrip(QLabel):
     """One line of tokens; ``set_step(t)`` emphasises token ``t``."""

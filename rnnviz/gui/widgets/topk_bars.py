@@ -16,8 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QApplication, QWidget
 
+from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
-from rnnviz.core.decoding.tree_layout import display_token
 
 CHOSEN = PALETTE[1]  # vermillion, as the beam tree's best path
 OTHER = PALETTE[0]  # blue
@@ -72,6 +72,10 @@ class TopKBars(pg.PlotWidget):
         """What is drawn, top to bottom: (token, probability, is the chosen token)."""
         return [(token, prob, chosen) for token, prob, chosen, _ in self._bars]
 
+    def label_font(self) -> QFont:
+        """The font of the bars' token labels in the current theme."""
+        return QFont(self._font)
+
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``, the theme's colours."""
         self._theme = theme
@@ -114,7 +118,7 @@ class TopKBars(pg.PlotWidget):
         top = max(float(widths.max()), 1e-9)
         labels = []
         for i, (y, (token, prob, chosen, rank)) in enumerate(zip(ys, self._bars)):
-            shown = display_token(token)
+            shown = display_token(token, SHORT_LABEL)
             labels.append((float(y), f"{shown} (rank {rank:,})" if self._extra and i == n - 1 else shown))
             text = pg.TextItem(f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}",
                                color=CHOSEN if chosen else theme.foreground, anchor=(0, 0.5))

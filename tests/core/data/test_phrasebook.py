@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from rnnviz.core.data import phrasebook as pb
+from rnnviz.core.data import phrasebook_grammar as grammar
 from rnnviz.core.data.phrasebook import Clause, NounPhrase
 from rnnviz.core.resources import resource_path
 
@@ -99,9 +100,11 @@ def test_capacity_is_exact_and_rendering_one_to_one(monkeypatch: pytest.MonkeyPa
     # A cut-down vocabulary small enough to enumerate, with every kind of word.
     nouns = ("boy", "sister", "cat", "apple", "car")
     adjectives = ("sad", "happy", "tired", "black", "red")  # two of a kind, twice
-    monkeypatch.setattr(pb, "NOUNS", tuple(NOUN[n] for n in nouns))
-    monkeypatch.setattr(pb, "ADJECTIVES", tuple(ADJ[a] for a in adjectives))
-    monkeypatch.setattr(pb, "VERBS", tuple(VERB[v] for v in ("have", "like", "eat")))
+    # In the grammar's module, where adjectives_for and nouns_with read them, and in the generator's.
+    for module in (pb, grammar):
+        monkeypatch.setattr(module, "NOUNS", tuple(NOUN[n] for n in nouns))
+        monkeypatch.setattr(module, "ADJECTIVES", tuple(ADJ[a] for a in adjectives))
+        monkeypatch.setattr(module, "VERBS", tuple(VERB[v] for v in ("have", "like", "eat")))
     clauses = _all_clauses()
     rendered = dict(pb.render(c) for c in clauses)
     assert len(rendered) == len(clauses) == pb.capacity()  # distinct English, exact count

@@ -48,6 +48,42 @@ def test_d2l_rows_are_the_figures_and_the_default_is_uniform() -> None:
         assert math.isclose(toy.probs(toy.encode(prefix)).sum(), 1.0)
 
 
+# Every column of the book's figures (D2L section 10.8, "Beam Search"; read off d2l-en's
+# img/s2s-prob1.svg and img/s2s-prob2.svg): the probabilities of A, B, C, <eos> at each time step.
+BOOK_FIGURES = [
+    ("", [0.5, 0.2, 0.2, 0.1]),  # figure 10.8.1 (and 10.8.2), time step 1
+    ("A", [0.1, 0.4, 0.3, 0.2]),  # figure 10.8.1 (and 10.8.2), time step 2: greedy takes B, 10.8.2 takes C
+    ("A B", [0.2, 0.2, 0.4, 0.2]),  # figure 10.8.1, time step 3
+    ("A B C", [0.0, 0.2, 0.2, 0.6]),  # figure 10.8.1, time step 4 (A is 0.0 in the figure)
+    ("A C", [0.1, 0.6, 0.2, 0.1]),  # figure 10.8.2, time step 3
+    ("A C B", [0.1, 0.2, 0.1, 0.6]),  # figure 10.8.2, time step 4
+]
+
+
+@pytest.mark.parametrize("prefix, row", BOOK_FIGURES, ids=[p or "start" for p, _ in BOOK_FIGURES])
+def test_every_row_is_the_books_figure(prefix: str, row: list[float]) -> None:
+    assert D2L_TABLE["table"][prefix] == row
+    assert d2l().probs(d2l().encode(prefix)).tolist() == pytest.approx(row)
+
+
+def test_the_table_has_the_figures_rows_and_no_other() -> None:
+    assert set(D2L_TABLE["table"]) == {prefix for prefix, _ in BOOK_FIGURES}
+
+
+def test_greedy_and_beam_find_the_books_sequences() -> None:
+    from rnnviz.core.decoding import BeamOptions, beam_search, greedy_search
+    from rnnviz.core.decoding.toy import D2L_BEAM_SIZE, D2L_MAX_LEN
+
+    toy = d2l()
+    options = BeamOptions(beam_size=D2L_BEAM_SIZE, max_len=D2L_MAX_LEN)
+    greedy = greedy_search(toy.step, toy.vocab_size, toy.eos, options=BeamOptions(beam_size=1, max_len=D2L_MAX_LEN))
+    beam = beam_search(toy.step, toy.vocab_size, toy.eos, options)
+    assert toy.decode(greedy.best.tokens) == ("A", "B", "C", "<eos>")
+    assert greedy.best.probability == pytest.approx(0.048)
+    assert toy.decode(beam.best.tokens) == ("A", "C", "B", "<eos>")
+    assert beam.best.probability == pytest.approx(0.054)
+
+
 def test_step_is_batched_log_probabilities() -> None:
     toy = d2l()
     prefixes = [(), toy.encode("A"), toy.encode("B B")]

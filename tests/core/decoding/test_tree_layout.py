@@ -7,15 +7,20 @@ import math
 import numpy as np
 import pytest
 
+from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.core.decoding import BeamOptions, beam_search, d2l, exhaustive_search
 from rnnviz.core.decoding.tree_layout import (
     MAX_PER_STEP,
     PER_PARENT,
+    StepHeader,
     TreeLayout,
-    display_token,
+    column_width,
+    fit_scale,
+    header_band_height,
     layout_tree,
     node_tooltip,
     penalty_formula,
+    place_headers,
     step_text,
 )
 
@@ -170,6 +175,63 @@ def test_texts(book) -> None:
                                              f"{s2.finished} finished, {s2.pruned} pruned")
     assert step_text(result, 2, drawn=3).endswith("; 3 drawn")
     assert display_token(" ") == "␣" and display_token("a\n") == "a⏎"
-    assert display_token("x" * 30) == "x" * 17 + "…"
+    assert display_token("x" * 30, SHORT_LABEL) == "x" * 17 + "…"
     assert penalty_formula("gnmt", 0.75) == "((5+L)/6)^0.75" and penalty_formula("none", 1) == "1"
     assert math.isnan(layout_tree(result).nodes[0].prob)
+
+
+# ---------------------------------------------------------------- the drawing's numbers
+
+
+def char_widths(points: float):
+    """A font's text widths, roughly: ``points`` × 0.6 a character, the bold first line 10% wider."""
+    return lambda line, index: len(line) * points * 0.6 * (1.1 if index == 0 else 1.0)
+
+
+def assert_apart(boxes, gap: float, view_width: float) -> None:
+    for a, b in zip(boxes, boxes[1:]):
+        assert b.left >= a.right + gap - 1e-9, f"headers of steps {a.step} and {b.step} overlap"
+    for box in boxes:
+        assert 0 <= box.left and box.right <= view_width
+
+
+@pytest.mark.parametrize("points", [9.0, 17.5, 30.0])  # normal, presentation (1.75×), larger still
+def test_headers_at_the_drawings_column_width_show_whole_and_never_overlap(points: float) -> None:
+    toy = d2l()
+    result = exhaustive_search(toy.step, toy.vocab_size, toy.eos, max_len=4)  # 27 × 4 = 108 candidates a step
+    layout = layout_tree(result, toy.vocab)
+    measure = char_widths(points)
+    widest = max(measure(line, i) for h in layout.headers for i, line in enumerate(h.lines))
+    scale = points / 9.0
+    spacing = column_width(60 * scale, widest, scale)
+    centres = [20 + h.step * spacing for h in layout.headers]
+    view = centres[-1] + spacing
+    boxes = place_headers(layout.headers, centres, measure, points * 1.4, view, gap=8 * scale)
+    assert [b.step for b in boxes] == [h.step for h in layout.headers]  # every header, every line
+    assert all(b.lines == tuple(x for x in h.lines if x) for b, h in zip(boxes, layout.headers))
+    assert_apart(boxes, 8 * scale, view)
+
+
+@pytest.mark.parametrize("points", [9.0, 17.5, 30.0])
+def test_crowded_headers_shorten_or_drop_and_never_overlap(points: float) -> None:
+    """A wide tree fitted small: columns closer than the headers are wide."""
+    headers = [StepHeader(0, ("start", "", ""))] + [
+        StepHeader(t, (f"step {t}", "88,888 candidates", "8 kept, 2 finished")) for t in range(1, 25)]
+    measure = char_widths(points)
+    for spacing in (12.0, 40.0, 90.0, 160.0):
+        centres = [10 + t * spacing for t in range(25)]
+        view = 10 + 24 * spacing + 10
+        boxes = place_headers(headers, centres, measure, points * 1.4, view, gap=6)
+        assert boxes and boxes[0].step == 0  # the first column always says where the tree starts
+        assert_apart(boxes, 6, view)
+        for box in boxes:
+            assert box.lines in (tuple(x for x in headers[box.step].lines if x), headers[box.step].lines[:1])
+            assert box.width >= max(measure(line, i) for i, line in enumerate(box.lines))  # not shrunk
+
+
+def test_the_band_grows_with_the_type_and_fit_scale_fits() -> None:
+    assert header_band_height(30.0, 1.75) > header_band_height(15.0, 1.0) >= 3 * 15.0
+    scale = fit_scale(3000.0, 1200.0, 1200.0, 500.0, band=80.0)
+    assert 3000 * scale <= 1200 + 1e-9 and 1200 * scale <= 500 - 80 + 1e-9
+    assert scale == pytest.approx(min(1200 / 3000, 420 / 1200))
+    assert fit_scale(100.0, 100.0, 1200.0, 800.0, band=80.0, max_scale=1.5) == 1.5

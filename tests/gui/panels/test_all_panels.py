@@ -153,12 +153,12 @@ def gates_prepare(panel: GatesPanel, tmp_path: Path) -> ModelBundle:
 
 
 def beam_looks(panel: BeamPanel) -> tuple[float, ...]:
-    return panel.font().pointSizeF(), panel.tree._style.bold_font.pointSizeF()
+    return panel.font().pointSizeF(), panel.tree.label_font().pointSizeF()
 
 
 def beam_presentation(panel: BeamPanel, normal: tuple[float, ...], big: tuple[float, ...]) -> None:
     assert big == pytest.approx(tuple(n * SCALE for n in normal))
-    assert panel.tree._style.line == PRESENTATION.line_width
+    assert panel.tree.line_width() == PRESENTATION.line_width
 
 
 def beam_prepare(panel: BeamPanel, tmp_path: Path) -> None:
@@ -186,7 +186,7 @@ def builder_presentation(panel: BuilderPanel, normal: tuple[float, ...], big: tu
 
 
 def generate_looks(panel: GeneratePanel) -> tuple[float, ...]:
-    return panel.font().pointSizeF(), panel.text_view.font().pointSizeF(), panel.bars._font.pointSizeF()
+    return panel.font().pointSizeF(), panel.text_view.font().pointSizeF(), panel.bars.label_font().pointSizeF()
 
 
 def scaled_by_the_theme(panel: QWidget, normal: tuple[float, ...], big: tuple[float, ...]) -> None:

@@ -70,6 +70,29 @@ def test_default_is_the_books_table_and_a_beam_of_two_finds_acb(panel: BeamPanel
     assert panel.message() == ""
 
 
+def test_the_tab_opens_the_books_example_at_k_2_its_length_and_step_1(panel: BeamPanel) -> None:
+    from rnnviz.core.decoding.toy import D2L_BEAM_SIZE, D2L_MAX_LEN, D2L_START_STEP
+
+    # the same defaults as `rnnviz beam --toy d2l` (tests/cli/test_beam.py)
+    assert (D2L_BEAM_SIZE, D2L_MAX_LEN, D2L_START_STEP) == (2, 4, 1)
+    assert panel.beam_spin.value() == 2 and panel.max_len_spin.value() == 4
+    assert panel.tree.shown_steps() == 1 and panel.tree.num_steps() == 4
+    assert "step 1 of 4" in panel.step_label.text()
+    assert panel.next_button.isEnabled() and panel.previous_button.isEnabled()
+
+
+def test_back_to_the_books_example_opens_at_step_1_with_its_k_and_length(panel: BeamPanel) -> None:
+    panel.tree.show_all()
+    panel.set_source("model")
+    panel.beam_spin.setValue(4)  # what a translation's search leaves (the Translate tab's k and length)
+    panel.max_len_spin.setValue(12)
+    panel.set_source("d2l")
+    assert panel.tree.shown_steps() == 1
+    assert (panel.beam_spin.value(), panel.max_len_spin.value()) == (2, 4)
+    panel.restore_state(panel.state())
+    assert panel.tree.shown_steps() == 1
+
+
 def test_greedy_finds_abc_with_0048(panel: BeamPanel) -> None:
     panel.set_strategy("greedy")
     rows = table_rows(panel)
@@ -80,6 +103,7 @@ def test_greedy_finds_abc_with_0048(panel: BeamPanel) -> None:
 
 def test_drawn_statuses_per_step_equal_the_trees_counts(panel: BeamPanel) -> None:
     tree = panel.tree
+    tree.show_all()
     assert tree.shown_steps() == tree.num_steps() == 4
     counts = drawn_counts(tree)
     for summary in panel.result().steps():
@@ -125,6 +149,7 @@ def test_a_rerun_keeps_a_lecturer_at_the_same_step(panel: BeamPanel) -> None:
 
 def test_pruned_modes(panel: BeamPanel) -> None:
     tree = panel.tree
+    tree.show_all()
     panel.pruned_combo.setCurrentIndex(panel.pruned_combo.findData("newest"))
     counts = drawn_counts(tree)
     assert counts[1]["pruned"] == 0 and counts[4]["pruned"] == 6
@@ -152,12 +177,15 @@ def test_changing_beam_size_alpha_and_rules_reruns(panel: BeamPanel) -> None:
 
 
 def test_exhaustive_search_on_the_toy_is_drawn_with_caps(panel: BeamPanel) -> None:
+    panel.max_len_spin.setValue(10)
     panel.set_strategy("exhaustive")
+    panel.tree.show_all()
     result = panel.result()
     assert result.strategy == "exhaustive" and table_rows(panel)[0][1] == "A C B <eos>"
     assert len(result.tree) > 100_000  # 10 steps of every sequence
     assert all(sum(c.values()) <= 40 for c in drawn_counts(panel.tree).values())
-    assert "78,732 candidates" in panel.tree.step_text(10)
+    # 77,760: after "A B C" the book gives A probability 0 (figure 10.8.1), so no sequence continues that way
+    assert "77,760 candidates" in panel.tree.step_text(10)
 
 
 def test_invalid_options_show_the_cores_message(panel: BeamPanel) -> None:
@@ -170,6 +198,7 @@ def test_invalid_options_show_the_cores_message(panel: BeamPanel) -> None:
 
 
 def test_hover_shows_cumulative_log_prob_and_score(panel: BeamPanel) -> None:
+    panel.tree.show_all()
     best = panel.result().best
     tip = panel.tree.node_tooltip(best.node)
     assert "A C B <eos>" in tip

@@ -5,14 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from rnnviz.core.config import ModelConfig, StackSpec
 from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint
 from rnnviz.core.data.vocab import placeholder_vocab
 from rnnviz.core.models.factory import ModelBundle, build_model
+from rnnviz.core.models.labels import model_label
 from rnnviz.core.models.presets import PRESETS
 from rnnviz.core.config import DataConfig
 from rnnviz.gui.panels.builder_panel import BuilderPanel
+from rnnviz.gui.widgets.cost_table import COST_COLUMNS
+from tests.gui.widgets.test_refusal import type_into
+from tests.gui.widgets.test_wheel_guard import wheel
 
 
 @pytest.fixture
@@ -76,6 +82,16 @@ def test_editing_layers_and_directions_changes_the_model_and_the_drawing(panel: 
     assert panel.anatomy().total_params == real_count(config, panel.vocab_sizes())
     panel.encoder.remove_layer()
     assert panel.model_config().stack.num_layers == 1
+
+
+def test_the_run_label_names_the_model_as_every_view_does(panel: BuilderPanel) -> None:
+    panel.apply_preset("gru-lm")
+    assert panel.run_label() == "GRU 1×32" == model_label(panel.model_config())
+    panel.encoder.add_layer()
+    panel.encoder.bidirectional.setChecked(True)
+    assert panel.run_label() == "GRU 2×32 bi"
+    panel.apply_preset("seq2seq")
+    assert panel.run_label() == "GRU 2×32 → GRU 2×32"
 
 
 def test_the_embedding_and_the_vocabulary_sizes_enter_the_counts(panel: BuilderPanel) -> None:
@@ -163,3 +179,60 @@ def test_choosing_a_preset_in_the_combo_announces_its_recipe(panel: BuilderPanel
         panel.preset_box.activated.emit(index)
     assert blocker.args == ["deep-gru"]
     assert panel.model_config() == PRESETS["deep-gru"].config
+
+
+# ---- refusals at the control, the table at the Builder's width in a 1280×720 window ----
+
+
+@pytest.mark.parametrize("finish", [Qt.Key.Key_Return, None], ids=["enter", "focus-out"])
+def test_a_hidden_size_of_0_typed_says_why_at_the_control(panel: BuilderPanel, finish) -> None:
+    spin = panel.encoder.hidden_spin(0)
+    before = panel.model_config()
+    type_into(spin, "0", finish)
+    assert spin.value() == before.stack.hidden_sizes[0] and panel.model_config() == before
+    note = panel.encoder.layers_note
+    assert note.isVisible()
+    assert note.text() == f"Layer 1 →: a hidden size must be at least 1 (kept {spin.value()})."
+    assert "at least 1" in spin.toolTip()
+    type_into(spin, "24")
+    assert note.isHidden() and panel.model_config().stack.hidden_sizes[0] == 24
+
+
+def test_an_embedding_of_0_for_translation_and_too_much_dropout_say_why(panel: BuilderPanel) -> None:
+    panel.set_task("mt")
+    assert panel.embed_note.isHidden()  # switching the task refuses nothing by itself
+    type_into(panel.embed, "0")
+    assert panel.embed_note.isVisible() and panel.embed_note.text().startswith(
+        "Translation embeds words, so an embedding size must be at least 1")
+    panel.apply_preset("deep-gru")
+    type_into(panel.encoder.dropout, "1")
+    assert panel.encoder.dropout_note.isVisible() and "at most 0.95" in panel.encoder.dropout_note.text()
+
+
+def test_a_wheel_over_a_spin_box_not_clicked_leaves_its_value(panel: BuilderPanel) -> None:
+    spin = panel.encoder.hidden_spin(0)
+    value = spin.value()
+    wheel(spin, steps=3)
+    assert spin.value() == value
+
+
+@pytest.mark.parametrize("name", ["gru-lm", "bi-gru-unequal", "seq2seq", "seq2seq-256"])
+def test_torch_counts_show_without_scrolling_sideways_between_the_docks(qtbot, name: str) -> None:
+    # 1280×720 with the Data (400 px) and Config (340 px) docks open leaves the tab about 540 px.
+    panel = BuilderPanel()
+    qtbot.addWidget(panel)
+    panel.resize(540, 590)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.apply_preset(name, with_recipe=False)
+    QApplication.processEvents()
+    table = panel.table
+    assert table.horizontalScrollBar().maximum() == 0
+    torch = COST_COLUMNS.index("torch")
+    header = table.horizontalHeader()
+    assert header.sectionViewportPosition(torch) + header.sectionSize(torch) <= table.viewport().width()
+    assert header.sectionSize(torch) >= table.sizeHintForColumn(torch)  # the count whole, never "…"
+    assert "torch" in panel.cost.shown_columns() and "book" in panel.cost.shown_columns()
+    # A formula cut short is whole in its tooltip and, for the selected row, under the table.
+    table.selectRow(0)
+    assert panel.anatomy().layers[0].directions[0].torch_formula in panel.cost.details.text()

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from rnnviz.core.data import corpora, hub
+from rnnviz.core.data import corpora, hub, summary
 from rnnviz.core.data.stats import LmStats, MtStats
-from rnnviz.gui.panels import data_loading
 from rnnviz.gui.panels.data_panel import DataPanel
 
 
@@ -167,14 +166,14 @@ def test_a_bad_file_warns_and_keeps_the_selection(panel: DataPanel, qtbot, warni
 def test_a_newer_selection_supersedes_a_slow_older_load(panel: DataPanel, qtbot,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
-    real_load = data_loading.load_corpus
+    real_load = summary.load_corpus
 
     def slow_for_french(name, task=None, **kwargs):
         if name == "phrasebook-fr":
             release.wait(10)
         return real_load(name, task, **kwargs)
 
-    monkeypatch.setattr(data_loading, "load_corpus", slow_for_french)
+    monkeypatch.setattr(summary, "load_corpus", slow_for_french)
     shown: list[str] = []
     panel.sig_stats_ready.connect(lambda stats: shown.append(stats.info.name))
     panel.set_selection("phrasebook-fr", "lm")

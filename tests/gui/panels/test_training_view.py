@@ -203,7 +203,7 @@ def test_x_axis_switch_replots_every_run(view: TrainingView) -> None:
 
 
 def legend_labels(view: TrainingView) -> list[str]:
-    return [label.text for _, label in view.plots.loss.legend.items]
+    return view.plots.loss.legend.names()
 
 
 def test_a_second_run_keeps_the_first_as_an_overlay(view: TrainingView) -> None:
@@ -252,11 +252,11 @@ def test_events_without_begin_run_start_one(view: TrainingView) -> None:
 def test_pause_non_finite_and_finish_show_in_the_status(view: TrainingView) -> None:
     view.begin_run("r", "lm")
     view.add_events(make_steps(2) + [Paused(2, 1, 1.0)])
-    assert "paused at step 2" in view._status.text()
+    assert "paused at step 2" in view.status_text()
     view.add_events([NonFinite(2, 1, float("nan"), 3.0, 10.0, "the loss became nan")])
-    assert "non-finite loss at step 3" in view._status.text()
+    assert "non-finite loss at step 3" in view.status_text()
     view.add_events([Finished("completed", 2, 1, 1.0)])
-    assert "finished (completed)" in view._status.text()
+    assert "finished (completed)" in view.status_text()
 
 
 # ---------------------------------------------------------------- exports
@@ -490,10 +490,35 @@ def test_plots_keep_their_place_while_the_readout_changes_length(view: TrainingV
 def test_validation_legend_key_is_kept_across_epochs_and_restyled_with_the_theme(view: TrainingView) -> None:
     view.begin_run("GRU", "lm")
     view.add_events(make_steps(4) + [epoch_end(4, val=2.5)])
-    key = view._validation_key
+    key = view.validation_key()
     view.add_events(make_steps(4, start=4) + [epoch_end(8, val=2.4)])
-    assert view._validation_key is key and legend_labels(view) == ["GRU", "validation (per epoch)"]
+    assert view.validation_key() is key and legend_labels(view) == ["GRU", "validation (per epoch)"]
     view.apply_theme(PRESENTATION)
-    assert view._validation_key is not key
-    assert view._validation_key.opts["pen"].widthF() == PRESENTATION.line_width
+    assert view.validation_key() is not key
+    assert view.validation_key().opts["pen"].widthF() == PRESENTATION.line_width
     assert legend_labels(view) == ["GRU", "validation (per epoch)"]
+
+
+@pytest.mark.parametrize("theme", ["normal", "presentation"])
+def test_the_legend_sits_beside_the_plots_and_six_runs_stay_readable(view: TrainingView, qtbot, theme: str) -> None:
+    from rnnviz.gui.style import NORMAL
+
+    long = "GRU 2×128 → GRU 2×128, adam lr 0.005 (continued)"
+    for r in range(6):
+        view.begin_run(long if r == 0 else f"LSTM 1×{32 * r} adam", "lm")
+        view.add_events(make_steps(8, seed=r) + [epoch_end(8)])
+    view.apply_theme(PRESENTATION if theme == "presentation" else NORMAL)
+    view.resize(1000, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    legend = view.plots.loss.legend
+    assert legend_labels(view)[0] == long and len(legend.items) == 7  # names as given, wrapped for display only
+    box = legend.sceneBoundingRect()
+    for plot in (view.plots.loss, view.plots.grad_norm, view.plots.speed):
+        assert not box.intersects(plot.getViewBox().sceneBoundingRect())
+    assert box.width() <= 0.45 * view.graphics.width()  # a long name wraps rather than take the plots' width
+    shown = view.graphics.mapToScene(view.graphics.viewport().rect()).boundingRect()
+    assert all(shown.contains(label.sceneBoundingRect()) for _, label in legend.items)  # none cut off
+    size = float(legend.opts["labelTextSize"].removesuffix("pt"))
+    assert size == pytest.approx(view.font().pointSizeF(), abs=0.06)  # the type scales with the theme

@@ -9,7 +9,7 @@ real numbers; and the saturation plot of Karpathy, Johnson & Fei-Fei (2015).
 The rooms: ``panel`` (the tab: model, probe, tracing, state), ``view`` (what
 it shows, and the viewing API), ``controls`` (probe row, layer/direction/gate
 choice, sorting and filtering), ``time_view`` (the step-through: bars and
-equations), ``saturation_view``, ``tracing`` (the work and where it runs) and
+equations), ``saturation_view``, ``tracing`` (where the work runs: :mod:`rnnviz.core.introspect.probing` does it) and
 ``exports`` (NPZ/CSV/PNG/SVG).
 
 Public API of :class:`GatesPanel` (the main window is written against it):

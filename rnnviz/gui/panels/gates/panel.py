@@ -14,8 +14,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.introspect.probing import TraceRequest, TraceResult
 from rnnviz.gui.panels.gates import exports
-from rnnviz.gui.panels.gates.tracing import TraceRequest, TraceResult, Tracer
+from rnnviz.gui.panels.gates.tracing import Tracer
 from rnnviz.gui.panels.gates.view import GatesView
 from rnnviz.gui.style import NORMAL
 

@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.core.data.display import display_token
 from rnnviz.gui.panels.gates.controls import gate_title
 from rnnviz.gui.style import Theme
-from rnnviz.gui.widgets.heatmap_grid import HeatmapData, HeatmapGrid
+from rnnviz.gui.widgets.heatmap_grid import HeatmapData, HeatmapGrid, HeatmapScroll
 from rnnviz.gui.widgets.step_view import StepView
-from rnnviz.gui.widgets.token_strip import TokenStrip, display_token
+from rnnviz.gui.widgets.token_strip import TokenStrip
 
 if TYPE_CHECKING:
     from rnnviz.core.introspect import DirectionTrace, GateTrace
@@ -110,9 +111,22 @@ class TimeView(QWidget):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         layout.addWidget(self.splitter, 1)
+        left = QWidget()
+        self.splitter.addWidget(left)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(2)
         self.heatmaps = HeatmapGrid()
+        # Heatmaps too many for the height scroll rather than shrink below a readable height.
+        self.heatmap_scroll = HeatmapScroll(self.heatmaps)
+        left_layout.addWidget(self.heatmap_scroll, 1)
+        self.axis_note = QLabel()  # says so when the time axis labels fewer tokens than it shows
+        self.axis_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.axis_note.setWordWrap(True)
+        self.axis_note.setVisible(False)
+        left_layout.addWidget(self.axis_note)
+        self.heatmaps.sig_note_changed.connect(self._on_axis_note)
         self.step_view = StepView()
-        self.splitter.addWidget(self.heatmaps)
         self.splitter.addWidget(self.step_view)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -265,6 +279,10 @@ class TimeView(QWidget):
                               f"“{display_token(trace.tokens[step])}”  ·  unit {int(self._order[row])}  ·  "
                               f"{value:.4f}")
 
+    def _on_axis_note(self, note: str) -> None:
+        self.axis_note.setText(f"Time axis: {note}." if note else "")
+        self.axis_note.setVisible(bool(note))
+
     def clear(self) -> None:
         self._trace, self._direction, self._order = None, None, np.zeros(0, np.int64)
         self.heatmaps.clear_heatmaps()
@@ -290,6 +308,10 @@ class TimeView(QWidget):
         self.predicted_label.setFont(readout)
         self.token_strip.set_colors("#ff00ff", "#ffffff", theme.muted)
         self.predicted_label.setStyleSheet(f"color: {theme.foreground};")
+        note = QFont(body)
+        note.setPointSizeF(base_pt * scale * 0.9)
+        self.axis_note.setFont(note)
+        self.axis_note.setStyleSheet(f"color: {theme.muted};")
         self.heatmaps.apply_theme(theme, base_pt)
         self.step_view.apply_theme(theme, base_pt)
         # On a projector the equations need the width more than the heatmaps need their detail.

@@ -8,11 +8,11 @@ from PySide6.QtCore import QPointF
 
 from rnnviz.core.config import ModelConfig, StackSpec
 from rnnviz.core.data.datasets import MtData
+from rnnviz.core.data.display import display_token
 from rnnviz.core.data.vocab import BOS
 from rnnviz.core.introspect import GATE_NAMES, trace_lm, trace_translation
 from rnnviz.core.models.factory import ModelBundle, bundle_for
 from rnnviz.gui.panels.gates import GatesPanel, parse_units
-from rnnviz.gui.widgets.token_strip import display_token
 from tests.gui.panels.gates.helpers import PROBE, traced
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from rnnviz.core.data.datasets import LmData
 from rnnviz.core.introspect import trace_lm
-from rnnviz.gui.panels.gates import GatesPanel, tracing
+from rnnviz.core.introspect.probing import SATURATION_MAX_TOKENS
+from rnnviz.gui.panels.gates import GatesPanel
 from tests.gui.panels.gates.helpers import make_lm, traced
 
 
@@ -32,7 +33,7 @@ def test_saturation_fractions_equal_a_numpy_recount(panel: GatesPanel, lm_data: 
     with qtbot.waitSignal(panel.sig_status, timeout=10000):  # may be traced off the GUI thread
         panel.set_saturation_text(text)
     qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
-    long = trace_lm(bundle, text, tracing.SATURATION_MAX_TOKENS)
+    long = trace_lm(bundle, text, SATURATION_MAX_TOKENS)
     low, high = panel.saturation()[("forget", 1)]
     np.testing.assert_array_equal(low, (long.get(1, "forward", "forget") < 0.1).mean(axis=0))
     np.testing.assert_array_equal(high, (long.get(1, "forward", "forget") > 0.9).mean(axis=0))

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from rnnviz.core.data.datasets import LmData
+from rnnviz.core.data.display import display_token
 from rnnviz.core.introspect import GATE_NAMES
 from rnnviz.core.introspect.unit_equations import fmt
 from rnnviz.core.config import ModelConfig, StackSpec
 from rnnviz.core.models.factory import ModelBundle, bundle_for
 from rnnviz.gui.panels.gates import GatesPanel
-from rnnviz.gui.widgets.token_strip import display_token
 from tests.gui.panels.gates.helpers import make_lm, traced
 
 

@@ -14,7 +14,7 @@ from rnnviz.core.checkpoint import load_checkpoint
 from rnnviz.core.data.vocab import UNK
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.introspect import records as introspect  # DEFAULT_MAX_TOKENS
-from rnnviz.core.introspect import trace_lm
+from rnnviz.core.introspect import probing, trace_lm
 from rnnviz.core.models.factory import ModelBundle
 from rnnviz.core.resources import pretrained_path
 from rnnviz.gui.panels.gates import GatesPanel, tracing
@@ -101,7 +101,7 @@ def test_a_failing_trace_becomes_a_message(panel: GatesPanel, gru_lm: ModelBundl
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(tracing, "trace_all", broken)
+    monkeypatch.setattr(probing, "trace_all", broken)  # where compute looks it up
     panel.set_probe(PROBE)
     with qtbot.waitSignal(panel.sig_trace_failed, timeout=5000) as failed:
         panel.set_bundle(gru_lm)

@@ -1,8 +1,12 @@
-"""The Data panel's loading: a corpus and its statistics, computed off the GUI thread.
+"""A corpus summed up for a view: loaded and counted off the GUI thread, the newest request winning.
 
-Each request carries a serial number; a job whose request is no longer the
-newest skips its work (returns None), and the panel drops any result but the
-newest's. A failure is an RnnvizError whose message is for the user.
+:func:`load_corpus_stats` loads a corpus (registered or a user's file) and
+computes what the Data tab shows: its statistics and, for a language-model
+corpus, the words per line. Each request carries a serial number; a job whose
+request is no longer the newest (:class:`Serial`) skips its work and returns
+None, and the caller drops any result but the newest's. A failure is an
+:class:`RnnvizError` whose message is for the user; an unexpected one is
+logged and becomes such a message too.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LoadRequest:
+    """One load asked for: its serial number, the corpus, the task."""
+
     serial: int
     corpus: str  # registered name or file path
     task: str | None  # None: a file whose task is guessed from its name and first line
@@ -29,7 +35,7 @@ class LoadRequest:
 
 @dataclass(frozen=True)
 class Loaded:
-    """One finished load: what the panel shows."""
+    """One finished load: what a view shows of the corpus."""
 
     corpus: str
     task: str
@@ -46,6 +52,7 @@ class Serial:
 
 
 def words_per_line(corpus: LmCorpus) -> np.ndarray:
+    """Words in each non-empty line, once cleaned as the corpus's language model reads it."""
     rule = corpus.info.lm_cleaning
     lengths = (len(tokenize(clean_lm_text(line, rule), "word")) for line in corpus.text.splitlines())
     return np.array([n for n in lengths if n > 0], dtype=np.int64)
