@@ -26,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH, HEIGHT = 1600, 1000
+PROJECTOR = (1280, 720)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(WIDTH, HEIGHT)
     if args.presentation:
         window.toggle_presentation(True)
+        # Without a window manager (Xvfb) full screen keeps the size it had: the projector's, then.
+        window.setGeometry(0, 0, *PROJECTOR)
         settle(1.0)
 
     window.tabs.setCurrentWidget(window.builder)
@@ -117,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     window.data_panel.set_selection("phrasebook-en", "lm")
     wait(lambda: window.data_panel.wait_idle(100), "the phrasebook's English side")
     window.config_panel.epochs.setValue(args.epochs)
+    window.tabs.setCurrentWidget(window.training_view)
     finished: list = []
     window.controller.sig_finished.connect(finished.append)
     if not window.start_training():
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.presentation:  # the docks are hidden on the projector
         window.close()
+        settle(0.5)  # the window's close (training thread, background jobs) ends before Python does
         return 0
     # The Data dock's panel, whole (the dock scrolls), on the built-in translation pairs.
     window.data_panel.set_selection("phrasebook", "mt")
@@ -134,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     shoot(window.config_panel, "config", fit=True)
 
     window.close()
+    settle(0.5)
     return 0
 
 

@@ -28,7 +28,7 @@ def _summary(trace) -> str:
 
 
 def cmd_gates(args: argparse.Namespace) -> int:
-    from rnnviz.core.introspect import DEFAULT_MAX_TOKENS, part_path, trace_lm, trace_translation, write_csv
+    from rnnviz.core.introspect import DEFAULT_MAX_TOKENS, trace_lm, trace_translation, write_csv, write_npz
 
     if not args.out and not args.csv:
         raise RnnvizError("nothing to write: give --out FILE.npz (every array) and/or --csv FILE.csv "
@@ -40,9 +40,7 @@ def cmd_gates(args: argparse.Namespace) -> int:
         traces = list(trace_translation(bundle, args.text, args.max_tokens))
     written: list[Path] = []
     if args.out:
-        for trace in traces:
-            path = Path(args.out) if len(traces) == 1 else part_path(args.out, trace.part)
-            written.append(trace.to_npz(path))
+        written += write_npz(traces, args.out)
     if args.csv:
         written.append(write_csv(traces, args.csv))
     for trace in traces:

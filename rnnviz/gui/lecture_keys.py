@@ -3,10 +3,10 @@
 A lecturer steps through a class with the keyboard or a presenter remote (which
 sends PageDown, PageUp, B or ".", Esc and F5). Left to Qt, these keys go to
 whatever has the focus: → on a focused tab bar switches tab, PageDown on a spin
-box changes its value, Space on a button clicks it. :class:`LectureKeys` is an
-application event filter that takes them first for its main window, so that
-they always mean what :data:`KEYS` says, except while the user is typing in a
-text field (there, Space, ←, →, B, "." and "?" are text).
+box changes its value, Space on a button clicks it. :class:`LectureKeys` filters
+the focus widget of its main window (and the window itself) and takes these
+keys first, so that they always mean what :data:`KEYS` says, except while the
+user is typing in a text field (there, Space, ←, →, B, "." and "?" are text).
 
 It answers ``ShortcutOverride`` too, so no action's shortcut and no widget's
 own key handling sees a key it routes.
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -98,13 +99,29 @@ class LectureKeys(QObject):
             "stop": self.stop_or_uncover, "present": window.toggle_presentation, "blank": window.toggle_blank,
             "help": self.show_sheet,
         }
-        QApplication.instance().installEventFilter(self)
-        window.destroyed.connect(self._uninstall)
+        # Keys go to the focus widget first (ShortcutOverride, then KeyPress): filtering it, and the
+        # window for when nothing has the focus, costs nothing for the other events of the app (an
+        # application-wide filter ran Python for each of them: 60 ms while the window was built).
+        self._watched: QWidget | None = None
+        window.installEventFilter(self)
+        QApplication.instance().focusChanged.connect(self._on_focus)
+        window.destroyed.connect(self._disconnect)
 
-    def _uninstall(self, *_args: object) -> None:
+    def _on_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._watched is not None and isValid(self._watched) and self._watched is not self.window:
+            self._watched.removeEventFilter(self)
+        self._watched = None
+        if new is not None and isValid(new) and new.window() is self.window:
+            new.installEventFilter(self)
+            self._watched = new
+
+    def _disconnect(self, *_args: object) -> None:
         app = QApplication.instance()
         if app is not None:
-            app.removeEventFilter(self)
+            try:
+                app.focusChanged.disconnect(self._on_focus)
+            except (RuntimeError, TypeError):  # already gone with the app
+                pass
 
     # ---- what the keys do ----
 

@@ -93,6 +93,7 @@ from rnnviz.core.introspect.records import (
     equations_for,
     part_path,
     write_csv,
+    write_npz,
 )
 from rnnviz.core.introspect.saturation import saturation_fractions, thresholds
 from rnnviz.core.introspect.unit_equations import (
@@ -120,5 +121,5 @@ __all__ = [
     "CSV_HEADER", "DEFAULT_MAX_TOKENS", "DIRECTIONS", "FORMAT", "GATE_NAMES", "PARTS", "SYMBOLS", "VALUE_RANGES",
     "VARIANT_NOTES", "VERSION", "DirectionTrace", "GateTrace", "UnitLine", "UnitStep", "equations_for",
     "equations_html", "fmt", "part_path", "previous_state", "saturation_fractions", "thresholds", "trace_lm",
-    "trace_sequence", "trace_translation", "unit_step", "write_csv",
+    "trace_sequence", "trace_translation", "unit_step", "write_csv", "write_npz",
 ]

@@ -340,3 +340,11 @@ def part_path(path: str | Path, part: str) -> Path:
     """Where one part of a translation trace goes: ``trace.npz`` -> ``trace.encoder.npz``."""
     path = Path(path).expanduser()
     return path.with_name(f"{path.stem}.{part}{path.suffix or '.npz'}")
+
+
+def write_npz(traces: Sequence[GateTrace], path: str | Path) -> list[Path]:
+    """One NPZ a part: a language model's trace to ``path``; a translation's encoder and decoder to
+    ``name.encoder.npz`` and ``name.decoder.npz`` (:func:`part_path`). Returns the paths written."""
+    if len(traces) == 1:
+        return [traces[0].to_npz(Path(path))]
+    return [trace.to_npz(part_path(path, trace.part)) for trace in traces]

@@ -197,7 +197,8 @@ class TrainingView(QWidget):
         scale = theme.font_scale
         body = scaled_font(self.font(), self._base_pt * scale)
         self.setFont(body)
-        readout = scaled_font(body, self._base_pt * scale * 1.35)
+        # Already large in presentation type: there a larger readout would take the curves' height.
+        readout = scaled_font(body, self._base_pt * scale * (1.35 if scale < 1.2 else 1.05))
         self.readout.setFont(readout)
         self._status.setFont(readout)
         self.sample_box.apply_theme(theme, self._base_pt)
@@ -311,9 +312,13 @@ class TrainingView(QWidget):
                                          "debiased (divided by 1 − βᵗ) so the start is not pulled to 0. "
                                          "The raw curve stays faintly behind.")
         self._smoothing_value = QLabel()
-        self.clear_button = QPushButton("Clear earlier runs")
-        csv_button = QPushButton("Export CSV…")
-        image_button = QPushButton("Save image…")
+        # Short labels: in presentation type the whole row must fit a 1280-pixel projector.
+        self.clear_button = QPushButton("Clear runs")
+        self.clear_button.setToolTip("Remove the curves of earlier runs; the current run stays.")
+        csv_button = QPushButton("CSV…")
+        csv_button.setToolTip("Export the curves' numbers as CSV.")
+        image_button = QPushButton("Image…")
+        image_button.setToolTip("Save the plots as PNG or SVG.")
 
         for text, widget in (("Show", self.metric_combo), ("x axis", self.x_axis_combo)):
             controls.addWidget(QLabel(text))

@@ -116,7 +116,7 @@ class BeamTreeView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMinimumSize(240, 160)
+        self.setMinimumSize(240, 120)  # a 1280×720 projector in presentation type leaves the tab ~460 px
         self.apply_theme(NORMAL)
 
     # ------------------------------------------------------------------ public API

@@ -508,7 +508,7 @@ def test_the_legend_sits_beside_the_plots_and_six_runs_stay_readable(view: Train
         view.begin_run(long if r == 0 else f"LSTM 1×{32 * r} adam", "lm")
         view.add_events(make_steps(8, seed=r) + [epoch_end(8)])
     view.apply_theme(PRESENTATION if theme == "presentation" else NORMAL)
-    view.resize(1000, 520)
+    view.resize(*((1280, 600) if theme == "presentation" else (1000, 520)))  # the tab on a 1280×720 projector
     view.show()
     qtbot.waitExposed(view)
     qtbot.wait(50)

@@ -23,14 +23,11 @@ if TYPE_CHECKING:
 
 
 def export_npz(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> list[Path]:
-    """One NPZ a part (keys: ``introspect``'s docstring): translation writes ``name.encoder.npz``
-    and ``name.decoder.npz``. Returns the paths written."""
-    from rnnviz.core.introspect import part_path
+    """One NPZ a part (``introspect.write_npz``): translation writes ``name.encoder.npz`` and
+    ``name.decoder.npz``. Returns the paths written."""
+    from rnnviz.core.introspect import write_npz
 
-    target = Path(path)
-    if len(traces) == 1:
-        return [traces[0].to_npz(target)]
-    return [trace.to_npz(part_path(target, trace.part)) for trace in traces]
+    return write_npz(traces, Path(path))
 
 
 def export_csv(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> Path:
