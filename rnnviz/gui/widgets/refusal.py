@@ -80,66 +80,46 @@ class _Refusals:
                 self.show(f"{self.message} (kept {box.text()})")
 
 
-class RefusingSpinBox(QSpinBox):
-    """A QSpinBox that says why it refuses a value (see the module's doc).
+def _refusing(base: type[QSpinBox] | type[QDoubleSpinBox], name: str) -> type:
+    """``base`` that says why it refuses a value (see the module's doc); one body for both kinds."""
 
-    Signals:
-        sig_refused(str): the reason a value was refused; "" once a value is accepted.
-    """
+    class Refusing(base):  # type: ignore[valid-type, misc]
+        #: The reason a value was refused; "" once a value is accepted.
+        sig_refused = Signal(str)
 
-    sig_refused = Signal(str)
+        def __init__(self, what: str, parent: QWidget | None = None) -> None:
+            super().__init__(parent)
+            self.refusals = _Refusals(self, what)
+            self.valueChanged.connect(self.refusals.on_value)
+            self.editingFinished.connect(self.refusals.on_finished)
 
-    def __init__(self, what: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.refusals = _Refusals(self, what)
-        self.valueChanged.connect(self.refusals.on_value)
-        self.editingFinished.connect(self.refusals.on_finished)
+        def set_reasons(self, below: str = "", above: str = "") -> None:
+            """Say these instead of "… must be at least N" / "… can be at most N"."""
+            self.refusals.below, self.refusals.above = below, above
 
-    def set_reasons(self, below: str = "", above: str = "") -> None:
-        """Say these instead of "… must be at least N" / "… can be at most N"."""
-        self.refusals.below, self.refusals.above = below, above
+        def refusal(self) -> str:
+            """The reason shown now ("" when none)."""
+            return self.refusals.message
 
-    def refusal(self) -> str:
-        """The reason shown now ("" when none)."""
-        return self.refusals.message
+        def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
+            self.refusals.tooltip = tip
+            if not self.refusals.message:
+                super().setToolTip(tip)
 
-    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
-        self.refusals.tooltip = tip
-        if not self.refusals.message:
-            super().setToolTip(tip)
+        def validate(self, text: str, pos: int) -> object:
+            result = super().validate(text, pos)
+            self.refusals.on_validate(text, result[0])
+            return result
 
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        self.refusals.on_validate(text, result[0])
-        return result
+    Refusing.__name__ = Refusing.__qualname__ = name
+    Refusing.__doc__ = f"A {base.__name__} that says why it refuses a value (see the module's doc)."
+    return Refusing
 
 
-class RefusingDoubleSpinBox(QDoubleSpinBox):
-    """A QDoubleSpinBox that says why it refuses a value (see :class:`RefusingSpinBox`)."""
-
-    sig_refused = Signal(str)
-
-    def __init__(self, what: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.refusals = _Refusals(self, what)
-        self.valueChanged.connect(self.refusals.on_value)
-        self.editingFinished.connect(self.refusals.on_finished)
-
-    def set_reasons(self, below: str = "", above: str = "") -> None:
-        self.refusals.below, self.refusals.above = below, above
-
-    def refusal(self) -> str:
-        return self.refusals.message
-
-    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
-        self.refusals.tooltip = tip
-        if not self.refusals.message:
-            super().setToolTip(tip)
-
-    def validate(self, text: str, pos: int) -> object:
-        result = super().validate(text, pos)
-        self.refusals.on_validate(text, result[0])
-        return result
+#: A QSpinBox that says why it refuses a value; ``sig_refused(str)`` carries the reason.
+RefusingSpinBox = _refusing(QSpinBox, "RefusingSpinBox")
+#: The same for a QDoubleSpinBox.
+RefusingDoubleSpinBox = _refusing(QDoubleSpinBox, "RefusingDoubleSpinBox")
 
 
 class RefusalNote(QLabel):
