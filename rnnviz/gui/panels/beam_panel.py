@@ -198,6 +198,8 @@ class BeamPanel(ModelPanel):
         self.step_label.setFont(big)
         self.tree.apply_theme(theme)
         self.legend.setText(legend_html(self._theme))
+        self.legend.setVisible(theme.font_scale < 1.2)  # on a projector the tree needs the height; a tip keeps it
+        self.tree.setToolTip("" if self.legend.isVisibleTo(self) else self.legend.text())
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
         if self._result is not None:
             self._fill_table()

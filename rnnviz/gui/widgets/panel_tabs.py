@@ -13,7 +13,15 @@ The QTabWidget calls that take or give a page (``widget``, ``currentWidget``,
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+
+
+class _NoHeightForWidth(QVBoxLayout):
+    """A scroll area sizes a page with height-for-width (word-wrapped labels) by its preferred
+    height, not its minimum: the Training tab then scrolled on a projector although it fits."""
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return False
 
 
 class PanelTabs(QTabWidget):
@@ -22,7 +30,11 @@ class PanelTabs(QTabWidget):
     def add_panel(self, panel: QWidget, title: str) -> int:
         page = QScrollArea()
         page.setObjectName(f"page-{title.lower().replace(' ', '-')}")
-        page.setWidget(panel)
+        holder = QWidget()
+        layout = _NoHeightForWidth(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(panel)
+        page.setWidget(holder)
         page.setWidgetResizable(True)
         page.setFrameShape(QFrame.Shape.NoFrame)
         page.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -30,7 +42,9 @@ class PanelTabs(QTabWidget):
 
     def widget(self, index: int) -> QWidget | None:  # the panel, not its scroll area
         page = super().widget(index)
-        return page.widget() if isinstance(page, QScrollArea) else page
+        if isinstance(page, QScrollArea) and page.widget() is not None and page.widget().layout() is not None:
+            return page.widget().layout().itemAt(0).widget()
+        return page
 
     def currentWidget(self) -> QWidget | None:  # noqa: N802 (Qt's name)
         return self.widget(self.currentIndex())
