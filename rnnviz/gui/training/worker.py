@@ -16,6 +16,8 @@ The live samples' cadence lives here: tests patch ``SAMPLE_MIN_GAP_S`` in this m
 from __future__ import annotations
 
 import os
+import threading
+import sys
 import queue
 import time
 import traceback
@@ -54,8 +56,20 @@ def training_threads(default: int) -> int:
 def _share_cores() -> None:
     import torch
 
+    lower_priority()
     # Set on the training thread: OpenMP keeps the count per thread once one has run torch ops.
     torch.set_num_threads(training_threads(torch.get_num_threads()))
+
+
+def lower_priority() -> None:
+    """RNNVIZ_TRAINING_NICE=N: the training thread (and the OpenMP threads it starts, which inherit
+    it) runs N nice levels below the GUI thread (Linux). For measuring arrangements (bench/gui_latency.py)."""
+    nice = os.environ.get("RNNVIZ_TRAINING_NICE")
+    if nice and hasattr(os, "setpriority") and sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), int(nice))
+        except (OSError, ValueError):
+            pass
 
 
 class TrainingWorker(QObject):
