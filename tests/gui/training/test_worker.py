@@ -128,3 +128,30 @@ def test_continuing_a_model_extends_its_history_and_leaves_it_untouched(qtbot, c
     assert "different vocabulary" in blocker.args[0] and controller.bundle is second
 
 
+
+
+def test_the_training_thread_can_run_below_the_gui_thread(monkeypatch) -> None:
+    """RNNVIZ_TRAINING_NICE lowers the calling thread's priority only (bench/gui_latency.py measures it)."""
+    import os
+    import sys
+    import threading
+
+    import pytest
+
+    from rnnviz.gui.training.worker import lower_priority
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("per-thread priorities are Linux's")
+    monkeypatch.setenv("RNNVIZ_TRAINING_NICE", "3")
+    seen: dict[str, int] = {}
+
+    def run() -> None:
+        lower_priority()
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["thread"] == before + 3
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # this thread untouched
