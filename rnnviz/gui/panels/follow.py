@@ -77,19 +77,17 @@ class ModelFollower(QObject):
     """Keeps ``panel`` on the model ``pick(store)`` chooses, and its banner on that model's name.
 
     ``deliver(bundle)`` hands the model to the panel (``None``: no model for it). The banner says
-    "— new" in bold for a while when a model replaced another under the user; ``announce(text)``,
-    when given, is told too.
+    "— new" in bold for a while when a model replaced another under the user.
     """
 
     def __init__(self, panel: QWidget, store: AppStore, pick: Callable[[AppStore], ModelBundle | None],
-                 deliver: Callable[[ModelBundle | None], None], name: str,
-                 announce: Callable[[str], None] | None = None) -> None:
+                 deliver: Callable[[ModelBundle | None], None], name: str) -> None:
         super().__init__(panel)
         self.panel, self.store, self._pick, self._deliver, self.name = panel, store, pick, deliver, name
-        self._announce = announce
         self._given: ModelBundle | None = None
         self._pending = False
         self.banner = ModelBanner(panel)
+        self.banner.setAccessibleName(f"the {name} tab's model")
         self.banner.sig_use_shipped.connect(self._use_shipped)
         layout = panel.layout()
         if isinstance(layout, QBoxLayout):
@@ -133,8 +131,6 @@ class ModelFollower(QObject):
             shipped = origin.kind == "shipped"
             changed = previous is not None and previous.origin != origin
             self.banner.show_model(f"{origin.describe()} — {bundle.display_name}", shipped, changed)
-            if changed and self._announce is not None:
-                self._announce(f"{self.name} now shows the model {origin.describe()}.")
         self._deliver(bundle)
 
     def _use_shipped(self) -> None:
