@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -16,18 +15,11 @@ from rnnviz.core.decoding import BIDIRECTIONAL_LM_NOTICE, generate, translate
 from rnnviz.core.errors import DataError
 from rnnviz.core.models.factory import ModelBundle, bundle_for
 from rnnviz.core.train import Finished, run, train
+from tests.core.corpora import lm_data
 
 PAIRS = ["go .\tva !", "i lost .\tj'ai perdu .", "he's calm .\til est calme .", "i'm home .\tje suis chez moi .",
          "we ran .\tnous avons couru .", "i won !\tj'ai gagné !", "he ran .\til a couru .", "go away .\tva-t'en ."]
 NUM_STEPS = 5
-
-
-def lm_data(folder: Path, text: str, **kwargs) -> LmData:
-    path = folder / "corpus.txt"
-    path.write_text(text, encoding="utf-8")
-    data = build_data(DataConfig(corpus=str(path), num_steps=8, batch_size=8, **kwargs))
-    assert isinstance(data, LmData)
-    return data
 
 
 def trained(data: LmData, config: ModelConfig, epochs: int = 3) -> ModelBundle:

@@ -24,6 +24,7 @@ from rnnviz.core.introspect import (
 )
 from rnnviz.core.models.factory import ModelBundle, bundle_for
 from rnnviz.core.models.stacks import RecurrentStack, build_stack, parameter_names
+from tests.core.corpora import lm_data
 
 ATOL = 1e-5
 PAIRS = ["go .\tva !", "i lost .\tj'ai perdu .", "he's calm .\til est calme .", "i'm home .\tje suis chez moi .",
@@ -265,14 +266,6 @@ def test_blas_threads_are_restored_after_a_trace() -> None:
 
 
 # ---- language models -------------------------------------------------------------------------
-
-
-def lm_data(folder: Path, text: str, **kwargs) -> LmData:
-    path = folder / "corpus.txt"
-    path.write_text(text, encoding="utf-8")
-    data = build_data(DataConfig(corpus=str(path), num_steps=8, batch_size=8, **kwargs))
-    assert isinstance(data, LmData)
-    return data
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -17,6 +15,7 @@ from rnnviz.core.introspect.probing import (
     trace_all,
 )
 from rnnviz.core.models.factory import ModelBundle, bundle_for
+from tests.fresh_imports import loaded_by
 
 PAIRS = ["go .\tva !", "i lost .\tj'ai perdu .", "he's calm .\til est calme .", "we ran .\tnous avons couru ."]
 BOTH = TraceRequest(probe=True, saturation=True)
@@ -107,8 +106,4 @@ def test_estimates_follow_the_token_level_and_learn_measured_speeds(lm: ModelBun
 
 
 def test_the_module_imports_neither_qt_nor_torch() -> None:
-    code = ("import sys, rnnviz.core.introspect.probing; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'PySide6', 'pyqtgraph')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert loaded_by(["rnnviz.core.introspect.probing"], ["torch", "PySide6", "pyqtgraph"]) == []

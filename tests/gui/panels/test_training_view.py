@@ -5,9 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,7 @@ from rnnviz.gui.panels import training_export
 from rnnviz.gui.panels.training_view import CSV_COLUMNS, SAMPLE_HISTORY, TrainingView
 from rnnviz.gui.style import PRESENTATION
 from rnnviz.gui.widgets.curves import STEP_COLUMNS, DebiasedEma, SeriesBuffer, debiased_ema
+from tests.fresh_imports import loaded_by
 
 BATCHES = 4
 
@@ -412,15 +410,9 @@ def test_probe_label_follows_the_task_and_edits_emit(view: TrainingView, qtbot) 
 
 
 def test_no_torch_import() -> None:
-    code = ("import sys; import rnnviz.gui.panels.training_view, rnnviz.gui.widgets.curves; "
-            "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', 'rnnviz.core.train', "
-            "'rnnviz.core.models', 'rnnviz.core.checkpoint', 'rnnviz.core.decoding'))]; print(bad); "
-            "sys.exit(1 if bad else 0)")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    root = Path(__file__).resolve().parents[3]
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert loaded_by(["rnnviz.gui.panels.training_view", "rnnviz.gui.widgets.curves"],
+                     ["torch", "rnnviz.core.train", "rnnviz.core.models", "rnnviz.core.checkpoint",
+                      "rnnviz.core.decoding"]) == []
 
 
 def test_readout_keeps_the_latest_numbers_when_a_batch_has_no_step(view: TrainingView) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,7 @@ from rnnviz.core.models.factory import ModelBundle
 from rnnviz.core.resources import pretrained_path
 from rnnviz.gui.panels.gates import GatesPanel, tracing
 from tests.gui.panels.gates.helpers import PROBE, perturbed, traced
+from tests.fresh_imports import loaded_by
 
 
 def test_empty_probe_gives_a_message_not_an_exception(panel: GatesPanel, gru_lm: ModelBundle, qtbot) -> None:
@@ -115,12 +113,5 @@ def test_a_failing_trace_becomes_a_message(panel: GatesPanel, gru_lm: ModelBundl
 
 
 def test_the_panel_imports_no_torch() -> None:
-    code = ("import sys; import rnnviz.gui.panels.gates; "
-            "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('torch.', "
-            "'rnnviz.core.introspect.tracing', 'rnnviz.core.introspect.kernels'))]; "
-            "print(bad); sys.exit(1 if bad else 0)")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    root = Path(__file__).resolve().parents[4]
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert loaded_by(["rnnviz.gui.panels.gates"], ["torch", "rnnviz.core.introspect.tracing",
+                                                   "rnnviz.core.introspect.kernels"]) == []
