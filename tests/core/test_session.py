@@ -165,9 +165,9 @@ def test_a_snapshot_shares_nothing_with_the_live_model(tmp_path: Path) -> None:
     session = TrainingSession(text_config(tmp_path), GRU8, TrainConfig(epochs=3, lr=1.0, device="cpu"))
     session.prepare()
     events = session.start()
-    event = next(events)
+    next(events)
     for _ in range(3):
-        event = events.send(None)
+        events.send(None)
     snap = session.snapshot()
     live = session.bundle
     assert snap is not live and snap.model is not live.model and not snap.model.training and live.model.training
@@ -181,7 +181,7 @@ def test_a_snapshot_shares_nothing_with_the_live_model(tmp_path: Path) -> None:
     assert any(not torch.equal(v, torch.zeros_like(v)) for v in weights(live.model).values())
     assert live.history.step == [1, 2, 3, 4][: len(live.history.step)] and live.history.step
     for _ in range(5):
-        event = events.send(None)
+        events.send(None)
     events.close()
     assert any(not torch.equal(taken[k], v) for k, v in weights(live.model).items())  # training went on
     assert not {p.data_ptr() for p in live.model.parameters()} & {p.data_ptr() for p in snap.model.parameters()}

@@ -7,6 +7,7 @@ it is done the book's way (``<unk>``, trimming) and said in ``notices``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 

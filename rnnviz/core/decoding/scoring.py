@@ -10,14 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from rnnviz.core.errors import ConfigError
-
-if TYPE_CHECKING:
-    from torch import Tensor
 
 Prefix = tuple[int, ...]
 #: ``step(prefixes) -> log-probabilities (len(prefixes), vocab_size)``, array or tensor.
