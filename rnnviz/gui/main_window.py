@@ -476,7 +476,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(1000, self, self._list_devices)
         if not getattr(self, "_docks_sized", False) and self.settings.value("window/state") is None:
             self._docks_sized = True  # first launch only: a restored layout keeps the user's widths
-            docks, widths = ([self.data_dock], [400]) if self._narrow else ([self.data_dock, self.config_dock], [400, 340])
+            # On a 1280-wide screen the Data dock reads well at 330 px, and the tabs need every pixel.
+            docks, widths = ([self.data_dock], [330]) if self._narrow else ([self.data_dock, self.config_dock], [400, 340])
             self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)

@@ -76,6 +76,10 @@ class Presentation(QObject):
             for dock in (w.data_dock, w.config_dock):
                 dock.hide()
             w.showFullScreen()
+            # Without a window manager (a bare X server, a kiosk) full screen keeps the window's size.
+            screen = w.screen() or QApplication.primaryScreen()
+            if screen is not None:
+                w.setGeometry(screen.geometry())
             return
         w.showMaximized() if self._was_maximized else w.showNormal()
         self._restore()
