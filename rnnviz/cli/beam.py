@@ -19,12 +19,15 @@ import argparse
 import json
 import math
 
+from rnnviz.cli.common import in_range, ranged
 from rnnviz.core.decoding import CANDIDATE_RULES, LENGTH_PENALTIES, STRATEGIES
 from rnnviz.core.decoding.toy import BUILTIN_TOYS, D2L_BEAM_SIZE, D2L_MAX_LEN
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import ALPHA, BEAM_SIZE, DECODE_MAX_LEN, MIN_LEN, NBEST
 
 FILE_MAX_LEN = 10  # a toy file's sequences may be longer than the book's four steps
 SHOWN_SURVIVORS = 6  # survivors listed per step in the text table; the rest are counted
+SHOWN_TOKENS = 12  # of a longer survivor, the step table shows the last tokens
 
 
 def add_beam_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
@@ -36,14 +39,16 @@ def add_beam_options(parser: argparse.ArgumentParser, defaults: bool = True) -> 
     def default(value):
         return value if defaults else None
 
-    parser.add_argument("--alpha", type=float, default=default(0.75),
-                        help="length-penalty exponent α (default 0.75, the book's)")
+    parser.add_argument("--alpha", type=in_range(ALPHA), default=default(0.75),
+                        help=ranged(ALPHA, "length-penalty exponent α, default 0.75, the book's"))
     parser.add_argument("--length-penalty", choices=LENGTH_PENALTIES, default=default("book"),
                         help="book: log P / L^α; gnmt: log P / ((5+L)/6)^α; none: log P "
                              "(L counts the tokens with <eos>; default book)")
-    parser.add_argument("--nbest", type=int, default=default(1), help="how many hypotheses to show (default 1)")
-    parser.add_argument("--min-len", type=int, default=default(0),
-                        help="<eos> is not allowed before this many tokens (default 0)")
+    parser.add_argument("--nbest", type=in_range(NBEST), default=default(1),
+                        help=ranged(NBEST, "how many hypotheses to show, default 1"))
+    parser.add_argument("--min-len", type=in_range(MIN_LEN), default=default(0),
+                        help=ranged(MIN_LEN, "<eos> is not allowed before this many tokens, default 0; below "
+                                             "--max-len"))
     parser.add_argument("--candidates", choices=CANDIDATE_RULES, default=default("eos"),
                         help="eos: finished hypotheses, and unfinished ones at the maximum length (default); "
                              "book: every step's survivors, finished or not (the book's literal rule)")
@@ -84,6 +89,12 @@ def cmd_beam(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tail(toy, tree, node: int, length: int) -> str:
+    """A survivor's tokens; of a long one only the last SHOWN_TOKENS (a line per step stays short)."""
+    text = " ".join(toy.decode(tree.tokens(node, last=SHOWN_TOKENS)))
+    return text if length <= SHOWN_TOKENS else f"… {text}"
+
+
 def _print_text(toy, result) -> None:
     o = result.options
     width = "" if result.strategy != "beam" else f"beam {o.beam_size}, "
@@ -104,7 +115,7 @@ def _print_text(toy, result) -> None:
     tree = result.tree
     print("step  considered  kept  finished  pruned  survivors (probability)")
     for s in result.steps():
-        shown = " · ".join(f"{' '.join(toy.decode(tree.tokens(i)))} {_fmt_prob(tree.cum_log_probs[i])}"
+        shown = " · ".join(f"{_tail(toy, tree, i, s.step)} {_fmt_prob(tree.node(i).cum_log_prob)}"
                            for i in s.survivors[:SHOWN_SURVIVORS])
         if len(s.survivors) > SHOWN_SURVIVORS:
             shown += f" · … (+{len(s.survivors) - SHOWN_SURVIVORS} more)"
@@ -123,11 +134,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                "next token in vocab order; default for every other prefix.")
     beam.add_argument("--toy", default="d2l", metavar="d2l|FILE", help="a built-in table (d2l) or a JSON file")
     beam.add_argument("--strategy", choices=STRATEGIES, default="beam", help="default: beam")
-    beam.add_argument("--beam", type=int, metavar="K",
-                      help=f"beam size (beam search; default {D2L_BEAM_SIZE}, as the book's figure 10.8.3)")
-    beam.add_argument("--max-len", type=int, metavar="T",
-                      help=f"at most this many tokens, <eos> included (default {D2L_MAX_LEN} for d2l, the "
-                           f"four time steps of the book's figures; {FILE_MAX_LEN} for a file)")
+    beam.add_argument("--beam", type=in_range(BEAM_SIZE), metavar="K",
+                      help=ranged(BEAM_SIZE, f"beam size (beam search; default {D2L_BEAM_SIZE}, as the book's "
+                                             "figure 10.8.3)"))
+    beam.add_argument("--max-len", type=in_range(DECODE_MAX_LEN), metavar="T",
+                      help=ranged(DECODE_MAX_LEN, f"at most this many tokens, <eos> included (default "
+                                                  f"{D2L_MAX_LEN} for d2l, the four time steps of the book's "
+                                                  f"figures; {FILE_MAX_LEN} for a file)"))
     add_beam_options(beam)
     beam.add_argument("--json", action="store_true", help="print JSON: hypotheses, per-step counts and the tree")
     beam.add_argument("--tree", choices=("all", "survivors", "none"), default="all",

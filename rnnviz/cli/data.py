@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rnnviz.cli.common import ProgressBar, _print_json
+from rnnviz.cli.common import ProgressBar, _print_json, in_range, ranged
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import INFO_TOP
 
 
 def cmd_data_list(args: argparse.Namespace) -> int:
@@ -103,6 +104,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     info.add_argument("corpus", metavar="NAME|PATH", help="a corpus name or the path of a text file")
     info.add_argument("--task", choices=("lm", "mt"), help="for files: language model or translation "
                       "(default: translation if the file is .tsv or its first line has a TAB)")
-    info.add_argument("--top", type=int, default=10, help="how many frequent tokens to show")
+    info.add_argument("--top", type=in_range(INFO_TOP), default=10,
+                      help=ranged(INFO_TOP, "how many frequent tokens to show, default 10"))
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(func=cmd_data_info)

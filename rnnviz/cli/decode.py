@@ -7,16 +7,19 @@ import json
 import sys
 
 from rnnviz.cli.beam import add_beam_options
-from rnnviz.cli.common import load_model
+from rnnviz.cli.common import in_range, load_model, ranged
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import BEAM_SIZE, DECODE_MAX_LEN, GENERATION_LENGTH, SEED, TEMPERATURE
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from rnnviz.core.decoding import generate
 
     bundle = load_model(args.checkpoint, "lm")
+    # Temperature 0 samples greedily (generate() says so); it must never fall back to 1.
     strategy = "sample" if args.temperature is not None else "greedy"
-    result = generate(bundle, args.prefix, args.length, strategy, args.temperature or 1.0, args.seed)
+    temperature = args.temperature if args.temperature is not None else 1.0
+    result = generate(bundle, args.prefix, args.length, strategy, temperature, args.seed)
     for notice in result.notices:
         print(f"note: {notice}", file=sys.stderr)
     print(result.text)
@@ -82,9 +85,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     gen = commands.add_parser("generate", help="continue a prefix with a language model")
     gen.add_argument("--checkpoint", help="a language-model checkpoint (default: the shipped one)")
     gen.add_argument("--prefix", required=True, help="text to continue, e.g. 'time traveller '")
-    gen.add_argument("--length", type=int, default=50, help="tokens to generate")
-    gen.add_argument("--temperature", type=float, help="sample with this temperature (default: greedy)")
-    gen.add_argument("--seed", type=int, help="seed for sampling")
+    gen.add_argument("--length", type=in_range(GENERATION_LENGTH), default=50,
+                     help=ranged(GENERATION_LENGTH, "tokens to generate, default 50"))
+    gen.add_argument("--temperature", type=in_range(TEMPERATURE, special=True), metavar="T",
+                     help="sample with temperature T: below 1 sharper, above 1 flatter; 0 is greedy, the same as "
+                          f"leaving it out ({TEMPERATURE.range_text()}; default: greedy)")
+    gen.add_argument("--seed", type=in_range(SEED), help=ranged(SEED, "seed for sampling"))
     gen.set_defaults(func=cmd_generate)
 
     tr = commands.add_parser(
@@ -100,9 +106,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                "hypothesis's.")
     tr.add_argument("sentences", nargs="*", metavar="SENTENCE")
     tr.add_argument("--checkpoint", help="a translation checkpoint (default: the shipped one)")
-    tr.add_argument("--beam", type=int, metavar="K", help="beam search with beam size K (default: greedy search)")
-    tr.add_argument("--max-len", type=int, metavar="T",
-                    help="beam search: at most T tokens, <eos> included (default: the model's num_steps)")
+    tr.add_argument("--beam", type=in_range(BEAM_SIZE), metavar="K",
+                    help=ranged(BEAM_SIZE, "beam search with beam size K (default: greedy search)"))
+    tr.add_argument("--max-len", type=in_range(DECODE_MAX_LEN), metavar="T",
+                    help=ranged(DECODE_MAX_LEN, "beam search: at most T tokens, <eos> included (default: the "
+                                                "model's num_steps)"))
     add_beam_options(tr, defaults=False)
     tr.add_argument("--json", action="store_true", help="print JSON (see below)")
     tr.add_argument("--tree", choices=("all", "survivors", "none"),

@@ -15,8 +15,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnviz.cli.common import load_model
+from rnnviz.cli.common import in_range, load_model, ranged
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import TRACE_TOKENS, check_memory
 
 
 def _summary(trace) -> str:
@@ -27,22 +28,35 @@ def _summary(trace) -> str:
             f"gates {', '.join(trace.gate_names)}")
 
 
+def trace_bytes(config, input_size: int, tokens: int) -> int:
+    """About how many bytes tracing ``tokens`` steps of a model takes: every gate, the hidden and
+    cell states and the input of every layer-direction (float32), held twice while exported."""
+    from rnnviz.core.config import GATES
+
+    stacks = [config.stack] if config.decoder is None else [config.stack, config.decoder]
+    width = config.embed_size or input_size
+    floats = sum((len(GATES[s.cell]) + 2) * h + s.layer_input_size(k, width)
+                 for s in stacks for k in range(s.num_layers) for h in s.direction_sizes(k))
+    return 2 * 4 * floats * tokens
+
+
 def cmd_gates(args: argparse.Namespace) -> int:
-    from rnnviz.core.introspect import DEFAULT_MAX_TOKENS, trace_lm, trace_translation, write_csv, write_npz
+    from rnnviz.core.introspect import DEFAULT_MAX_TOKENS, trace_lm, trace_translation
+    from rnnviz.core.introspect.records import export_traces
 
     if not args.out and not args.csv:
         raise RnnvizError("nothing to write: give --out FILE.npz (every array) and/or --csv FILE.csv "
                           "(the gate values, one row each).")
     bundle = load_model(args.checkpoint, args.task)  # task None: whichever the file holds
+    tokens = args.max_tokens or (DEFAULT_MAX_TOKENS if bundle.task == "lm" else bundle.max_len)
+    check_memory(f"tracing {tokens:,} tokens", trace_bytes(bundle.model_config, len(bundle.vocabs[0]), tokens),
+                 "give a smaller --max-tokens, or a shorter text.")
     if bundle.task == "lm":
         traces = [trace_lm(bundle, args.text, DEFAULT_MAX_TOKENS if args.max_tokens is None else args.max_tokens)]
     else:
         traces = list(trace_translation(bundle, args.text, args.max_tokens))
-    written: list[Path] = []
-    if args.out:
-        written += write_npz(traces, args.out)
-    if args.csv:
-        written.append(write_csv(traces, args.csv))
+    # NPZ and CSV are one export: both are written, or neither (an older file is then kept).
+    written: list[Path] = export_traces(traces, args.out or None, args.csv or None)
     for trace in traces:
         print(_summary(trace), file=sys.stderr)
         print(f"  tokens: {' '.join(repr(t) if not t.strip() else t for t in trace.tokens)}", file=sys.stderr)
@@ -77,7 +91,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                        help="the text to read (language model), or the source sentence (translation)")
     gates.add_argument("--out", metavar="FILE.npz", help="write every array as NPZ (two files for translation)")
     gates.add_argument("--csv", metavar="FILE.csv", help="write the gate values as a long-format CSV")
-    gates.add_argument("--max-tokens", type=int, metavar="N",
-                       help="language model: trace the first N tokens (default 500); translation: let the "
-                            "translation run to N tokens (default: the model's num_steps)")
+    gates.add_argument("--max-tokens", type=in_range(TRACE_TOKENS), metavar="N",
+                       help=ranged(TRACE_TOKENS, "language model: trace the first N tokens (default 500); "
+                                                 "translation: let the translation run to N tokens (default: the "
+                                                 "model's num_steps)"))
     gates.set_defaults(func=cmd_gates)

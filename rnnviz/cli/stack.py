@@ -6,8 +6,9 @@ import argparse
 import re
 from typing import Any
 
-from rnnviz.cli.common import _print_json
+from rnnviz.cli.common import _print_json, in_range, ranged
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import VOCAB_SIZE
 
 #: Vocabulary sizes assumed when --vocab is not given: The Time Machine's 28 characters
 #: (26 letters, space, <unk>) for language models; a round 200 per side for translation.
@@ -17,9 +18,7 @@ DEFAULT_VOCAB: dict[str, tuple[int, ...]] = {"lm": (28,), "mt": (200, 200)}
 def _vocab_sizes(task: str, vocab: int | None) -> tuple[int, ...]:
     if vocab is None:
         return DEFAULT_VOCAB[task]
-    if vocab < 1:
-        raise ConfigError(f"--vocab must be at least 1 (every vocabulary holds <unk>), not {vocab}.")
-    return (vocab,) * len(DEFAULT_VOCAB[task])
+    return (VOCAB_SIZE.check(vocab),) * len(DEFAULT_VOCAB[task])  # argparse checked it; callers may not
 
 
 def _short_section(section: str) -> str:
@@ -119,9 +118,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     which = stack.add_mutually_exclusive_group()
     which.add_argument("--list", action="store_true", help="list the presets with their titles (the default)")
     which.add_argument("--preset", metavar="NAME", help="show one preset, e.g. gru-lm or seq2seq")
-    stack.add_argument("--vocab", type=int, metavar="N",
-                       help="vocabulary size, for every vocabulary of the model (default: 28 for language "
-                            "models, The Time Machine's characters; 200 for both the source and the target "
-                            "vocabulary of translation models)")
+    stack.add_argument("--vocab", type=in_range(VOCAB_SIZE), metavar="N",
+                       help=ranged(VOCAB_SIZE, "vocabulary size, for every vocabulary of the model (default: 28 "
+                                               "for language models, The Time Machine's characters; 200 for both "
+                                               "the source and the target vocabulary of translation models)"))
     stack.add_argument("--json", action="store_true", help="print JSON")
     stack.set_defaults(func=cmd_stack)

@@ -1,7 +1,9 @@
 """Frozen settings shared by the CLI, the GUI and the core. Defaults live here only.
 
 The configuration is part of the core: it depends on nothing but
-``rnnviz.core.errors``, and every layer above reads it from here.
+``rnnviz.core.errors`` and the ranges in ``rnnviz.core.limits``, and every layer
+above reads it from here. Every number is checked against its range when a
+config is made, so a config that exists is one the machine can build.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from rnnviz.core import limits as lim
 from rnnviz.core.errors import ConfigError
 
 __all__ = [
@@ -64,18 +67,24 @@ class DataConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("num_steps", "batch_size", "max_examples"):
+        for name, limit in (("num_steps", lim.NUM_STEPS), ("batch_size", lim.BATCH_SIZE),
+                            ("max_examples", lim.MAX_EXAMPLES), ("min_freq", lim.MIN_FREQ)):
             value = getattr(self, name)
-            if value is not None and value < 1:
-                raise ConfigError(f"{name} must be at least 1, not {value}.")
-        if self.min_freq is not None and self.min_freq < 0:
-            raise ConfigError(f"min_freq must be 0 or more, not {self.min_freq}.")
-        for name in ("val_fraction", "test_fraction"):
-            value = getattr(self, name)
-            if not 0.0 <= value < 0.9:
-                raise ConfigError(f"{name} must be between 0 and 0.9, not {value}.")
+            if value is not None:
+                limit.check(value)
+        for name, limit in (("val_fraction", lim.VAL_FRACTION), ("test_fraction", lim.TEST_FRACTION)):
+            if not limit.contains(getattr(self, name)):
+                raise ConfigError(f"{name} must be between 0 and 0.9, not {getattr(self, name)}.")
         if self.val_fraction + self.test_fraction >= 0.9:
             raise ConfigError("val_fraction + test_fraction must leave at least 10% for training.")
+        lim.SEED.check(self.seed)
+        # The product explodes where each factor is fine: 65,536 windows of 1,000 tokens.
+        task = self.task if self.task in TASK_DEFAULTS else None
+        batch = self.batch_size or (TASK_DEFAULTS[task]["batch_size"] if task else None)
+        steps = self.num_steps or (TASK_DEFAULTS[task]["num_steps"] if task else None)
+        if batch is not None and steps is not None and not lim.BATCH_POSITIONS.contains(batch * steps):
+            raise ConfigError(f"a batch of {batch:,} × {steps:,} tokens is too large: "
+                              + lim.BATCH_POSITIONS.message(batch * steps))
 
     def resolved(self, task: Task) -> DataConfig:
         """A copy with every None replaced by the book's value for the task."""
@@ -138,17 +147,21 @@ class StackSpec:
     backward_sizes: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
+        # The number of layers first: a stack of a million layers is refused before it is walked.
+        if isinstance(self.hidden_sizes, (tuple, list)) and len(self.hidden_sizes) > lim.NUM_LAYERS.hi:
+            raise ConfigError(f"a stack of {len(self.hidden_sizes):,} layers is too deep: "
+                              + lim.NUM_LAYERS.message(len(self.hidden_sizes)))
         object.__setattr__(self, "hidden_sizes", tuple(int(h) for h in self.hidden_sizes))
         if self.cell not in CELLS:
             raise ConfigError(f"unknown cell {self.cell!r}; choose one of {', '.join(CELLS)}.")
         if not self.hidden_sizes:
             raise ConfigError("a stack needs at least one layer.")
         for layer, size in enumerate(self.hidden_sizes):
-            if size < 1:
-                raise ConfigError(f"layer {layer + 1} has hidden size {size}; a hidden size must be at least 1.")
+            if not lim.HIDDEN_SIZE.contains(size):
+                raise ConfigError(f"layer {layer + 1} has hidden size {size}; " + lim.HIDDEN_SIZE.message(size))
         self._check_backward_sizes()
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}.")
+        if not lim.DROPOUT.contains(self.dropout):
+            raise ConfigError(f"dropout must be in [0, 1), not {self.dropout}. {lim.DROPOUT.doc}")
         if self.implementation not in ("auto", "fused", "scratch"):
             raise ConfigError(f"unknown implementation {self.implementation!r}; use auto, fused or scratch.")
         if self.implementation == "fused" and not self.fusable:
@@ -169,9 +182,9 @@ class StackSpec:
             raise ConfigError(f"backward_sizes has {len(backward)} entries but the stack has "
                               f"{len(self.hidden_sizes)} layer(s); give one backward hidden size per layer.")
         for layer, size in enumerate(backward):
-            if size < 1:
-                raise ConfigError(f"layer {layer + 1} has backward hidden size {size}; a hidden size must "
-                                  "be at least 1.")
+            if not lim.HIDDEN_SIZE.contains(size):
+                raise ConfigError(f"layer {layer + 1} has backward hidden size {size}; "
+                                  + lim.HIDDEN_SIZE.message(size))
         # Canonical form: sizes equal to the forward ones mean "same as forward".
         object.__setattr__(self, "backward_sizes", None if backward == self.hidden_sizes else backward)
 
@@ -214,6 +227,12 @@ class StackSpec:
     def output_size(self) -> int:
         """Features per time step leaving the top layer (both directions concatenated)."""
         return self.layer_output_size(self.num_layers - 1)
+
+    def weight_count(self, input_size: int) -> int:
+        """Weights of the stack reading ``input_size`` features (torch's count: two biases per gate block)."""
+        blocks = len(GATES[self.cell])
+        return sum(blocks * h * (self.layer_input_size(k, input_size) + h + 2)
+                   for k in range(self.num_layers) for h in self.direction_sizes(k))
 
     @property
     def equal_directions(self) -> bool:
@@ -278,11 +297,12 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.task not in ("lm", "mt"):
             raise ConfigError(f"unknown task {self.task!r}; use 'lm' (language model) or 'mt' (translation).")
-        if self.embed_size is not None and self.embed_size < 1:
-            raise ConfigError(f"embed_size must be at least 1, not {self.embed_size}.")
+        if self.embed_size is not None:
+            lim.EMBED_SIZE.check(self.embed_size)
         if self.task == "lm":
             if self.decoder is not None:
                 raise ConfigError("a language model has one stack; a decoder belongs to translation models.")
+            self._check_size()
             return
         if self.decoder is None:
             raise ConfigError("a translation model needs a decoder stack.")
@@ -301,6 +321,27 @@ class ModelConfig:
             raise ConfigError("the encoder's final state cannot initialise the decoder as it is: "
                               + self.identity_mismatch()
                               + " Use the linear bridge.")
+        self._check_size()
+
+    def _check_size(self) -> None:
+        """Refuse a model whose weights alone would fill memory (the vocabulary's share comes later)."""
+        count = self.weight_count()
+        if not lim.MODEL_PARAMETERS.contains(count):
+            raise ConfigError(f"this model has {count:,} weights before its output layer: "
+                              + lim.MODEL_PARAMETERS.message(count))
+
+    def weight_count(self, input_size: int = 1) -> int:
+        """Weights of the stacks and embeddings (torch's count: two biases per gate block); the
+        vocabulary-sized parts (one-hot inputs of ``input_size``, the output layer) aside."""
+        embed = self.embed_size or 0
+        if self.task == "lm":
+            return self.stack.weight_count(embed or input_size) + embed * input_size
+        assert self.decoder is not None
+        count = self.stack.weight_count(embed) + self.decoder.weight_count(embed + self.stack.output_size)
+        if self.resolved_bridge == "linear":  # per layer, [h_fwd; h_bwd] -> h_dec
+            count += sum((self.stack.layer_output_size(k) + 1) * self.decoder.hidden_sizes[k]
+                         for k in range(self.decoder.num_layers))
+        return count
 
     @property
     def identity_bridge_fits(self) -> bool:
@@ -352,14 +393,13 @@ class TrainConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:
-            raise ConfigError(f"epochs must be at least 1, not {self.epochs}.")
-        if not self.lr > 0:
-            raise ConfigError(f"the learning rate must be positive, not {self.lr}.")
+        lim.EPOCHS.check(self.epochs)
+        lim.LEARNING_RATE.check(self.lr)  # refuses nan, inf, 0 and absurd rates alike
         if self.optimizer not in ("sgd", "adam"):
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; use sgd or adam.")
-        if self.grad_clip is not None and not self.grad_clip > 0:
-            raise ConfigError(f"grad_clip must be positive (or None for no clipping), not {self.grad_clip}.")
+        if self.grad_clip is not None:
+            lim.GRAD_CLIP.check(self.grad_clip)
+        lim.SEED.check(self.seed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -37,6 +37,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rnnviz.core.config import GATES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import MODEL_PARAMETERS, check_memory
 
 #: Above this many seconds a run is "long": the UI warns before it starts and offers a smaller size.
 LONG_RUN_S = 600.0
@@ -192,6 +194,42 @@ def cost_terms(model: ModelConfig, vocab: tuple[int, ...], batch: int, num_steps
     except Exception:  # noqa: BLE001 — a vocabulary the anatomy refuses: count the matmuls' weights
         params = macs
     return (1.0, fused, scratch, 3.0 * macs * positions, params, elements * positions)
+
+
+# ---- memory ---------------------------------------------------------------------------------------
+
+#: Float32 copies of every weight a training step holds: the weights and their gradients, and Adam's two moments.
+_WEIGHT_COPIES = {"sgd": 2, "adam": 4}
+#: Copies of every activation: the forward value, the one autograd saves, and its gradient.
+_ACTIVATION_COPIES = 3
+
+
+def training_bytes(model: ModelConfig, vocab: tuple[int, ...], batch: int, num_steps: int,
+                   optimizer: str = "sgd") -> float:
+    """About how many bytes one training step needs (float32): weights, gradients and optimizer
+    state, and the activations of a batch (gates, states, one-hot inputs, logits and softmax)."""
+    terms = cost_terms(model, vocab, batch, num_steps)
+    params, elements = terms[4], terms[5]
+    return 4.0 * (params * _WEIGHT_COPIES.get(optimizer, 4) + elements * _ACTIVATION_COPIES)
+
+
+def check_training_memory(data: DataConfig, model: ModelConfig, train: TrainConfig, vocab: tuple[int, ...],
+                          available: int | None = None) -> None:
+    """Refuse, before the model is built, a run whose model or batch would not fit: the model's
+    weights with its vocabulary (the output layer grows with it) against the fixed limit, then the
+    whole step against the memory free now (``available``: for tests). Raises ConfigError."""
+    from rnnviz.core.models.anatomy import anatomy  # plain arithmetic, no torch
+
+    params = anatomy(model, vocab).total_params  # a vocabulary of no token: ConfigError
+    if not MODEL_PARAMETERS.contains(params):
+        raise ConfigError(f"with a vocabulary of {' and '.join(f'{v:,}' for v in vocab)} tokens the model has "
+                          f"{params:,} weights: {MODEL_PARAMETERS.message(params)}")
+    task = model.task
+    batch = int(data.batch_size or TASK_DEFAULTS[task]["batch_size"])
+    steps = int(data.num_steps or TASK_DEFAULTS[task]["num_steps"])
+    check_memory(f"training this model ({params:,} weights) on batches of {batch:,} × {steps:,} tokens",
+                 training_bytes(model, vocab, batch, steps, train.optimizer),
+                 "lower the batch size, the window (num_steps) or the model's size.", available)
 
 
 # ---- a run ----------------------------------------------------------------------------------------

@@ -60,10 +60,12 @@ class NonFinite:
 
 @dataclass(frozen=True)
 class Finished:
-    reason: str  # "completed" or "stopped"
+    reason: str  # "completed", "stopped", or "diverged" (see ``core.train.DIVERGED_LOSS``)
     step: int
     epoch: int
     elapsed: float
+    loss: float | None = None  # "diverged": the typical (median) loss of the steps that showed it
+    lr: float | None = None  # "diverged": the learning rate then
 
 
 Event = Union[Step, EpochEnd, Paused, NonFinite, Finished]
@@ -75,6 +77,15 @@ def nonfinite_message(step: int, epoch: int, loss: float, grad_norm: float, lr: 
     return (f"the {what} became {loss if what == 'loss' else grad_norm} at step {step + 1} (epoch {epoch}); "
             f"the update was skipped and training paused with the weights of step {step}. Lower the learning "
             f"rate (now {lr:g})" + ("." if clipped else " or turn on gradient clipping."))
+
+
+def diverged_message(event: Finished, clipped: bool) -> str:
+    """What to tell the user about a run that ended as "diverged" (``event.reason``)."""
+    lr = "" if event.lr is None else f" (now {event.lr:g})"
+    return (f"training diverged: by step {event.step} (epoch {event.epoch}) the loss had risen to "
+            f"{event.loss:.4g} nats per token and stayed there; the weights are useless. "
+            f"Lower the learning rate{lr}" + (" and train again." if clipped else
+                                              " or turn on gradient clipping, and train again."))
 
 
 # ---- commands ----

@@ -182,6 +182,7 @@ class TrainingSession:
         self._pending: deque[Command] = deque()
         self._start_end: HistoryEnd | None = None  # set by start()
         self.plan: StartPlan | None = None  # how start() began the run: paused or not, which lr
+        self._built: Any = None  # prepare(): the model built, until it is on its device
         self._clipped = train_config.grad_clip is not None
 
     # ---- preparing ----
@@ -191,30 +192,55 @@ class TrainingSession:
         """Resolve the device, build the data and the model; False if ``cancelled()`` became true.
 
         ``progress(received, total)`` hears of a download; ``cancelled`` is asked during a
-        download and between the stages. User errors raise RnnvizError (ConfigError, DataError).
+        download and between the phases (the device, the data, the model, the model on its
+        device), so that a Stop or a closing window is heard within one phase; a cancelled
+        preparation keeps no model (``bundle`` stays None). User errors raise RnnvizError
+        (ConfigError, DataError).
         """
-        from rnnviz.core.data.hub import DownloadCancelled
+        asked = cancelled or (lambda: False)
+        self.bundle = None
+        phases: tuple[Callable[[], None], ...] = (
+            self._resolve_device,  # imports torch on a first run; a missing device fails before a download
+            lambda: self._build_data(progress, asked, cancelled is not None),
+            self._build_model,
+            self._move_model,
+        )
+        for phase in phases:
+            if asked():
+                break
+            phase()
+        if asked():
+            self.bundle = self._built = None  # a cancelled preparation keeps no model
+            return False
+        return True
 
+    # ---- the phases of prepare(), in order ----
+
+    def _resolve_device(self) -> None:
         from rnnviz.core.train import resolve_device  # torch: imported by the first run, not by the GUI
 
-        asked = cancelled or (lambda: False)
-        self.device = resolve_device(self.train_config.device)  # first: a missing device fails before a download
-        if self.data is None:
-            def report(received: int, total: int | None) -> bool:
-                if progress is not None and progress(received, total) is False:
-                    return False
-                return not asked()
-            try:
-                from rnnviz.core.data.datasets import build_data
+        self.device = resolve_device(self.train_config.device)
 
-                self.data = build_data(self.data_config,
-                                       progress=None if progress is None and cancelled is None else report)
-            except DownloadCancelled:
-                if asked():
-                    return False
-                raise
-        if asked():
-            return False
+    def _build_data(self, progress: Callable[[int, int | None], bool | None] | None, asked: Callable[[], bool],
+                    listen: bool) -> None:
+        """Read and clean the corpus (downloading it if needed), build its vocabulary and token arrays."""
+        if self.data is not None:
+            return
+        from rnnviz.core.data.datasets import build_data
+        from rnnviz.core.data.hub import DownloadCancelled
+
+        def report(received: int, total: int | None) -> bool:
+            if progress is not None and progress(received, total) is False:
+                return False
+            return not asked()
+        try:
+            self.data = build_data(self.data_config, progress=report if progress is not None or listen else None)
+        except DownloadCancelled:
+            if not asked():
+                raise  # refused by ``progress`` itself, not cancelled: the caller's to handle
+            # cancelled: prepare() sees it before the next phase
+
+    def _build_model(self) -> None:
         if self.initial is None:
             from rnnviz.core.models.factory import bundle_for
 
@@ -222,8 +248,13 @@ class TrainingSession:
         else:
             bundle = continued_bundle(self.initial, self.data)
         bundle.train_config = self.train_config
+        self._built = bundle
+
+    def _move_model(self) -> None:
+        """The model on its device here, where a Stop is heard: a GPU's first use can take seconds."""
+        bundle, self._built = self._built, None
+        bundle.model.to(self.device)
         self.bundle = bundle
-        return not asked()
 
     def facts(self) -> RunFacts:
         """What this run is (after :meth:`prepare`)."""

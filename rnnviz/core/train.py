@@ -9,6 +9,10 @@ and keeps a continued model's history going::
     while not isinstance(event, Finished):
         event = run.send(None)          # or Pause(), Resume(), StepOnce(), Stop(), SetLearningRate(0.5)
 
+A run ends with ``Finished(reason)``: "completed", "stopped" (a Stop command) or "diverged" (the
+loss stayed far above any healthy run's, see :data:`DIVERGED_LOSS`; ``diverged_message`` says
+what to do).
+
 Nothing here knows which model it trains: a model supplies ``batch_loss`` and
 ``count_tokens``; the data supplies ``train_batches(epoch)`` and ``val_batches()``.
 While the generator is suspended the weights are not changing, so a caller may
@@ -18,9 +22,11 @@ copy them between two events.
 from __future__ import annotations
 
 import math
+import statistics
 import time
+from collections import deque
 from collections.abc import Generator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -29,9 +35,10 @@ from torch import nn
 
 from rnnviz.core.config import TrainConfig
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import LEARNING_RATE
 from rnnviz.core.events import (  # noqa: F401 (re-exported: the generator's vocabulary)
     Command, EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step,
-    StepOnce, Stop, nonfinite_message,
+    StepOnce, Stop, diverged_message, nonfinite_message,
 )
 from rnnviz.core.metrics import perplexity
 
@@ -111,6 +118,57 @@ class _Clock:
         return self.spent + (time.perf_counter() - self.since if self.since is not None else 0.0)
 
 
+#: A run has diverged when its loss (mean cross-entropy per token, in nats) stays above this. A model
+#: that guesses uniformly scores log(V): 3.3 for the book's 28 characters, about 9 for the largest word
+#: vocabularies here; a fresh model starts near that and a healthy one only goes down. The book's recipes
+#: (SGD lr 1 to 4 with the gradient clipped to norm 1; Adam lr 0.005 for the seq2seq) stay far below 50,
+#: which is a perplexity of 5e21 (the uniform guess over 5e21 tokens): only blown-up weights get there.
+DIVERGED_LOSS = 50.0
+#: How many consecutive steps are judged together, by their median: one wild batch is not a divergence.
+#: An epoch shorter than this is judged by all of its steps at its end.
+DIVERGED_STEPS = 10
+#: A slower blow-up: the median step loss of an epoch more than this many nats above the run's first
+#: step (a perplexity 22,000 times worse) for DIVERGED_EPOCHS epochs in a row. Even lr 20 on a toy
+#: text, which wobbles up by 10 to 15 nats for a few steps, comes back within an epoch; the book's
+#: recipes never rise above their first step at all.
+DIVERGED_RISE = 10.0
+DIVERGED_EPOCHS = 2
+
+
+@dataclass
+class _Divergence:
+    """Watches the step losses for a divergence (see :data:`DIVERGED_LOSS` and :data:`DIVERGED_RISE`).
+    Medians throughout: one wild batch moves neither rule."""
+
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=DIVERGED_STEPS))
+    epoch: list[float] = field(default_factory=list)  # this epoch's step losses
+    start: float | None = None  # the run's first step loss
+    risen_epochs: int = 0
+    loss: float | None = None  # the loss that showed it
+
+    def step(self, loss: float) -> bool:
+        self.start = loss if self.start is None else self.start
+        self.recent.append(loss)
+        self.epoch.append(loss)
+        return len(self.recent) == DIVERGED_STEPS and self._found(statistics.median(self.recent), DIVERGED_LOSS)
+
+    def epoch_end(self) -> bool:
+        losses, self.epoch = self.epoch, []
+        if not losses or self.start is None:
+            return False
+        typical = statistics.median(losses)
+        if len(losses) < DIVERGED_STEPS and self._found(typical, DIVERGED_LOSS):
+            return True  # an epoch shorter than the window, judged whole
+        self.risen_epochs = self.risen_epochs + 1 if typical > self.start + DIVERGED_RISE else 0
+        return self.risen_epochs >= DIVERGED_EPOCHS and self._found(typical, self.start + DIVERGED_RISE)
+
+    def _found(self, typical: float, bound: float) -> bool:
+        if typical > bound:
+            self.loss = typical
+            return True
+        return False
+
+
 @dataclass
 class _Control:
     paused: bool = False
@@ -129,8 +187,7 @@ class _Control:
         elif isinstance(command, Stop):
             self.stop = True
         elif isinstance(command, SetLearningRate):
-            if not command.lr > 0:
-                raise ConfigError(f"the learning rate must be positive, not {command.lr}.")
+            LEARNING_RATE.check(command.lr)  # the range a TrainConfig has: nan, inf and 0 are refused
             for group in optimizer.param_groups:
                 group["lr"] = command.lr
         else:
@@ -148,6 +205,8 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
     optimizer = make_optimizer(params, config)
     control = _Control(paused=start_paused)
     clock = _Clock()
+    divergence = _Divergence()
+    diverged = False
     step = 0
 
     for epoch in range(1, config.epochs + 1):
@@ -187,9 +246,10 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
             control.step_once = False
             control.apply((yield Step(step, epoch, index, batches_per_epoch, loss_value, perplexity(loss_value),
                                       grad_norm, lr, epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
-            if control.stop:
+            diverged = divergence.step(loss_value)
+            if control.stop or diverged:
                 break
-        if control.stop:
+        if control.stop or diverged:
             break
         val_loss = evaluate(model, data.val_batches(), device)
         clock.stop()
@@ -197,10 +257,14 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
         control.apply((yield EpochEnd(step, epoch, train_loss, perplexity(train_loss), val_loss,
                                       None if val_loss is None else perplexity(val_loss),
                                       epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
-        if control.stop:
+        diverged = divergence.epoch_end()
+        if control.stop or diverged:
             break
     clock.stop()
-    yield Finished("stopped" if control.stop else "completed", step, epoch, clock.now())
+    if diverged:  # it wins over a Stop sent at the same moment: the weights are useless either way
+        yield Finished("diverged", step, epoch, clock.now(), divergence.loss, optimizer.param_groups[0]["lr"])
+    else:
+        yield Finished("stopped" if control.stop else "completed", step, epoch, clock.now())
 
 
 def run(generator: Generator[Event, Command | None, None], on_event=None) -> Finished | NonFinite:

@@ -6,13 +6,20 @@ the first training job, checkpoint or device list needs it.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
+from PySide6.QtCore import QDeadlineTimer
 from PySide6.QtWidgets import QApplication
 
 from rnnviz import __version__
+
+#: Once the app quits, how long it waits for what a closed window left running (a slow training
+#: step, a preparation phase such as torch's first import, a background job) before exiting anyway.
+#: Each of them ends at its next check; the window itself is hidden at once.
+EXIT_WAIT_MS = 10_000
 
 
 def make_app(qt_args: Sequence[str] = ()) -> QApplication:
@@ -29,7 +36,38 @@ def make_app(qt_args: Sequence[str] = ()) -> QApplication:
 
         app._rnnviz_gc = GarbageCollector(interval=0.5)
         app._rnnviz_gc.timer.setObjectName("rnnviz-app-gc")  # the app's own, for as long as it runs
+        # Python must not begin to exit while another thread still runs Python in it: torch, imported
+        # there, would register exit hooks too late, and the app's objects would be deleted under it.
+        app.aboutToQuit.connect(lambda: finish_threads(EXIT_WAIT_MS))
     return app
+
+
+def finish_threads(timeout_ms: int) -> bool:
+    """Ask every training thread to end, and wait for them and for background jobs; True if none is left.
+
+    Each thread ends at its next check (between two steps or two phases of a preparation) and
+    emits nothing more. Runs when the app quits, before ``app.exec()`` returns.
+    """
+    from rnnviz.gui import concurrency
+    from rnnviz.gui.gc_guard import LIVE, release_gc_if_unused
+
+    deadline = QDeadlineTimer(max(int(timeout_ms), 0))
+    for handle in list(LIVE):
+        handle.abort.set()
+        handle.thread.quit()
+    for handle in list(LIVE):
+        handle.thread.wait(deadline)
+    concurrency.wait_for_jobs(max(deadline.remainingTime(), 0))
+    release_gc_if_unused()  # forgets the threads that have ended
+    return not threads_left()
+
+
+def threads_left() -> bool:
+    """A training thread or a background job of rnnviz still runs."""
+    from rnnviz.gui import concurrency
+    from rnnviz.gui.gc_guard import LIVE
+
+    return any(handle.thread.isRunning() for handle in LIVE) or concurrency.active_jobs() > 0
 
 
 def main(qt_args: Sequence[str] = ()) -> int:
@@ -42,7 +80,16 @@ def main(qt_args: Sequence[str] = ()) -> int:
     if os.environ.get("RNNVIZ_EXIT_AFTER_FIRST_PAINT"):
         _exit_after_first_paint(app, window)
     window.show()
-    return app.exec()
+    code = app.exec()
+    if not finish_threads(EXIT_WAIT_MS):  # again: a job may have started as the app quit
+        # Still running after EXIT_WAIT_MS: letting Python finalize under it would abort the process
+        # ("QThread: Destroyed while thread is still running"). Everything worth keeping is written:
+        # the settings at close, checkpoints atomically.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _exit_after_first_paint(app: QApplication, window) -> None:

@@ -82,8 +82,9 @@ def guard_gc() -> None:
 
 def release_gc_if_unused() -> None:
     """Automatic collection back as it was, once no training thread and no other user is left."""
-    for handle in [h for h in LIVE if h.orphan and h.thread.isFinished()]:
-        LIVE.remove(handle)
+    # No loop variable may keep the last finished handle alive past gc.enable(): freeing its Qt
+    # objects then could run a collection inside a Qt destructor.
+    LIVE[:] = [h for h in LIVE if not (h.orphan and h.thread.isFinished())]
     if LIVE or any(check() for check in _busy_checks) or _gc_timer is None or not _gc_timer.isActive():
         return
     _gc_timer.stop()

@@ -103,6 +103,8 @@ class LectureKeys(QObject):
         # window for when nothing has the focus, costs nothing for the other events of the app (an
         # application-wide filter ran Python for each of them: 60 ms while the window was built).
         self._watched: QWidget | None = None
+        self._tab_message = ""
+        self._clears_on_tab = False
         window.installEventFilter(self)
         QApplication.instance().focusChanged.connect(self._on_focus)
         window.destroyed.connect(self._disconnect)
@@ -146,7 +148,16 @@ class LectureKeys(QObject):
             w.step()
         else:
             name = w.tabs.tabText(w.tabs.currentIndex())
-            w.statusBar().showMessage(f"The {name} tab has no steps (→ and ← step Gates, Generate, Beam search).", 5000)
+            self._tab_message = f"The {name} tab has no steps (→ and ← step Gates, Generate, Beam search)."
+            w.statusBar().showMessage(self._tab_message, 5000)
+            if not self._clears_on_tab:  # the message speaks of this tab: it goes when the tab does
+                self._clears_on_tab = True
+                w.tabs.currentChanged.connect(self._clear_tab_message)
+
+    def _clear_tab_message(self, _index: int) -> None:
+        bar = self.window.statusBar()
+        if bar.currentMessage() == self._tab_message:
+            bar.clearMessage()
 
     def stop_or_uncover(self) -> None:
         """Esc: uncover a blanked screen, else stop training."""

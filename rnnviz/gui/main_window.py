@@ -11,9 +11,8 @@ one while it trains; files (checkpoints, sessions, exports) are in
 from __future__ import annotations
 
 import dataclasses
-import os
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QDeadlineTimer, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,12 +53,13 @@ from rnnviz.gui.window_actions import (
     screen_width,
 )
 from rnnviz.gui.window_files import WindowFiles
+from rnnviz.gui.window_models import WindowModels
 
 #: Probes shown until the user types one: the book's prefix, a phrasebook sentence.
 DEFAULT_PROBES = {"lm": "the ", "mt": "The girls are happy."}
 BOOK_PROBES = {"time-machine": "time traveller ", "fra-eng": "I'm home."}
-#: What the Gates tab reads until the user types something: a sentence long enough to watch the gates.
-GATE_PROBES = {"lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
+#: The most that closing waits for training and background jobs; the window is hidden first.
+CLOSE_WAIT_MS = 1000
 
 
 class MainWindow(QMainWindow):
@@ -70,12 +70,13 @@ class MainWindow(QMainWindow):
         self._fit_to_screen()
         self.theme: Theme = NORMAL
         self._run: RunInfo | None = None
+        self._clipped = True  # the run's gradient clipping: a diverged run's advice depends on it
         self._snapshot_epoch: int | None = None  # the epoch of the snapshot asked for, until it arrives
-        self._loading: set[str] = set()  # tasks whose shipped model is being loaded
 
         self.store = AppStore(self)
         self.controller = TrainingController(self)
         self.files = WindowFiles(self)
+        self.models = WindowModels(self)
         self.presentation = Presentation(self)
         self.keys = LectureKeys(self)  # the lecture's keys, wherever the focus is
         self.data_panel = DataPanel()
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         """Each model tab follows the store, and names the model it shows (a new one in bold, for a while)."""
         store = self.store
         self.followers = {
-            "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self._give_gates, "Gates"),
+            "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self.models.give_gates, "Gates"),
             "translate": ModelFollower(self.translate_panel, store, lambda s: s.model("mt"),
                                        self.translate_panel.set_bundle, "Translate"),
             "generate": ModelFollower(self.generate_panel, store, lambda s: s.model("lm"),
@@ -157,8 +158,8 @@ class MainWindow(QMainWindow):
         c.sig_snapshot.connect(self._on_snapshot)
         self.gates_panel.sig_status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         for panel in (self.translate_panel, self.generate_panel):
-            panel.sig_show_tree.connect(self._show_tree)
-        self.tabs.currentChanged.connect(self._on_tab)
+            panel.sig_show_tree.connect(self.models.show_tree)
+        self.tabs.currentChanged.connect(self.models.on_tab)
         self.training_view.sig_probe_changed.connect(c.set_probe)
         self.data_panel.sig_selection_changed.connect(self.store.set_selection)
         self.data_panel.sig_stats_ready.connect(self._on_stats)
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.training_view)
         self.store.start_run(label, task)
         self.training_view.begin_run(label, task)
+        self._clipped = train.grad_clip is not None
         self.controller.start(TrainingJob(data, model, train, label, self.training_view.probe(), initial))
         return True
 
@@ -233,7 +235,7 @@ class MainWindow(QMainWindow):
         self.act_train.setText("Pause" if running else ("Resume" if paused else "Train"))
         self.act_pause.setEnabled(running)
         self.act_step.setEnabled(state != "preparing")
-        self.act_stop.setEnabled(running or paused)
+        self.act_stop.setEnabled(not idle)  # while preparing too: it abandons the preparation
         self.act_reset.setEnabled(idle)
         for action in (self.act_open_ckpt, self.act_open_session):
             action.setEnabled(idle)
@@ -279,7 +281,7 @@ class MainWindow(QMainWindow):
         self.store.update_run(state=event.reason)
         if self.controller.bundle is not None:
             self.controller.request_snapshot()  # the model tabs get their own copy of the trained model
-        self.statusBar().showMessage("Training finished." if event.reason == "completed" else "Training stopped.", 8000)
+        self.models.run_ended(event, self._clipped)
 
     def show_error(self, message: str, details: str) -> None:
         """A message box for an error; ``details`` (a traceback for a bug) behind its Details button."""
@@ -306,64 +308,10 @@ class MainWindow(QMainWindow):
         step = bundle.history.step[-1] if bundle.history.step else 0
         self.store.set_model(dataclasses.replace(bundle, origin=self.store.trained_origin(step)))
 
-    # ---- the model tabs ----
-
-    def _give_gates(self, bundle) -> None:
-        if bundle is not None and self.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
-            self.gates_panel.set_probe(GATE_PROBES[bundle.task])  # never overwrite what the user typed
-        run = self.store.current_run()
-        if bundle is not None and bundle.origin.kind == "trained" and run is not None and not run.ended:
-            self.gates_panel.show_snapshot(bundle, run.epoch)  # following a run in progress
-        else:
-            self.gates_panel.set_bundle(bundle)
-
-    def _model_tabs(self) -> tuple[QWidget, ...]:
-        return (self.gates_panel, self.translate_panel, self.generate_panel, self.beam_panel)
-
-    def _on_tab(self, index: int) -> None:
-        widget = self.tabs.widget(index)
-        if widget in self._model_tabs():
-            self._load_shipped_models()
-        for follower in self.followers.values():
-            follower.tab_shown()
-
-    def _load_shipped_models(self) -> None:
-        """The small models shipped with rnnviz, so that the model tabs work before any training
-        (loaded off the GUI thread: it imports torch)."""
-        for task in ("lm", "mt"):
-            if self.store.has_shipped(task) or task in self._loading:
-                continue
-            self._loading.add(task)
-
-            def load(task: str = task):
-                from rnnviz.core.models.shipped import load_shipped
-
-                return load_shipped(task)
-
-            def loaded(bundle, task: str = task) -> None:
-                self._loading.discard(task)
-                self.store.set_shipped(bundle)
-
-            def failed(message: str, details: str, task: str = task) -> None:
-                self._loading.discard(task)
-                self.show_error(message, details)
-
-            concurrency.run_in_background(load, loaded, failed, owner=self)
-
-    def _show_tree(self, request) -> None:
-        """A translation's or a generation's beam search, drawn in the Beam search tab."""
-        self.beam_panel.show_request(request)
-        self.tabs.setCurrentWidget(self.beam_panel)
+    # ---- the model tabs (rnnviz.gui.window_models) ----
 
     def use_opened_model(self, bundle) -> None:
-        """A checkpoint was opened: it becomes the model of its task, and the settings follow it."""
-        self.controller.forget_model()
-        self.store.set_model(bundle)
-        self.builder.set_model_config(bundle.model_config)
-        self.config_panel.set_from(bundle.data_config, bundle.train_config)
-        self.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
-        self.statusBar().showMessage(f"Opened {bundle.origin.describe()[len('opened '):]}: "
-                                     "press Train to continue training it.", 8000)
+        self.models.use_opened(bundle)
 
     # ---- the Builder and Config docks ----
 
@@ -427,7 +375,7 @@ class MainWindow(QMainWindow):
 
     def themed_panels(self) -> tuple[QWidget, ...]:
         """Every panel that follows the theme."""
-        return (self.data_panel, self.config_panel, self.training_view, self.builder, *self._model_tabs())
+        return (self.data_panel, self.config_panel, self.training_view, self.builder, *self.models.tabs())
 
     def toggle_blank(self) -> None:
         """Blank the screen (B or . on a presenter remote), or uncover it."""
@@ -442,6 +390,8 @@ class MainWindow(QMainWindow):
         self.device_box.setCurrentIndex(max(self.device_box.findText(current), 0))
 
     def _list_devices(self) -> None:
+        if getattr(self, "_closed", False):  # closed before it was due: torch would load into an exiting app
+            return
         from rnnviz.core.devices import available_devices
 
         concurrency.run_in_background(available_devices, self._set_devices, lambda message, details: None, owner=self)
@@ -449,24 +399,14 @@ class MainWindow(QMainWindow):
     # ---- settings and closing ----
 
     def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        folder = self.settings.value("data/offline_dir")
-        if folder and not os.environ.get("RNNVIZ_DATA_DIR"):
-            os.environ["RNNVIZ_DATA_DIR"] = str(folder)
-        config = self.settings.value("panels/config")
-        if isinstance(config, dict):
-            self.restore_panels_state(config)
+        from rnnviz.gui import settings_io  # plain values only: a crafted settings file runs nothing
+
+        self._layout_restored = settings_io.restore_window(self)
 
     def _save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("panels/config", self.panels_state())
-        self.settings.sync()
+        from rnnviz.gui import settings_io
+
+        settings_io.save_window(self)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -474,20 +414,24 @@ class MainWindow(QMainWindow):
             # Listing devices imports torch: wait until the window has painted, then do it off the GUI thread.
             self._devices_listed = True
             QTimer.singleShot(1000, self, self._list_devices)
-        if not getattr(self, "_docks_sized", False) and self.settings.value("window/state") is None:
+        if not getattr(self, "_docks_sized", False) and not getattr(self, "_layout_restored", False):
             self._docks_sized = True  # first launch only: a restored layout keeps the user's widths
             # On a 1280-wide screen the Data dock reads well at 330 px, and the tabs need every pixel.
             docks, widths = ([self.data_dock], [330]) if self._narrow else ([self.data_dock, self.config_dock], [400, 340])
             self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        deadline = QDeadlineTimer(CLOSE_WAIT_MS)
+        self._closed = True
+        self.controller.request_shutdown()  # training hears it at its next check while the window goes
         if self.presentation.on:
             self.toggle_presentation(False)
         self._save_settings()
-        self.controller.shutdown(1000)
+        self.hide()  # at once: what follows only waits
         self.gates_panel.pause()  # a playing step-through stops with the window
         for follower in self.followers.values():
             follower.banner.stop()
-        # Traces and searches in the background take milliseconds; let them end before Qt goes.
-        concurrency.wait_for_jobs(500)
+        # Milliseconds between two steps; what runs on (a slow step) ends alone, awaited at exit (gui.app).
+        self.controller.shutdown(max(deadline.remainingTime(), 0))
+        concurrency.wait_for_jobs(max(deadline.remainingTime(), 0))
         event.accept()

@@ -38,13 +38,13 @@ class RunRecord:
     device: str = ""
     epochs: int = 0
     batches_per_epoch: int = 0
-    state: str = "preparing"  # preparing | running | paused | completed | stopped | failed
+    state: str = "preparing"  # preparing | running | paused | completed | stopped | diverged | failed
     step: int = 0  # the last step seen, counted over the model's whole history
     epoch: int = 0
 
     @property
     def ended(self) -> bool:
-        return self.state in ("completed", "stopped", "failed")
+        return self.state in ("completed", "stopped", "diverged", "failed")
 
 
 class AppStore(QObject):

@@ -40,7 +40,8 @@ def build_actions(window: MainWindow) -> None:
     window.act_pause = _action(window, "Pause", "P", window.controller.pause, "Pause training between two steps")
     window.act_step = _action(window, "Step", "Right", window.step,
                               "Take one training step, then pause (starts a paused run when none is in progress)")
-    window.act_stop = _action(window, "Stop", "Esc", window.controller.stop, "Stop training; the model is kept")
+    window.act_stop = _action(window, "Stop", "Esc", window.controller.stop,
+                              "Stop training, or the preparation of a run; a model trained so far is kept")
     window.act_reset = _action(window, "Reset", "Ctrl+R", window.reset, "Forget the model: the next run starts fresh")
     window.act_open_ckpt = _action(window, "Open checkpoint…", QKeySequence.StandardKey.Open, files.open_checkpoint,
                                    "Open a model saved by rnnviz")

@@ -1,19 +1,25 @@
 """The main window's files: checkpoints, lecture sessions, curve exports and the offline data folder.
 
 Reading and writing models happens off the GUI thread (``rnnviz.gui.concurrency``),
-or on the training thread between two steps while a run is in progress.
+or on the training thread between two steps while a run is in progress. A session is applied
+all or nothing: checked whole (``rnnviz.core.lecture``), its model read, then applied; if any
+step fails the window stays as it was and says why. Folders remembered between launches go
+through ``rnnviz.gui.settings_io`` (plain values only).
 """
 
 from __future__ import annotations
 
 import os
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from rnnviz.core.errors import RnnvizError
 from rnnviz.core.lecture import SUFFIX, Session, checkpoint_path, load_session, save_session
+from rnnviz.gui import settings_io
 from rnnviz.gui.concurrency import run_in_background
 
 if TYPE_CHECKING:
@@ -39,7 +45,7 @@ class WindowFiles(QObject):
         """Save the model of the data's task: the worker saves between two steps while a run is in
         progress or when the model was trained here; otherwise the opened model is saved off the GUI thread."""
         w = self.window
-        w.settings.setValue("files/last_dir", str(Path(path).parent))
+        settings_io.write(w.settings, {settings_io.LAST_DIR: str(Path(path).parent)})
         if w.controller.state != "idle" or self._trained_here():
             w.controller.save_checkpoint(path)
             return
@@ -105,20 +111,74 @@ class WindowFiles(QObject):
             self.load_session_file(path)
 
     def load_session_file(self, path: str) -> None:
+        """Open a session: checked whole, then its model read (off the GUI thread), then all of it
+        applied at once. A wrong field or a damaged model means nothing is applied, with a message."""
         w = self.window
         try:
             session, ckpt = load_session(path)
-        except Exception as exc:  # DataError naming the file and what is wrong
+        except RnnvizError as exc:  # DataError naming the file and the first wrong field
             w.show_error(str(exc), "")
             return
-        w.data_panel.restore_state(session.data)
-        w.restore_panels_state(session.config)
-        w.training_view.restore_state(session.view)
-        index = w.device_box.findText(session.device)
+        except Exception as exc:  # a bug: said in a dialog, never a traceback on stderr
+            w.show_error(f"Could not open the session {path} ({type(exc).__name__}: {exc}).", traceback.format_exc())
+            return
+        if ckpt is None:
+            self._apply_session(path, session, None)
+            return
+
+        def load() -> Any:
+            from rnnviz.core.checkpoint import load_checkpoint
+
+            return load_checkpoint(str(ckpt))
+
+        def failed(message: str, details: str) -> None:
+            w.statusBar().clearMessage()
+            w.show_error(f"Nothing from the session {path} was applied: its model cannot be opened. {message}",
+                         details)
+        w.statusBar().showMessage(f"Opening {ckpt}…")
+        run_in_background(load, lambda bundle: self._apply_session(path, session, bundle), failed, owner=w)
+
+    def _apply_session(self, path: str, session: Session, bundle: Any) -> None:
+        """Apply a checked session and its model (None: saved without one); on any failure put back
+        what the window showed before and say so."""
+        w = self.window
+        before = (w.data_panel.state(), w.panels_state(), w.training_view.state(), w.device_box.currentText())
+        try:
+            w.data_panel.restore_state(session.data)
+            w.restore_panels_state(session.config)
+            w.training_view.restore_state(session.view)
+            device = self._set_device(session.device)
+            if bundle is not None:
+                w.use_opened_model(bundle)
+        except Exception as exc:  # a panel refused what the checks let through: a bug, undone
+            details = traceback.format_exc()
+            undone = self._put_back(before)
+            w.show_error(f"The session {path} could not be applied ({type(exc).__name__}: {exc}); "
+                         + ("the window is as it was before." if undone else
+                            "putting back the previous state failed too: check the settings before training."),
+                         details)
+            return
+        note = "" if device else f" (device {session.device} is not available here)"
+        w.statusBar().showMessage(f"Opened session {path}{note}", 8000)
+
+    def _set_device(self, device: str) -> bool:
+        """Choose ``device`` in the toolbar; False when this machine does not offer it (left as it is)."""
+        index = self.window.device_box.findText(device)
         if index >= 0:
-            w.device_box.setCurrentIndex(index)
-        if ckpt is not None:
-            self.load_checkpoint_file(str(ckpt))
+            self.window.device_box.setCurrentIndex(index)
+        return index >= 0
+
+    def _put_back(self, before: tuple[dict, dict, dict, str]) -> bool:
+        w = self.window
+        data, panels, view, device = before
+        try:
+            w.data_panel.restore_state(data)
+            w.restore_panels_state(panels)
+            w.training_view.restore_state(view)
+            self._set_device(device)
+        except Exception:  # noqa: BLE001 (the first failure is the one reported)
+            return False
+        return True
 
     # ---- exports and folders ----
 
@@ -149,9 +209,9 @@ class WindowFiles(QObject):
 
     def set_offline_folder(self, folder: str) -> None:
         os.environ["RNNVIZ_DATA_DIR"] = folder  # the data layer looks here first
-        self.window.settings.setValue("data/offline_dir", folder)
+        settings_io.write(self.window.settings, {settings_io.OFFLINE_DIR: folder})
         self.window.statusBar().showMessage(f"Offline data folder: {folder}", 8000)
 
     def last_dir(self, name: str) -> str:
-        folder = str(self.window.settings.value("files/last_dir", str(Path.home())))
+        folder = settings_io.read_text(self.window.settings, settings_io.LAST_DIR) or str(Path.home())
         return str(Path(folder) / name) if name else folder

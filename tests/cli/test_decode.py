@@ -123,7 +123,6 @@ def test_translate_beam_json_tree_all_or_none(capsys: pytest.CaptureFixture[str]
     (["--alpha", "1"], "--alpha applies to beam search; add --beam K"),
     (["--nbest", "2", "--length-penalty", "none"], "--length-penalty, --nbest apply to beam search"),
     (["--tree", "all", "--json"], "--tree applies to beam search with --json; add --beam K"),
-    (["--beam", "0"], "the beam size must be at least 1, not 0"),
     (["--beam", "2", "--nbest", "40"], "nbest 40 is more than can exist"),
     (["--beam", "2", "--min-len", "12"], "the minimum length (12) must be below the maximum length (12)"),
 ])

@@ -82,8 +82,10 @@ def test_max_tokens_trims_the_text(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["gates", "--text", "the time traveller", "--max-tokens", "8", "--out", str(out)]) == 0
     assert "the trace covers the first 8" in capsys.readouterr().err
     assert GateTrace.from_npz(out).tokens == tuple("the time")
-    assert main(["gates", "--text", "the", "--max-tokens", "0", "--out", str(out)]) == 1
-    assert "max_tokens must be at least 1, not 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:  # refused by argparse, before the model is loaded
+        main(["gates", "--text", "the", "--max-tokens", "0", "--out", str(out)])
+    assert refused.value.code == 2
+    assert "argument --max-tokens: max_tokens must be at least 1, not 0" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [

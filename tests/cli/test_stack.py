@@ -80,7 +80,6 @@ def test_text_table(capsys) -> None:
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--preset", "gru-lm", "--vocab", "0"], "--vocab must be at least 1"),
     (["--preset", "nope"], "no preset named 'nope'; choose one of rnn-lm"),
     (["--vocab", "5"], "give --preset NAME"),
 ])

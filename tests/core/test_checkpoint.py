@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
-from rnnviz.core.checkpoint import FORMAT, describe, load_checkpoint, save_checkpoint
+from rnnviz.core.checkpoint import FORMAT, VERSION, describe, load_checkpoint, save_checkpoint
+from rnnviz.core.checkpoint_checks import checksum
 from rnnviz.core.data.datasets import LmData, MtData, build_data
 from rnnviz.core.errors import DataError
 from rnnviz.core.models.factory import ModelBundle, bundle_for
@@ -92,7 +93,8 @@ def test_translation_model_round_trip(mt_bundle, tmp_path):
 
 def test_the_file_is_plain_data_with_torch_names(lm_bundle, lm_file, mt_bundle, tmp_path):
     payload = torch.load(lm_file, map_location="cpu", weights_only=True)
-    assert payload["format"] == FORMAT and payload["version"] == 1 and payload["task"] == "lm"
+    assert payload["format"] == FORMAT and payload["version"] == VERSION == 2 and payload["task"] == "lm"
+    assert payload["checksum"] == checksum(payload) and payload["checksum"].startswith("sha256:")
     assert payload["vocabs"]["tokens"] == lm_bundle.vocabs[0].to_list()
     assert payload["model_config"] == lm_bundle.model_config.to_dict()
     keys = set(payload["state_dict"])
@@ -225,8 +227,11 @@ def test_text_file(tmp_path, text):
 
 
 def _edited(path: Path, edit) -> Path:
+    """The file edited as a crafted one would be: its checksum made to match, so that the checks
+    behind the checksum are what refuses it."""
     payload = torch.load(path, weights_only=True)
     edit(payload)
+    payload["checksum"] = checksum(payload)
     torch.save(payload, path)
     return path
 
@@ -238,7 +243,8 @@ def test_weights_that_do_not_fit_the_settings(lm_file):
     with pytest.raises(DataError) as info:
         load_checkpoint(_edited(lm_file, bigger))
     message = str(info.value)
-    assert "the weights do not fit the model its settings describe" in message and "size mismatch" in message
+    assert str(lm_file) in message and "the weights do not fit the model its settings describe" in message
+    assert "stack.rnn.weight_hh_l0 is 32×8 in the file, the settings need 64×16" in message
 
 
 def test_weights_missing_from_the_file(lm_file):
@@ -250,8 +256,15 @@ def test_settings_that_cannot_be_read(lm_file):
     def broken(payload):
         payload["model_config"]["stack"]["hidden_sizes"] = [0]
 
-    with pytest.raises(DataError, match="settings cannot be read .*hidden size 0"):
+    with pytest.raises(DataError, match=r"model_config\.stack\.hidden_sizes is not a list of whole numbers"):
         load_checkpoint(_edited(lm_file, broken))
+
+    def backward_without_bidirectional(payload):
+        payload["model_config"]["stack"].update(hidden_sizes=[8, 8], bidirectional=False, backward_sizes=[4, 4])
+
+    with pytest.raises(DataError, match="its model_config cannot be read .*backward_sizes is set but the stack is not "
+                                        "bidirectional"):
+        load_checkpoint(_edited(lm_file, backward_without_bidirectional))
 
 
 def test_newer_version_asks_for_an_update(lm_file):

@@ -101,8 +101,11 @@ def test_a_continued_run_shifts_pauses_stops_and_non_finite_messages(first: Trai
     finished = events.send(Stop())
     assert finished == Finished("stopped", end.step, end.epoch + 1, end.elapsed)
 
-    huge = TrainingSession(text_config(tmp_path), None, TrainConfig(epochs=1, lr=1e38, grad_clip=None, device="cpu"),
+    huge = TrainingSession(text_config(tmp_path), None, TrainConfig(epochs=1, lr=100.0, grad_clip=None, device="cpu"),
                            initial=first.bundle)
+    assert huge.prepare()
+    with torch.no_grad():  # the learning rate is bounded (at most 100): blow the copy's weights up instead
+        huge.bundle.model.output.weight.mul_(1e20)
     outcome = huge.run()
     assert isinstance(outcome, NonFinite) and outcome.step >= end.step and outcome.epoch == end.epoch + 1
     assert f"at step {outcome.step + 1} (epoch {end.epoch + 1})" in outcome.message

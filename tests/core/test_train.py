@@ -286,11 +286,13 @@ def test_set_learning_rate_shows_in_the_next_step(data, bundle):
     gen.close()
 
 
-@pytest.mark.parametrize("lr", [0.0, -1.0, math.nan])
-def test_set_learning_rate_refuses_non_positive(data, bundle, lr):
+@pytest.mark.parametrize("lr, words", [(0.0, "must be positive"), (-1.0, "must be positive"),
+                                       (math.nan, "must be positive"), (math.inf, "must be at most 100"),
+                                       (1e38, "must be at most 100")])
+def test_set_learning_rate_refuses_what_a_config_refuses(data, bundle, lr, words):
     gen = train(bundle.model, data, TrainConfig(epochs=1, lr=0.5))
     next(gen)
-    with pytest.raises(ConfigError, match="learning rate must be positive"):
+    with pytest.raises(ConfigError, match=f"the learning rate {words}"):
         gen.send(SetLearningRate(lr))
 
 
@@ -332,11 +334,14 @@ def test_non_finite_weights_from_the_start(data, bundle):
     assert same_weights(weights(bundle.model), before)
 
 
-def test_a_huge_learning_rate_is_caught(data, bundle):
-    final = run(train(bundle.model, data, TrainConfig(epochs=2, lr=1e38, grad_clip=None)))
+def test_weights_blown_up_to_overflow_are_caught(data, bundle):
+    # The learning rate is bounded (at most 100), so blow the weights up directly: the logits overflow.
+    with torch.no_grad():
+        bundle.model.output.weight.mul_(1e20)
+    final = run(train(bundle.model, data, TrainConfig(epochs=2, lr=100.0, grad_clip=None)))
     assert isinstance(final, NonFinite)
     assert f"step {final.step + 1}" in final.message
-    assert "Lower the learning rate (now 1e+38)" in final.message
+    assert "Lower the learning rate (now 100) or turn on gradient clipping" in final.message
 
 
 def test_resume_after_non_finite_goes_on(data, bundle):

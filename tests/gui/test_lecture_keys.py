@@ -98,6 +98,8 @@ def test_right_in_a_tab_without_steps_starts_nothing(qtbot, window: MainWindow) 
     assert window.controller.state == "idle"
     assert "no steps" in window.statusBar().currentMessage()
     assert window.tabs.currentWidget() is window.translate_panel
+    window.tabs.setCurrentWidget(window.builder)  # the message spoke of the Translate tab: it goes
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_right_in_the_training_tab_takes_one_step_as_the_step_button_says(qtbot, window: MainWindow) -> None:

@@ -168,6 +168,39 @@ def test_nan_loss_pauses_with_a_message(qtbot, window: MainWindow, monkeypatch) 
     wait_state(qtbot, window, "idle")
 
 
+def test_a_diverged_run_says_so_and_what_to_change(qtbot, window: MainWindow, monkeypatch) -> None:
+    from rnnviz.core.models.lm import RNNLM
+
+    warnings: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: warnings.append((title, text)))
+    original = RNNLM.batch_loss
+    # A finite loss of 80 nats per token, far above any healthy run's (the book's start near 3.3).
+    monkeypatch.setattr(RNNLM, "batch_loss", lambda self, batch: original(self, batch) * 0 + 80.0)
+    window.config_panel.clip.setValue(0)  # no clipping: the advice names it
+    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000) as finished:
+        window.act_train.trigger()
+    assert finished.args[0].reason == "diverged"
+    wait_state(qtbot, window, "idle")
+    assert window.store.current_run().state == "diverged" and window.store.current_run().ended
+    assert window.statusBar().currentMessage() == "Training diverged."
+    (title, text), = warnings
+    assert title == "Training diverged" and "Lower the learning rate" in text and "clipping" in text
+
+
+def test_notes_of_an_opened_checkpoint_are_shown(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    import dataclasses
+
+    from rnnviz.core.models.shipped import load_shipped
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text, *a: shown.append(text))
+    bundle = load_shipped("lm")
+    note = f"the corpus it was trained on, {tmp_path / 'gone.txt'}, is no longer there."
+    window.use_opened_model(dataclasses.replace(bundle, origin=dataclasses.replace(
+        bundle.origin, kind="opened", path=str(tmp_path / "m.pt"), notes=(note,))))
+    assert shown and note in shown[0] and "m.pt" in shown[0]
+
+
 def test_closing_during_training_stops_the_worker(qtbot, tmp_path: Path) -> None:
     window = make_window(qtbot, tmp_path)
     window.config_panel.epochs.setValue(50)

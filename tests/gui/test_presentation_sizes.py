@@ -98,6 +98,10 @@ def check_beam(qtbot, window: MainWindow) -> None:
     window.tabs.setCurrentWidget(panel)
     tree = panel.tree
     qtbot.waitUntil(lambda: tree.result() is not None, timeout=30_000)
+    # The settings fold away, summed up on their button; the tree gets the height.
+    assert panel.fold_button.folded() and not panel.controls.settings_box.isVisible()
+    assert "k = 2" in panel.fold_button.text()
+    assert tree.viewport().height() >= 0.5 * window.height(), "the tree is squeezed"
     tree.show_all()
     panel.fit_button.click()
     qtbot.wait(50)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rnnviz.core.atomic import Export, explain
 from rnnviz.core.errors import DataError
 
 #: ``d2l.DATA_URL``, where the book's own code downloads its data sets from.
@@ -138,10 +138,10 @@ def fetch(
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(f"the cache folder {cache} cannot be created ({exc.strerror}).") from exc
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{remote.filename}.", suffix=".part", dir=cache)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
+    # Through atomic.Export: the cached file gets an ordinary mode, a killed download's temporary file
+    # is cleaned at the next one, and only a verified file is ever renamed into place.
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as out:
             _download(source, out, remote, progress, timeout, cache)
         found_sha1 = sha1_of(tmp)
         if found_sha1 != remote.sha1:
@@ -150,11 +150,22 @@ def fetch(
                 f"{found_sha1}, expected {remote.sha1}. The bad file was removed. Try again, "
                 f"or bring the file yourself: {_no_network_help(remote, cache)}"
             )
-        target = cache / remote.filename
-        os.replace(tmp, target)
-        return target
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    try:
+        with Export(f"the download of {remote.filename}") as export:
+            target = export.add_path(cache / remote.filename, write)
+    except _WriteFailed as failed:
+        raise DataError(f"could not save the download of {remote.filename} in {cache}: "
+                        f"{explain(failed.error)}.") from None
+    return target
+
+
+class _WriteFailed(Exception):
+    """Writing the downloaded bytes failed (a full disk): not the network's fault."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _download(source: str, out, remote: RemoteFile, progress: Progress | None,
@@ -167,7 +178,10 @@ def _download(source: str, out, remote: RemoteFile, progress: Progress | None,
             if progress is not None and progress(0, total) is False:
                 raise DownloadCancelled(f"the download of {remote.filename} was cancelled; nothing was kept.")
             while block := response.read(_CHUNK):
-                out.write(block)
+                try:
+                    out.write(block)
+                except OSError as exc:
+                    raise _WriteFailed(exc) from None
                 received += len(block)
                 if progress is not None and progress(received, total) is False:
                     raise DownloadCancelled(f"the download of {remote.filename} was cancelled; nothing was kept.")

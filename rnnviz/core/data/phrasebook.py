@@ -16,12 +16,11 @@ Regenerate the shipped file with ``python -m rnnviz.core.data.phrasebook``.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 from pathlib import Path
 
+from rnnviz.core.atomic import write_atomically
 from rnnviz.core.data.phrasebook_grammar import (  # the grammar's names stay importable from here
     A,
     Adjective,
@@ -54,6 +53,7 @@ from rnnviz.core.data.phrasebook_grammar import (  # the grammar's names stay im
     Verb,
     VERBS,
 )
+from rnnviz.core.errors import DataError
 from rnnviz.core.resources import resource_path
 
 DEFAULT_SEED: int = 0
@@ -345,17 +345,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target, then rename: a reader never sees half a file.
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    text = to_tsv(pairs)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(to_tsv(pairs))
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the corpus is an ordinary file
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        # Beside the target, then renamed (a reader never sees half a file); 0644 under umask 022;
+        # a missing folder is created, as before.
+        write_atomically(out, "w", lambda handle: handle.write(text), "the phrasebook corpus")
+    except DataError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(f"Wrote {len(pairs)} pairs to {out}")
     return 0
 

@@ -22,6 +22,7 @@ from rnnviz.core.decoding.reading import SourceReading, read_prompt, read_source
 from rnnviz.core.decoding.scoring import BeamOptions, Step
 from rnnviz.core.decoding.tree import BeamResult
 from rnnviz.core.errors import ConfigError, DataError
+from rnnviz.core.limits import TEMPERATURE
 from rnnviz.core.metrics import bleu
 
 if TYPE_CHECKING:  # these import torch
@@ -177,9 +178,12 @@ def step_distributions(bundle: ModelBundle, prompt_ids: Sequence[int], token_ids
 
     Computed as :func:`rnnviz.core.decoding.greedy.generate` computes them: a warm-up on
     the whole prompt, then one token at a time with the carried state (for a
-    bidirectional model a single pass over prompt + tokens would differ).
+    bidirectional model a single pass over prompt + tokens would differ). At
+    temperature 0 (greedy) each row puts all its mass on the most likely token.
     """
     import torch
+
+    TEMPERATURE.check(temperature, special=True, error=DataError)
 
     model = bundle.model
     device = next(model.parameters()).device
@@ -189,7 +193,10 @@ def step_distributions(bundle: ModelBundle, prompt_ids: Sequence[int], token_ids
         with torch.no_grad():
             logits, state = model.next_logits(torch.tensor([list(prompt_ids)], device=device))  # (1, V)
             for i, token in enumerate(token_ids):
-                rows.append(torch.softmax(logits.double().cpu()[0] / temperature, dim=-1))  # (V,)
+                if temperature == 0:  # the limit of softmax(logits / T) as T -> 0
+                    rows.append(torch.nn.functional.one_hot(logits[0].argmax().cpu(), logits.shape[-1]).double())
+                else:
+                    rows.append(torch.softmax(logits.double().cpu()[0] / temperature, dim=-1))  # (V,)
                 if i + 1 < len(token_ids):
                     logits, state = model.next_logits(torch.tensor([[int(token)]], device=device), state)
     finally:
@@ -202,7 +209,10 @@ def step_distributions(bundle: ModelBundle, prompt_ids: Sequence[int], token_ids
 def generate_with_distributions(bundle: ModelBundle, prefix: str, length: int, strategy: str,
                                 temperature: float = 1.0, seed: int | None = None, beam_size: int = 3,
                                 alpha: float = 0.75) -> GenerationOutcome:
-    """Greedy, sampled or beam continuation of ``prefix``, with its per-step distributions."""
+    """Greedy, sampled or beam continuation of ``prefix``, with its per-step distributions.
+
+    Sampling at temperature 0 is greedy decoding; its distributions are then one-hot.
+    """
     from rnnviz.core.decoding.greedy import generate
     from rnnviz.core.decoding.model_beam import generate_beam
 

@@ -73,6 +73,7 @@ from rnnviz.core.decoding.scoring import (
 )
 from rnnviz.core.decoding.tree import BeamResult, BeamTree, Hypothesis, StepBlock, _readonly
 from rnnviz.core.errors import ConfigError, DataError
+from rnnviz.core.limits import BEAM_TREE_BYTES, format_bytes
 
 
 
@@ -111,7 +112,8 @@ def _candidate_sequences(vocab_size: int, eos: int | None, max_len: int, min_len
     for t in range(1, max_len + 1):
         if eos is not None and t > min_len:
             total += live  # one <eos> ending per live prefix
-        live *= vocab_size - (0 if eos is None else 1)
+        # Past the cap the exact count does not matter; |V|^t over a long min_len would be a huge integer.
+        live = min(live * (vocab_size - (0 if eos is None else 1)), cap + 1)
         if total > cap:
             return total
     return total + live  # plus the unfinished ones at max_len
@@ -129,6 +131,7 @@ def _check_search(vocab_size: int, eos: int | None, options: BeamOptions, strate
         raise ConfigError(f"nothing can be generated: the vocabulary holds only <eos>, which min_len "
                           f"{options.min_len} forbids at the first step.")
     if strategy != "exhaustive":
+        _check_tree_size(vocab_size, options)
         widest = max(search_space(vocab_size, eos, options.max_len, options.min_len, cap=options.beam_size))
         if options.nbest > options.beam_size * options.max_len:
             raise ConfigError(f"nbest {options.nbest} is more than can exist: a beam of {options.beam_size} keeps "
@@ -145,6 +148,20 @@ def _check_search(vocab_size: int, eos: int | None, options: BeamOptions, strate
         raise ConfigError(f"nbest {options.nbest} is more than can exist: with {vocab_size} tokens and max_len "
                           f"{options.max_len} there are only {exist} candidate sequences "
                           f"(candidate rule {options.candidates!r}).")
+
+
+def tree_bytes(vocab_size: int, options: BeamOptions) -> int:
+    """At most how many bytes a beam search's tree records: every step scores beam_size × |V|
+    candidates and keeps their log-probabilities and cumulative ones (float64 each)."""
+    return options.max_len * options.beam_size * vocab_size * 16
+
+
+def _check_tree_size(vocab_size: int, options: BeamOptions) -> None:
+    size = tree_bytes(vocab_size, options)
+    if not BEAM_TREE_BYTES.contains(size):
+        raise ConfigError(f"a search of up to {options.max_len:,} steps with a beam of {options.beam_size} over "
+                          f"{vocab_size:,} tokens would record up to {format_bytes(size)} of tree, more than the "
+                          f"{format_bytes(BEAM_TREE_BYTES.hi)} allowed: lower the maximum length or the beam.")
 
 
 # ---- the searches ------------------------------------------------------------------------------
@@ -290,8 +307,12 @@ def exhaustive_search(step: Step, vocab_size: int, eos: int | None, max_len: int
     _check_search(vocab_size, eos, options, "exhaustive")
     sizes = search_space(vocab_size, eos, options.max_len, options.min_len, cap=limit)
     if sum(sizes) > limit:
-        fits = [t for t in range(1, options.max_len) if sum(search_space(vocab_size, eos, t, options.min_len)) <= limit]
-        hint = f"max_len {fits[-1]} fits" if fits else "no max_len fits"
+        fits = 0  # the longest max_len that fits; the counts only grow with it
+        for t in range(1, options.max_len):
+            if sum(search_space(vocab_size, eos, t, options.min_len, cap=limit)) > limit:
+                break
+            fits = t
+        hint = f"max_len {fits} fits" if fits else "no max_len fits"
         raise ConfigError(f"exhaustive search over {vocab_size} tokens up to length {options.max_len} would score "
                           f"more than {limit:,} sequences; {hint}, or use beam search.")
     return _search(step, vocab_size, eos, options, "exhaustive")

@@ -10,6 +10,7 @@ import torch
 from rnnviz.core.data.vocab import BOS, EOS
 from rnnviz.core.decoding.reading import continuation_text, read_prompt, read_source
 from rnnviz.core.errors import DataError
+from rnnviz.core.limits import DECODE_MAX_LEN, GENERATION_LENGTH, SEED, TEMPERATURE
 from rnnviz.core.models.factory import ModelBundle
 
 @dataclass(frozen=True)
@@ -42,13 +43,23 @@ class Translation:
 def generate(bundle: ModelBundle, prefix: str, length: int = 50,
              strategy: Literal["greedy", "sample"] = "greedy", temperature: float = 1.0,
              seed: int | None = None) -> Generation:
-    """Continue ``prefix`` by ``length`` tokens (the book's ``predict``), greedily or by sampling."""
+    """Continue ``prefix`` by ``length`` tokens (the book's ``predict``), greedily or by sampling.
+
+    Sampling at temperature 0 is greedy decoding (the limit of ever colder sampling), never
+    temperature 1. Every number is checked against its range (:mod:`rnnviz.core.limits`)
+    before the model runs: a length of ten million is refused, not started.
+    """
     if bundle.task != "lm":
         raise DataError("this is a translation model; generation needs a language model.")
-    if length < 1:
-        raise DataError(f"the length must be at least 1, not {length}.")
-    if strategy == "sample" and not temperature > 0:
-        raise DataError(f"the temperature must be positive, not {temperature}.")
+    GENERATION_LENGTH.check(length, error=DataError)
+    if strategy not in ("greedy", "sample"):
+        raise DataError(f"unknown strategy {strategy!r}; use greedy or sample.")
+    if strategy == "sample":
+        TEMPERATURE.check(temperature, special=True, error=DataError)
+        if temperature == 0:
+            strategy = "greedy"
+    if seed is not None:
+        SEED.check(seed, error=DataError)
     prompt = read_prompt(bundle, prefix)
     vocab = bundle.vocabs[0]
     model = bundle.model
@@ -64,7 +75,7 @@ def generate(bundle: ModelBundle, prefix: str, length: int = 50,
         for _ in range(length):
             if strategy == "greedy":
                 nxt = int(logits.argmax(-1))
-            else:
+            else:  # at the lowest temperature, 1e-6, logits of 50 become 5e7: still finite in float32
                 probs = torch.softmax(logits.float().cpu() / temperature, dim=-1)
                 nxt = int(torch.multinomial(probs, 1, generator=generator))
             out.append(nxt)
@@ -76,6 +87,8 @@ def generate(bundle: ModelBundle, prefix: str, length: int = 50,
 def translate(bundle: ModelBundle, sentence: str, max_len: int | None = None) -> Translation:
     """Greedy translation (the book's ``predict_step``): the source padded to num_steps,
     then the most likely token at each step until ``<eos>`` or ``max_len`` tokens."""
+    if max_len is not None:
+        DECODE_MAX_LEN.check(max_len, error=DataError)
     source = read_source(bundle, sentence)
     src_vocab, tgt_vocab = bundle.vocabs
     max_len = max_len or len(source.seen)

@@ -18,6 +18,7 @@ from rnnviz.core.decoding.scoring import BeamOptions
 from rnnviz.core.decoding.steps import lm_step, seq2seq_step
 from rnnviz.core.decoding.tree import BeamResult
 from rnnviz.core.errors import DataError
+from rnnviz.core.limits import GENERATION_LENGTH
 from rnnviz.core.models.factory import ModelBundle
 
 @dataclass(frozen=True)
@@ -133,8 +134,7 @@ def generate_beam(bundle: ModelBundle, prefix: str, length: int = 50,
     hypothesis runs ``length`` tokens. Raises :class:`DataError` for an empty
     prefix or one made only of tokens the model does not know.
     """
-    if length < 1:
-        raise DataError(f"the length must be at least 1, not {length}.")
+    GENERATION_LENGTH.check(length, error=DataError)
     prompt = read_prompt(bundle, prefix, require_known=True)
     vocab = bundle.vocabs[0]
     options = replace(options or BeamOptions(), max_len=length)

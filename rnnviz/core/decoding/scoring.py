@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import ALPHA, BEAM_SIZE, DECODE_MAX_LEN, MIN_LEN, NBEST
 
 Prefix = tuple[int, ...]
 #: ``step(prefixes) -> log-probabilities (len(prefixes), vocab_size)``, array or tensor.
@@ -62,20 +63,20 @@ class BeamOptions:
             value = getattr(self, name)
             if not _is_int(value):
                 raise ConfigError(f"{name.replace('_', ' ')} must be a whole number, not {value!r}.")
-        if self.beam_size < 1:
-            raise ConfigError(f"the beam size must be at least 1, not {self.beam_size}.")
-        if self.max_len < 1:
-            raise ConfigError(f"the maximum length must be at least 1 token, not {self.max_len}.")
+        # The ranges of rnnviz.core.limits, before any search: a min_len of a million is refused here.
+        BEAM_SIZE.check(self.beam_size)
+        DECODE_MAX_LEN.check(self.max_len)
         if self.min_len < 0:
             raise ConfigError(f"the minimum length cannot be negative ({self.min_len}).")
+        MIN_LEN.check(self.min_len)
         if self.min_len >= self.max_len:
             raise ConfigError(f"the minimum length ({self.min_len}) must be below the maximum length "
                               f"({self.max_len}), or <eos> could never end a hypothesis.")
-        if self.nbest < 1:
-            raise ConfigError(f"nbest must be at least 1, not {self.nbest}.")
+        NBEST.check(self.nbest)
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float, np.floating)) \
                 or not math.isfinite(self.alpha) or self.alpha < 0:
             raise ConfigError(f"alpha must be a number of at least 0, not {self.alpha!r}.")
+        ALPHA.check(self.alpha)
         if self.length_penalty not in LENGTH_PENALTIES:
             raise ConfigError(f"unknown length penalty {self.length_penalty!r}; choose one of "
                               f"{', '.join(LENGTH_PENALTIES)}.")

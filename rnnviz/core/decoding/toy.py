@@ -131,9 +131,16 @@ class ToyDecoder:
             raise DataError(f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
         except _DuplicateKey as exc:
             raise DataError(f"{source}: the key {exc.args[0]!r} appears twice in one object.") from None
+        except RecursionError:
+            raise DataError(f"{source}: nested too deeply to be a toy table (a table is a flat object of "
+                            "rows).") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits, which Python refuses to convert
+            raise DataError(f"{source}: not a toy table: {exc}.") from None
         return _parse(data, source)
 
 
+#: The largest toy table file read (a few hundred rows of a small vocabulary fit in far less).
+MAX_TOY_BYTES = 4 * 1024 * 1024
 _DEFAULT: Prefix = (-1,)  # the default row's key among the cached log rows: no real prefix has -1
 
 
@@ -292,6 +299,9 @@ def load_toy(spec: str | Path) -> ToyDecoder:
         raise DataError(f"no toy table named {str(spec)!r}: the built-in ones are {', '.join(BUILTIN_TOYS)}, "
                         f"and there is no file {path}.")
     try:
+        if path.stat().st_size > MAX_TOY_BYTES:  # a toy table is a few rows; read nothing huge into memory
+            raise DataError(f"{path}: {path.stat().st_size:,} bytes is too large for a toy table (at most "
+                            f"{MAX_TOY_BYTES:,}); a toy table lists a few prefixes' probabilities.")
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from None

@@ -141,7 +141,17 @@ class BeamTree:
     root: int = 0
 
     def __len__(self) -> int:
+        return self._size
+
+    @cached_property
+    def _size(self) -> int:
         return 1 + sum(b.size for b in self.blocks)
+
+    @cached_property
+    def _starts(self) -> np.ndarray:
+        """(steps,) the first node id of each step: a node is found by bisection, not a walk over the steps
+        (a search of 10,000 steps asks for the tokens of 10,000 × k survivors)."""
+        return np.array([b.first_id for b in self.blocks], dtype=np.int64)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BeamTree):
@@ -156,8 +166,7 @@ class BeamTree:
     def _locate(self, node_id: int) -> tuple[StepBlock, int, int]:
         if not 0 < node_id < len(self):
             raise IndexError(f"no node {node_id} in a tree of {len(self)} nodes")
-        starts = [b.first_id for b in self.blocks]
-        block = self.blocks[int(np.searchsorted(starts, node_id, side="right")) - 1]
+        block = self.blocks[int(np.searchsorted(self._starts, node_id, side="right")) - 1]
         row, column = divmod(node_id - block.first_id, block.tokens.shape[0])
         return block, row, column
 
@@ -171,11 +180,12 @@ class BeamTree:
                         float(block.log_probs[row, column]), cum, float(block.scores(np.float64(cum))),
                         STATUSES[int(block.status[node_id - block.first_id])])
 
-    def tokens(self, node_id: int) -> tuple[int, ...]:
-        """The token ids of the hypothesis ending at ``node_id``."""
-        out = []
+    def tokens(self, node_id: int, last: int | None = None) -> tuple[int, ...]:
+        """The token ids of the hypothesis ending at ``node_id``; with ``last``, only its last ``last``
+        (a long search's survivors are shown by their ends)."""
+        out: list[int] = []
         node_id = int(node_id)
-        while node_id != self.root:
+        while node_id != self.root and (last is None or len(out) < last):
             block, row, column = self._locate(node_id)
             out.append(int(block.tokens[column]))
             node_id = int(block.parents[row])

@@ -24,7 +24,9 @@ Public API
     direction)``, ``.equations`` (gate name -> equation line), ``.final_state()``,
     ``.to_npz(path)``, ``GateTrace.from_npz(path)``, ``.to_csv(path)``;
     ``write_csv(traces, path)`` puts several traces (encoder and decoder) in one
-    CSV; ``part_path(path, part)`` names the per-part NPZ files. ``direction``
+    CSV; ``part_path(path, part)`` names the per-part NPZ files;
+    ``export_traces(traces, npz, csv_path)`` writes the NPZ file(s) and/or the CSV
+    of one export all or none (``core.atomic.Export``). ``direction``
     is ``"forward"``/``"backward"`` or 0/1.
 ``GATE_NAMES``, ``VALUE_RANGES``, ``equations_for(cell)``
     What each cell records, the interval each value lives in (for colour
@@ -91,6 +93,7 @@ from rnnviz.core.introspect.records import (
     DirectionTrace,
     GateTrace,
     equations_for,
+    export_traces,
     part_path,
     write_csv,
     write_npz,
@@ -120,6 +123,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 __all__ = [
     "CSV_HEADER", "DEFAULT_MAX_TOKENS", "DIRECTIONS", "FORMAT", "GATE_NAMES", "PARTS", "SYMBOLS", "VALUE_RANGES",
     "VARIANT_NOTES", "VERSION", "DirectionTrace", "GateTrace", "UnitLine", "UnitStep", "equations_for",
-    "equations_html", "fmt", "part_path", "previous_state", "saturation_fractions", "thresholds", "trace_lm",
-    "trace_sequence", "trace_translation", "unit_step", "write_csv", "write_npz",
+    "equations_html", "export_traces", "fmt", "part_path", "previous_state", "saturation_fractions", "thresholds",
+    "trace_lm", "trace_sequence", "trace_translation", "unit_step", "write_csv", "write_npz",
 ]

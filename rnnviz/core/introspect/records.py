@@ -31,20 +31,23 @@ position, ``token`` the token read there, ``unit`` the hidden unit (0-based),
 by layer, direction, gate (in ``GATE_NAMES`` order), step, unit. One file may
 hold several parts (a translation's encoder and decoder). Weights and inputs
 are in the NPZ only.
+
+Every write is atomic; ``export_traces`` writes the NPZ file(s) and the CSV of
+one export as a transaction (``core.atomic.Export``): all of them, or none.
 """
 
 from __future__ import annotations
 
 import csv
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from rnnviz.core.atomic import write_atomically
+from rnnviz.core.atomic import Export, write_atomically
 from rnnviz.core.config import CELL_VARIANTS, CELLS
 from rnnviz.core.errors import DataError
 
@@ -261,8 +264,7 @@ class GateTrace:
 
     def to_npz(self, path: str | Path) -> Path:
         """Write the trace as an uncompressed NPZ, atomically: a failed write leaves an older file intact."""
-        arrays = self.arrays()
-        return write_atomically(Path(path).expanduser(), "wb", lambda f: np.savez(f, **arrays), "the gate trace")
+        return write_atomically(Path(path).expanduser(), "wb", _npz_writer(self), "the gate trace")
 
     @classmethod
     def from_npz(cls, path: str | Path) -> GateTrace:
@@ -323,17 +325,24 @@ def _csv_rows(trace: GateTrace) -> Iterator[Sequence[Any]]:
                     yield (*head, unit, f"{value:.9g}")
 
 
-def write_csv(traces: Iterable[GateTrace], path: str | Path) -> Path:
-    """Several traces (a translation's encoder and decoder) in one long-format CSV, atomically."""
-    traces = list(traces)
+def _npz_writer(trace: GateTrace) -> Callable[[IO[Any]], None]:
+    arrays = trace.arrays()
+    return lambda f: np.savez(f, **arrays)
 
+
+def _csv_writer(traces: Sequence[GateTrace]) -> Callable[[IO[Any]], None]:
     def write(f: IO[Any]) -> None:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for trace in traces:
             writer.writerows(_csv_rows(trace))
 
-    return write_atomically(Path(path).expanduser(), "w", write, "the gate trace")
+    return write
+
+
+def write_csv(traces: Iterable[GateTrace], path: str | Path) -> Path:
+    """Several traces (a translation's encoder and decoder) in one long-format CSV, atomically."""
+    return write_atomically(Path(path).expanduser(), "w", _csv_writer(list(traces)), "the gate trace")
 
 
 def part_path(path: str | Path, part: str) -> Path:
@@ -342,9 +351,25 @@ def part_path(path: str | Path, part: str) -> Path:
     return path.with_name(f"{path.stem}.{part}{path.suffix or '.npz'}")
 
 
+def export_traces(traces: Sequence[GateTrace], npz: str | Path | None = None,
+                  csv_path: str | Path | None = None) -> list[Path]:
+    """Write the traces as NPZ (one file a part, see :func:`write_npz`) and/or one CSV, as one
+    transaction: every file is written, or none is (older files are then left as they were).
+    Returns the paths written. Raises DataError naming the file that failed and why."""
+    with Export("the gate trace") as export:
+        if npz is not None:
+            if len(traces) == 1:
+                export.add(npz, "wb", _npz_writer(traces[0]))
+            else:
+                for trace in traces:
+                    export.add(part_path(npz, trace.part), "wb", _npz_writer(trace))
+        if csv_path is not None:
+            export.add(csv_path, "w", _csv_writer(list(traces)))
+    return export.paths
+
+
 def write_npz(traces: Sequence[GateTrace], path: str | Path) -> list[Path]:
     """One NPZ a part: a language model's trace to ``path``; a translation's encoder and decoder to
-    ``name.encoder.npz`` and ``name.decoder.npz`` (:func:`part_path`). Returns the paths written."""
-    if len(traces) == 1:
-        return [traces[0].to_npz(Path(path))]
-    return [trace.to_npz(part_path(path, trace.part)) for trace in traces]
+    ``name.encoder.npz`` and ``name.decoder.npz`` (:func:`part_path`), both or neither. Returns the
+    paths written."""
+    return export_traces(traces, npz=path)

@@ -3,7 +3,9 @@
 Every view names the model it shows (DESIGN.md §6); :meth:`ModelOrigin.describe`
 is the words it uses. The origin describes the object in memory, not the
 weights: it is not saved in checkpoints (a checkpoint opened again is
-"opened FILE").
+"opened FILE"). Its ``notes`` are what a user should be told about the file it
+came from (an older file without a checksum, a corpus that has moved); the CLI
+and the app show them when the model is opened.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class ModelOrigin:
     run: int | None = None  # the run of this window that trained it (kind "trained"), from 1
     step: int | None = None  # the training step its weights are from (kind "trained")
     corpus: str | None = None  # the corpus it was trained on (kind "shipped")
+    notes: tuple[str, ...] = ()  # sentences to show the user about the file it came from
 
     def __post_init__(self) -> None:
         if self.kind not in ORIGIN_KINDS:
@@ -46,14 +49,14 @@ class ModelOrigin:
         return "new model"
 
     @classmethod
-    def shipped(cls, corpus: str | None, path: str | None = None) -> ModelOrigin:
-        return cls("shipped", path=path, corpus=corpus)
+    def shipped(cls, corpus: str | None, path: str | None = None, notes: tuple[str, ...] = ()) -> ModelOrigin:
+        return cls("shipped", path=path, corpus=corpus, notes=tuple(notes))
 
     @classmethod
     def trained(cls, run: int | None, step: int | None) -> ModelOrigin:
         return cls("trained", run=run, step=step)
 
     @classmethod
-    def opened(cls, path: str | Path) -> ModelOrigin:
-        return cls("opened", path=str(path))
+    def opened(cls, path: str | Path, notes: tuple[str, ...] = ()) -> ModelOrigin:
+        return cls("opened", path=str(path), notes=tuple(notes))
 

@@ -20,4 +20,5 @@ def load_shipped(task: str) -> ModelBundle:
         raise RnnvizError(f"the shipped pretrained model is missing ({path}); give --checkpoint FILE "
                           "or reinstall rnnviz.")
     bundle = load_checkpoint(path, task)
-    return replace(bundle, origin=ModelOrigin.shipped(bundle.data_config.corpus, str(path)))
+    return replace(bundle, origin=ModelOrigin.shipped(bundle.data_config.corpus, str(path),
+                                                        bundle.origin.notes))

@@ -8,10 +8,17 @@ The panel connects to the widgets and decides when to search.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
-from rnnviz.gui.panels.model_panel import add_captioned, alpha_spin, int_spin, wrapping_label
+from rnnviz.core.decoding import BeamOptions
+from rnnviz.core.limits import BEAM_SIZE, NBEST, TREE_MAX_LEN
+from rnnviz.gui.panels.model_panel import add_captioned, alpha_spin, limit_spin, read_numbers, signals_blocked, \
+    wrapping_label
 from rnnviz.gui.widgets.beam_tree import PRUNED_MODES
 
 SOURCES: tuple[str, ...] = ("d2l", "file", "model")
@@ -21,14 +28,19 @@ _PRUNED_LABELS = {"all": "all steps", "newest": "newest step", "none": "none"}
 
 
 class BeamControls(QWidget):
-    """Two rows of choices, the model's text (shown for the model source only) and a description."""
+    """Two rows of choices and a description (``settings_box``, which presentation mode folds away),
+    and the model's text (shown for the model source only, never folded: the lecturer types there)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.settings_box = QWidget()
+        settings = QVBoxLayout(self.settings_box)
+        settings.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.settings_box)
         source_row = QHBoxLayout()
-        layout.addLayout(source_row)
+        settings.addLayout(source_row)
         self.source_combo = QComboBox()
         for name in SOURCES:
             self.source_combo.addItem(_SOURCE_LABELS[name], name)
@@ -47,16 +59,16 @@ class BeamControls(QWidget):
         self.description = wrapping_label(Qt.TextFormat.PlainText)
 
         options_row = QHBoxLayout()  # two rows, so presentation-size fonts still fit 1400 pixels
-        layout.addLayout(options_row)
+        settings.addLayout(options_row)
         self.strategy_combo = QComboBox()
         for name, label in _STRATEGY_LABELS.items():
             self.strategy_combo.addItem(label, name)
         self.strategy_combo.setToolTip("Greedy: the likeliest token at each step (a beam of 1). Beam: the k "
                                        "likeliest prefixes survive each step. Exhaustive: every sequence "
                                        "(only for tiny vocabularies).")
-        self.beam_spin = int_spin(1, 64, "The beam size k: how many candidates survive each step.")
-        self.max_len_spin = int_spin(1, 60, "At most this many tokens per hypothesis, <eos> included.")
-        self.nbest_spin = int_spin(1, 50, "How many hypotheses to list, best score first.")
+        self.beam_spin = limit_spin(BEAM_SIZE, "The beam size k: how many candidates survive each step.")
+        self.max_len_spin = limit_spin(TREE_MAX_LEN, "At most this many tokens per hypothesis, <eos> included.")
+        self.nbest_spin = limit_spin(NBEST, "How many hypotheses to list, best score first.")
         self.alpha_spin = alpha_spin()
         self.penalty_combo = QComboBox()
         for name, label, tip in (("book", "book: L^α", "The book's score: log P / L^α."),
@@ -81,13 +93,69 @@ class BeamControls(QWidget):
             add_captioned(row, label, widget, spacing=6)
         options_row.addStretch(1)
         source_row.addStretch(1)
+        settings.addWidget(self.description)
         text_row = QHBoxLayout()  # shown for the model source only
         text_row.addWidget(self.text_label)
         text_row.addWidget(self.text_edit, 1)
         layout.addLayout(text_row)
-        layout.addWidget(self.description)
         for combo in (self.source_combo, self.strategy_combo, self.penalty_combo, self.candidates_combo):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # follows the theme's font
+
+    @contextmanager
+    def quiet(self, *others: QWidget) -> Iterator[None]:
+        """Set controls without their signals (which would search once per control)."""
+        with signals_blocked(self.source_combo, self.text_edit, self.strategy_combo, self.beam_spin,
+                             self.max_len_spin, self.nbest_spin, self.alpha_spin, self.penalty_combo,
+                             self.candidates_combo, *others):
+            yield
+
+    def strategy(self) -> str:
+        return str(self.strategy_combo.currentData())
+
+    def options(self) -> BeamOptions:
+        """The options the controls describe; raises ConfigError when they do not fit together."""
+        return BeamOptions(beam_size=self.beam_spin.value(), max_len=self.max_len_spin.value(),
+                           nbest=self.nbest_spin.value(), alpha=round(self.alpha_spin.value(), 4),
+                           length_penalty=self.penalty_combo.currentData(),
+                           candidates=self.candidates_combo.currentData())
+
+    def set_options(self, options: BeamOptions) -> None:
+        """Every control from ``options``, quietly."""
+        with self.quiet():
+            self.beam_spin.setValue(options.beam_size)
+            self.max_len_spin.setValue(options.max_len)
+            self.nbest_spin.setValue(options.nbest)
+            self.alpha_spin.setValue(float(options.alpha))
+            self.penalty_combo.setCurrentIndex(max(0, self.penalty_combo.findData(options.length_penalty)))
+            self.candidates_combo.setCurrentIndex(max(0, self.candidates_combo.findData(options.candidates)))
+
+    def summary(self) -> str:
+        """What the class should know of the settings when they are folded away."""
+        strategy = self.strategy()
+        how = f"beam k = {self.beam_spin.value()}" if strategy == "beam" else _STRATEGY_LABELS[strategy].lower()
+        return f"{how}, max length {self.max_len_spin.value()}"
+
+    def state(self) -> dict[str, Any]:
+        """The choices as plain values (the source and the tree's options are the panel's)."""
+        return {"text": self.text_edit.text(), "strategy": self.strategy(), "beam_size": self.beam_spin.value(),
+                "max_len": self.max_len_spin.value(), "alpha": self.alpha_spin.value(),
+                "length_penalty": self.penalty_combo.currentData(), "candidates": self.candidates_combo.currentData(),
+                "nbest": self.nbest_spin.value()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """The choices of :meth:`state`, quietly; unknown keys and bad values are ignored."""
+        numbers = read_numbers(state, (("beam_size", int), ("max_len", int), ("nbest", int), ("alpha", float)))
+        with self.quiet():
+            for key, spin in (("beam_size", self.beam_spin), ("max_len", self.max_len_spin),
+                              ("nbest", self.nbest_spin), ("alpha", self.alpha_spin)):
+                if key in numbers:
+                    spin.setValue(numbers[key])
+            for key, combo in (("strategy", self.strategy_combo), ("length_penalty", self.penalty_combo),
+                               ("candidates", self.candidates_combo)):
+                if (index := combo.findData(state.get(key))) >= 0:
+                    combo.setCurrentIndex(index)
+            if isinstance(state.get("text"), str):
+                self.text_edit.setText(state["text"])
 
 
 class StepControls(QWidget):
@@ -122,3 +190,4 @@ class StepControls(QWidget):
         step_row.addWidget(QLabel("Pruned shown"))
         step_row.addWidget(self.pruned_combo)
         step_row.addStretch(1)
+        self.row = step_row  # the panel adds its settings' fold button at the end

@@ -55,7 +55,6 @@ from rnnviz.gui.panels.model_panel import (
     ModelPanel,
     fill_ranked_table,
     ranked_table,
-    read_numbers,
     signals_blocked,
     wrapping_label,
 )
@@ -63,6 +62,7 @@ from rnnviz.gui.panels.beam_controls import SOURCES, BeamControls, StepControls
 from rnnviz.gui.panels.beam_table import TABLE_COLUMNS, hypothesis_rows, legend_html
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.beam_tree import PRUNED_MODES, BeamTreeView
+from rnnviz.gui.widgets.fold import FoldButton
 
 if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
@@ -135,7 +135,7 @@ class BeamPanel(ModelPanel):
         self._request_run()
 
     def strategy(self) -> str:
-        return str(self.strategy_combo.currentData())
+        return self.controls.strategy()
 
     def set_strategy(self, name: str) -> None:
         index = self.strategy_combo.findData(name)
@@ -145,14 +145,11 @@ class BeamPanel(ModelPanel):
 
     def options(self) -> BeamOptions:
         """The options the controls describe; raises ConfigError when they do not fit together."""
-        return BeamOptions(beam_size=self.beam_spin.value(), max_len=self.max_len_spin.value(),
-                           nbest=self.nbest_spin.value(), alpha=round(self.alpha_spin.value(), 4),
-                           length_penalty=self.penalty_combo.currentData(),
-                           candidates=self.candidates_combo.currentData())
+        return self.controls.options()
 
     def set_options(self, options: BeamOptions) -> None:
         """Set every control from ``options`` and search once."""
-        self._set_controls(options)
+        self.controls.set_options(options)
         self._request_run()
 
     def run(self) -> None:
@@ -172,7 +169,7 @@ class BeamPanel(ModelPanel):
             self.strategy_combo.setCurrentIndex(max(0, self.strategy_combo.findData(outcome.result.strategy)))
 
         self._with_signals_blocked(apply)
-        self._set_controls(outcome.result.options)
+        self.controls.set_options(outcome.result.options)
         self._source = "model"
         self._sync_model_row()
         self._sync_enabled()
@@ -198,38 +195,24 @@ class BeamPanel(ModelPanel):
         self.step_label.setFont(big)
         self.tree.apply_theme(theme)
         self.legend.setText(legend_html(self._theme))
-        self.legend.setVisible(theme.font_scale < 1.2)  # on a projector the tree needs the height; a tip keeps it
+        presenting = theme.font_scale >= 1.2
+        self.legend.setVisible(not presenting)  # on a projector the tree needs the height; a tip keeps it
+        self.fold_button.set_folded(presenting)  # and the settings fold away, summed up on the button
         self.tree.setToolTip("" if self.legend.isVisibleTo(self) else self.legend.text())
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.5))
         if self._result is not None:
             self._fill_table()
 
     def state(self) -> dict[str, Any]:
-        return {"source": self._source, "toy_path": self._toy_path, "text": self.text_edit.text(),
-                "strategy": self.strategy(), "beam_size": self.beam_spin.value(), "max_len": self.max_len_spin.value(),
-                "alpha": self.alpha_spin.value(), "length_penalty": self.penalty_combo.currentData(),
-                "candidates": self.candidates_combo.currentData(), "nbest": self.nbest_spin.value(),
+        return {"source": self._source, "toy_path": self._toy_path, **self.controls.state(),
                 "pruned": self.tree.pruned_mode()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state` and search once; unknown keys and bad values are ignored."""
-        numbers = read_numbers(state, (("beam_size", int), ("max_len", int), ("nbest", int), ("alpha", float)))
-
-        def apply() -> None:
-            for key, spin in (("beam_size", self.beam_spin), ("max_len", self.max_len_spin),
-                              ("nbest", self.nbest_spin), ("alpha", self.alpha_spin)):
-                if key in numbers:
-                    spin.setValue(numbers[key])
-            for key, combo in (("strategy", self.strategy_combo), ("length_penalty", self.penalty_combo),
-                               ("candidates", self.candidates_combo)):
-                if (index := combo.findData(state.get(key))) >= 0:
-                    combo.setCurrentIndex(index)
-            if isinstance(state.get("text"), str):
-                self.text_edit.setText(state["text"])
-            if state.get("pruned") in PRUNED_MODES:
-                self.pruned_combo.setCurrentIndex(PRUNED_MODES.index(state["pruned"]))
-
-        self._with_signals_blocked(apply)
+        self.controls.restore(state)
+        if state.get("pruned") in PRUNED_MODES:
+            self._with_signals_blocked(
+                lambda: self.pruned_combo.setCurrentIndex(PRUNED_MODES.index(state["pruned"])))
         self.tree.set_pruned_mode(str(self.pruned_combo.currentData()))
         path = state.get("toy_path")
         source = state.get("source") if state.get("source") in SOURCES else self._source
@@ -278,6 +261,8 @@ class BeamPanel(ModelPanel):
             self.steps.previous_button, self.steps.next_button
         self.all_button, self.fit_button, self.pruned_combo = self.steps.all_button, self.steps.fit_button, \
             self.steps.pruned_combo
+        self.fold_button = FoldButton(self.controls.settings_box, self.controls.summary)
+        self.steps.row.addWidget(self.fold_button)
         self.step_label = wrapping_label()  # a row of its own: at presentation size it takes two lines
         root.addWidget(self.step_label)
 
@@ -326,20 +311,8 @@ class BeamPanel(ModelPanel):
     # ------------------------------------------------------------------ reactions
 
     def _with_signals_blocked(self, fn: Callable[[], object]) -> None:
-        with signals_blocked(self.source_combo, self.text_edit, self.strategy_combo, self.beam_spin,
-                             self.max_len_spin, self.nbest_spin, self.alpha_spin, self.penalty_combo,
-                             self.candidates_combo, self.pruned_combo):
+        with self.controls.quiet(self.pruned_combo):
             fn()
-
-    def _set_controls(self, options: BeamOptions) -> None:
-        def apply() -> None:
-            self.beam_spin.setValue(options.beam_size)
-            self.max_len_spin.setValue(options.max_len)
-            self.nbest_spin.setValue(options.nbest)
-            self.alpha_spin.setValue(float(options.alpha))
-            self.penalty_combo.setCurrentIndex(max(0, self.penalty_combo.findData(options.length_penalty)))
-            self.candidates_combo.setCurrentIndex(max(0, self.candidates_combo.findData(options.candidates)))
-        self._with_signals_blocked(apply)
 
     def _on_source_changed(self) -> None:
         self._source = str(self.source_combo.currentData())
@@ -407,6 +380,7 @@ class BeamPanel(ModelPanel):
         return (self._source, id(self._toy_file), *controls)
 
     def _request_run(self) -> None:
+        self.fold_button.refresh()
         key = self._run_key()
         if key == self._last_key:
             return  # nothing changed since the search in flight or shown
@@ -462,6 +436,7 @@ class BeamPanel(ModelPanel):
     def _show(self, result: BeamResult, vocabulary: tuple[str, ...], root_label: str, notices: str) -> None:
         self._result = result
         self._vocabulary = tuple(vocabulary)
+        self.fold_button.refresh()
         self._show_message(notices, error=False)
         opening, self._open_at = self._open_at, None
         self.tree.set_result(result, self._vocabulary, root_label, keep_step=opening is None)

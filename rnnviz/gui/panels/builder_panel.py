@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.config import ModelConfig
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import EMBED_SIZE
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
 from rnnviz.core.models.labels import model_label
 from rnnviz.core.models.presets import PRESETS, get_preset
@@ -199,8 +200,10 @@ class BuilderPanel(QWidget):
         top.addWidget(QLabel("Preset"))
         top.addWidget(self.preset_box, 1)
         self.embed = RefusingSpinBox("an embedding size")
-        self.embed.setRange(0, 4096)
+        self.embed.setRange(*EMBED_SIZE.spin_range())  # 0: one-hot inputs (language models)
         self.embed.setSpecialValueText("one-hot")
+        self.embed.setToolTip(EMBED_SIZE.tip("Each token's embedding vector; one-hot feeds the token's index as "
+                                             "a vector of the vocabulary's size, as the book's scratch model."))
         self.embed_note = RefusalNote()
         self.embed_note.watch(self.embed)
         self.bridge = QComboBox()

@@ -34,6 +34,17 @@ from rnnviz.core.config import RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, 
 from rnnviz.core.data.corpora import default_corpus
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.estimate import RunEstimate, Suggestion, estimate_run, long_run_warning, suggest_smaller
+from rnnviz.core.limits import (
+    BATCH_POSITIONS,
+    BATCH_SIZE,
+    EPOCHS,
+    GRAD_CLIP,
+    LEARNING_RATE,
+    MAX_EXAMPLES,
+    NUM_STEPS,
+    SEED,
+    Limit,
+)
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
@@ -49,19 +60,22 @@ def recipe_model(task: str) -> ModelConfig:
     return ModelConfig("mt", stack, stack, recipe["embed"], "identity")
 
 
-def _spin(low: int, high: int, special: str | None = None) -> QSpinBox:
+def _spin(limit: Limit, tip: str, special: str | None = None) -> QSpinBox:
+    """A spin box over ``limit``'s range (rnnviz.core.limits), the range in its tooltip."""
     box = QSpinBox()
-    box.setRange(low, high)
+    box.setRange(*limit.spin_range())  # type: ignore[arg-type]
+    box.setToolTip(limit.tip(tip))
     if special:
         box.setSpecialValueText(special)  # shown at the minimum
     return box
 
 
-def _dspin(low: float, high: float, decimals: int, step: float, special: str | None = None) -> QDoubleSpinBox:
+def _dspin(limit: Limit, tip: str, decimals: int, step: float, special: str | None = None) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
+    box.setDecimals(decimals)  # before the range, which Qt rounds to the decimals
+    box.setRange(*limit.spin_range())
     box.setSingleStep(step)
+    box.setToolTip(limit.tip(tip))
     if special:
         box.setSpecialValueText(special)
     return box
@@ -91,16 +105,19 @@ class ConfigPanel(QWidget):
         self.model_summary.setWordWrap(True)
         self.edit_model = QPushButton("Edit in Builder…")
         self.edit_model.setToolTip("The Builder tab: presets, layers, directions, shapes and parameter counts.")
-        self.epochs = _spin(1, 100_000)
+        self.epochs = _spin(EPOCHS, "Passes over the training data; Stop ends a run early and keeps its weights.")
         self.optimizer = QComboBox()
         self.optimizer.addItem("SGD", "sgd")
         self.optimizer.addItem("Adam", "adam")
-        self.lr = _dspin(0.00001, 100.0, 5, 0.1)
-        self.clip = _dspin(0.0, 100.0, 2, 0.5, "off")
-        self.batch_size = _spin(1, 65_536)
-        self.num_steps = _spin(1, 1000)
-        self.max_examples = _spin(0, 10_000_000, "all")
-        self.seed = _spin(0, 2**31 - 1)
+        self.lr = _dspin(LEARNING_RATE, "The step size of the optimizer.", 5, 0.1)
+        self.clip = _dspin(GRAD_CLIP, "Gradients are scaled down to at most this norm before each step.", 2, 0.5,
+                           "off")
+        self.batch_size = _spin(BATCH_SIZE, "Windows (or sentence pairs) per step; batch size × time steps is "
+                                            f"at most {BATCH_POSITIONS.hi:,} tokens.")
+        self.num_steps = _spin(NUM_STEPS, "Tokens per window (language model) or per padded sentence "
+                                          "(translation).")
+        self.max_examples = _spin(MAX_EXAMPLES, "Translation: train on the first N sentence pairs.", "all")
+        self.seed = _spin(SEED, "The same seed gives the same data order and the same initial weights.")
         # A stray wheel over the dock scrolls it; it changes a value only in the control being edited.
         wheel_needs_focus(self.epochs, self.optimizer, self.lr, self.clip, self.batch_size, self.num_steps,
                           self.max_examples, self.seed)

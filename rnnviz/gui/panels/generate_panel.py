@@ -50,11 +50,12 @@ from PySide6.QtWidgets import (
 from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.core.decoding import GenerationOutcome, SearchOutcome, TreeRequest, prompt_label
 from rnnviz.core.decoding import generate_with_distributions as generate_job
+from rnnviz.core.limits import BEAM_SIZE, GENERATION_LENGTH, SEED, TEMPERATURE, TOP_K_BARS
 from rnnviz.gui.panels.model_panel import (
     ModelPanel,
     add_captioned,
     alpha_spin,
-    int_spin,
+    limit_spin,
     read_numbers,
     signals_blocked,
 )
@@ -202,7 +203,7 @@ class GeneratePanel(ModelPanel):
         self.prefix_edit = QLineEdit()
         self.prefix_edit.setPlaceholderText("e.g. the ")
         self.prefix_edit.setToolTip("The text to continue; a final space asks for the next word.")
-        self.length_spin = int_spin(1, 1000, "How many tokens to generate.")
+        self.length_spin = limit_spin(GENERATION_LENGTH, "How many tokens to generate.")
         self.generate_button = QPushButton("Generate")
         label = QLabel("Prefix")
         label.setBuddy(self.prefix_edit)
@@ -220,14 +221,19 @@ class GeneratePanel(ModelPanel):
             self.strategy_combo.addItem(_STRATEGY_LABELS[name], name)
         self.strategy_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.temperature_spin = QDoubleSpinBox()
-        self.temperature_spin.setRange(0.05, 5.0)
+        self.temperature_spin.setRange(*TEMPERATURE.spin_range())
+        self.temperature_spin.setDecimals(2)
         self.temperature_spin.setSingleStep(0.1)
-        self.temperature_spin.setToolTip("Sampling divides the logits by T: below 1 sharper, above 1 flatter.")
-        self.seed_spin = int_spin(0, 2**31 - 1, "The sampling seed: the same seed gives the same text.")
+        # 0 samples greedily, as the core and `rnnviz generate --temperature 0` do; never temperature 1.
+        self.temperature_spin.setSpecialValueText("0 (greedy)")
+        self.temperature_spin.setToolTip(TEMPERATURE.tip(
+            "Sampling divides the logits by T: below 1 sharper, above 1 flatter; at 0 it always takes the most "
+            "likely token, as greedy decoding does."))
+        self.seed_spin = limit_spin(SEED, "The sampling seed: the same seed gives the same text.")
         self.seed_button = QPushButton("New seed")
-        self.beam_spin = int_spin(1, 32, "The beam size k.")
+        self.beam_spin = limit_spin(BEAM_SIZE, "The beam size k.")
         self.alpha_spin = alpha_spin()
-        self.topk_spin = int_spin(1, 50, "How many of the most probable next tokens the bars show.")
+        self.topk_spin = limit_spin(TOP_K_BARS, "How many of the most probable next tokens the bars show.")
         self.temperature_spin.setKeyboardTracking(False)
         self._captions: dict[QWidget, QLabel] = {}
         for text, widget in (("Strategy", self.strategy_combo), ("Temperature", self.temperature_spin),
@@ -290,7 +296,7 @@ class GeneratePanel(ModelPanel):
         for spin in (self.length_spin, self.temperature_spin, self.seed_spin, self.beam_spin, self.alpha_spin):
             spin.valueChanged.connect(self.generate_now)
         self.topk_spin.valueChanged.connect(lambda _: self._render())
-        self.seed_button.clicked.connect(lambda: self.seed_spin.setValue(random.randrange(2**31 - 1)))
+        self.seed_button.clicked.connect(lambda: self.seed_spin.setValue(random.randrange(self.seed_spin.maximum())))
         self.slider.valueChanged.connect(self._move_cursor)
         self.previous_button.clicked.connect(lambda: self.set_cursor(self._cursor - 1))
         self.next_button.clicked.connect(lambda: self.set_cursor(self._cursor + 1))

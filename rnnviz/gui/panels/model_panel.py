@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.core.limits import ALPHA, Limit
 from rnnviz.gui.concurrency import LatestJob
 from rnnviz.gui.style import NORMAL, Theme
 
@@ -167,12 +168,17 @@ def int_spin(low: int, high: int, tip: str) -> QSpinBox:
     return spin
 
 
+def limit_spin(limit: Limit, tip: str) -> QSpinBox:
+    """:func:`int_spin` over a whole-number limit's range (rnnviz.core.limits), the range in its tooltip."""
+    return int_spin(*limit.spin_range(), limit.tip(tip))  # type: ignore[arg-type]
+
+
 def alpha_spin() -> QDoubleSpinBox:
-    """The length penalty's exponent α, 0 to 3."""
+    """The length penalty's exponent α over its range (:data:`rnnviz.core.limits.ALPHA`)."""
     spin = QDoubleSpinBox()
-    spin.setRange(0.0, 3.0)
+    spin.setRange(*ALPHA.spin_range())
     spin.setSingleStep(0.05)
-    spin.setToolTip("The exponent α of the length penalty; the book uses 0.75.")
+    spin.setToolTip(ALPHA.tip("The exponent α of the length penalty; the book uses 0.75."))
     spin.setKeyboardTracking(False)
     return spin
 

@@ -26,43 +26,33 @@ from __future__ import annotations
 import csv
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from typing import IO
 
-from rnnviz.core.errors import RnnvizError
+from rnnviz.core.atomic import write_atomically
 from rnnviz.gui.widgets.curves import RunCurves
-from rnnviz.gui.widgets.image_export import remove_quietly
+from rnnviz.gui.widgets.image_export import check_export_path
 
 CSV_COLUMNS: tuple[str, ...] = ("run", "kind", "step", "epoch", "batch", "batches", "elapsed_s", "loss", "perplexity",
                                 "grad_norm", "lr", "tokens_per_s", "val_loss", "val_perplexity")
 
 
 def write_csv(runs: Sequence[RunCurves], path: str | os.PathLike[str]) -> None:
-    """Write every run's steps and epochs as CSV (columns above); atomic.
+    """Write every run's steps and epochs as CSV (columns above); atomic (``core.atomic``).
 
-    Raises :class:`RnnvizError` when the file cannot be written; an existing file is then left as it was.
+    Raises :class:`~rnnviz.core.errors.DataError` (an ``RnnvizError``) naming the path and why,
+    when the file cannot be written (a missing folder is refused, not created); an existing file
+    is then left as it was.
     """
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    except OSError as error:
-        raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
-                          "Choose a folder you can write to.") from error
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(CSV_COLUMNS)
-            for run in runs:
-                writer.writerows(_csv_rows(run))
-        os.replace(tmp, target)
-    except OSError as error:
-        remove_quietly(tmp)
-        raise RnnvizError(f"Could not write the CSV to {target}: {error.strerror or error}. "
-                          "Choose a folder you can write to.") from error
-    except BaseException:
-        remove_quietly(tmp)
-        raise
+    target = check_export_path(path, "the CSV")
+
+    def write(handle: IO[str]) -> None:
+        writer = csv.writer(handle)  # "\r\n" rows, as before; atomic opens text with newline=""
+        writer.writerow(CSV_COLUMNS)
+        for run in runs:
+            writer.writerows(_csv_rows(run))
+
+    write_atomically(target, "w", write, "the CSV")
 
 
 def _csv_number(value: float, integer: bool = False) -> str:

@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.decoding import BeamOptions
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.limits import BEAM_SIZE, NBEST
 from rnnviz.core.decoding import BLEU_K, SearchOutcome, TranslationOutcome, TreeRequest
 from rnnviz.core.decoding import translate_and_score as translate_job
 from rnnviz.gui.panels.model_panel import (
@@ -50,7 +51,7 @@ from rnnviz.gui.panels.model_panel import (
     add_captioned,
     alpha_spin,
     fill_ranked_table,
-    int_spin,
+    limit_spin,
     ranked_table,
     read_numbers,
     signals_blocked,
@@ -206,8 +207,8 @@ class TranslatePanel(ModelPanel):
 
         controls = QHBoxLayout()
         root.addLayout(controls)
-        self.beam_spin = int_spin(1, 32, "The beam size k (1 = greedy search).")
-        self.nbest_spin = int_spin(1, 32, "How many hypotheses to list, best score first.")
+        self.beam_spin = limit_spin(BEAM_SIZE, "The beam size k (1 = greedy search).")
+        self.nbest_spin = limit_spin(NBEST, "How many hypotheses to list, best score first.")
         self.alpha_spin = alpha_spin()
         self.penalty_combo = QComboBox()
         for name, label in (("book", "book: L^α"), ("gnmt", "GNMT: ((5+L)/6)^α"), ("none", "none")):

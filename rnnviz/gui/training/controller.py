@@ -23,8 +23,12 @@ the GUI thread (``rnnviz.gui.gc_guard``).
 
 from __future__ import annotations
 
+import gc
+import importlib
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QDeadlineTimer, QObject, Qt, QThread, QTimer, Signal, Slot
@@ -38,6 +42,33 @@ from rnnviz.gui.training.values import (
     TrainingJob, drain_queue,
 )
 from rnnviz.gui.training.worker import TrainingWorker
+
+#: Training threads a shutdown gave up waiting for (a step still running): held here until they end,
+#: so that they are freed by _free_ended_orphans, never by whoever else drops them from gc_guard.LIVE.
+_ORPHANS: list[Handle] = []
+
+
+@contextmanager
+def _collector_off() -> Iterator[None]:
+    """Automatic collection off while a thread and its worker are freed. Freeing a QObject calls back
+    into Python (a disconnect notification); a collection starting there that frees another QObject
+    deadlocks on Qt's locks. The app collects on a timer anyway (rnnviz.gui.app); the tests do not."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _free_ended_orphans() -> None:
+    """Forget the orphaned training threads that have ended (GUI thread, queued from their end)."""
+    with _collector_off():
+        _ORPHANS[:] = [handle for handle in _ORPHANS if not handle.thread.isFinished()]
+        LIVE[:] = [handle for handle in LIVE if not (handle.orphan and handle.thread.isFinished())]
+    release_gc_if_unused()
+
 
 #: Timer period of the coalescing flush. Emissions not forced by a state change are paced
 #: by rnnviz.gui.training.pacing: at most 10 a second, fewer when redraws cost the GUI thread
@@ -57,7 +88,7 @@ class TrainingController(QObject):
       continuation (LM) or translation (MT) by the live model, or why the probe cannot be used.
     - ``sig_nonfinite(str)``: the loss or gradient became inf/NaN; training is paused with
       the weights of the last good step (state "paused" comes first).
-    - ``sig_finished(Finished)``: the job ended ("completed" or "stopped"); state is "idle".
+    - ``sig_finished(Finished)``: the job ended ("completed", "stopped" or "diverged"); state is "idle".
     - ``sig_error(str, str)``: (message for the user, details or traceback). When a job
       fails, the state is "idle" when it arrives and a new job may start. A failed save or
       snapshot also reports here, and a job in progress goes on.
@@ -169,29 +200,46 @@ class TrainingController(QObject):
         if self._ticket is not None:
             self._ticket.forget = True
 
+    def request_shutdown(self) -> None:
+        """Ask the training thread to end, without waiting for it; the state becomes "idle" at once.
+
+        The thread leaves at its next check: between two steps, between two phases of a
+        preparation, or within ``WAIT_S`` while paused; from then on it emits nothing. The
+        controller cannot start jobs afterwards. :meth:`shutdown` waits for the thread too.
+        """
+        if not self._shut:
+            self._shut = True
+            self._abort.set()
+            self._timer.stop()
+            ticket, self._ticket = self._ticket, None
+            if ticket is not None:
+                ticket.stop.set()
+                ticket.commands.put(Stop())
+            if self._handle is not None:
+                self._handle.thread.quit()  # its event loop ends once the job in hand has returned
+        self._set_state("idle")
+
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Stop training, end the thread and wait for it; True if it ended within the timeout.
 
-        The controller cannot start jobs afterwards. What closeEvent calls.
+        A thread still busy then (a slow step) is left to end on its own: it stays listed in
+        ``gc_guard.LIVE`` until it does, and the app waits for it before exiting
+        (``rnnviz.gui.app.finish_threads``). What closeEvent calls.
         """
-        self._shut = True
-        self._abort.set()
-        self._timer.stop()
-        ticket, self._ticket = self._ticket, None
-        if ticket is not None:
-            ticket.stop.set()
-            ticket.commands.put(Stop())
-        ended = True
+        self.request_shutdown()
         handle, self._handle = self._handle, None
-        if handle is not None:
-            handle.thread.quit()
-            ended = handle.thread.wait(QDeadlineTimer(max(int(timeout_ms), 0)))
-            if ended:
+        if handle is None:
+            return True
+        ended = handle.thread.wait(QDeadlineTimer(max(int(timeout_ms), 0)))
+        if ended:
+            with _collector_off():  # the thread and its worker are freed here
                 LIVE.remove(handle)
-            else:  # stays listed, and the GC guard stays on, until it ends; atexit waits for it
-                handle.orphan = True
-            release_gc_if_unused()
-        self._set_state("idle")
+                del handle
+        else:  # listed, and the GC guard on, until it ends; then freed by _free_ended_orphans
+            handle.orphan = True
+            _ORPHANS.append(handle)
+            handle.thread.finished.connect(_free_ended_orphans, Qt.ConnectionType.QueuedConnection)
+        release_gc_if_unused()
         return ended
 
     # ---- internals ----
@@ -220,9 +268,14 @@ class TrainingController(QObject):
 
     def _ensure_thread(self) -> Handle:
         if self._handle is None:
+            # Importing torch on the training thread imports concurrent.futures.thread, which registers
+            # an exit hook with threading: once the interpreter has begun to exit, that raises "can't
+            # register atexit after shutdown". Imported here, on the GUI thread, it is registered in time.
+            importlib.import_module("concurrent.futures.thread")
+
             thread = QThread()
             thread.setObjectName("rnnviz-training")
-            worker = TrainingWorker()
+            worker = TrainingWorker(self._abort)
             worker.moveToThread(thread)
             queued = Qt.ConnectionType.QueuedConnection
             self._sig_run.connect(worker.run_job, queued)

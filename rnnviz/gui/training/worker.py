@@ -46,7 +46,15 @@ def training_threads(default: int) -> int:
     """The torch threads a training run gets, out of ``default``: one core is left to the GUI
     thread. On few cores, torch's threads waiting at their barriers for a core the GUI is
     painting on slow training more than that core adds (measured on 2 cores: 535k tokens/s
-    with one thread, 320k with two). OMP_NUM_THREADS, when set, is obeyed as it is."""
+    with one thread, 320k with two). OMP_NUM_THREADS, when set, is obeyed as it is.
+
+    RNNVIZ_TRAINING_THREADS chooses otherwise: "all" (``default``, every core), "cores-1", or a
+    number (bench/training_arrangements.py measures them against each other)."""
+    choice = os.environ.get("RNNVIZ_TRAINING_THREADS", "").strip().lower()
+    if choice == "all":
+        return default
+    if choice.isdigit() and int(choice) > 0:
+        return int(choice)
     cores = os.cpu_count() or 1
     if cores > 1 and "OMP_NUM_THREADS" not in os.environ:
         return max(1, min(default, cores - 1))
@@ -63,7 +71,7 @@ def _share_cores() -> None:
 
 def lower_priority() -> None:
     """RNNVIZ_TRAINING_NICE=N: the training thread (and the OpenMP threads it starts, which inherit
-    it) runs N nice levels below the GUI thread (Linux). For measuring arrangements (bench/gui_latency.py)."""
+    it) runs N nice levels below the GUI thread (Linux). For measuring arrangements (bench/training_arrangements.py)."""
     nice = os.environ.get("RNNVIZ_TRAINING_NICE")
     if nice and hasattr(os, "setpriority") and sys.platform.startswith("linux"):
         try:
@@ -85,9 +93,20 @@ class TrainingWorker(QObject):
     sig_snapshot = Signal(object)
     sig_job_ended = Signal(object, object)  # (ModelBundle | None, Finished | Failure | None)
 
-    def __init__(self) -> None:
+    def __init__(self, abort: threading.Event | None = None) -> None:
         super().__init__()
         self._state = ""
+        self._abort = abort if abort is not None else threading.Event()  # the controller's shutdown
+
+    def _say(self, signal: Any, *args: Any) -> None:
+        """Emit ``signal`` unless the controller has shut down. After a shutdown nobody listens, and
+        this thread, still ending a slow step, must not touch Qt objects the app may be deleting."""
+        if self._abort.is_set():
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # "Signal source has been deleted": the app is being torn down
+            pass
 
     # -- slots, run in the worker's thread through queued signals --
 
@@ -99,7 +118,7 @@ class TrainingWorker(QObject):
             outcome: object = self._run(ticket, bundle)
         except Exception as exc:  # a crash becomes a message and an idle controller, never a dead thread
             outcome = Failure.of(exc)
-        self.sig_job_ended.emit(bundle[0], outcome)
+        self._say(self.sig_job_ended, bundle[0], outcome)
 
     @Slot(object, object)
     def run_idle(self, request: object, bundle: Any) -> None:
@@ -113,13 +132,15 @@ class TrainingWorker(QObject):
 
         job = ticket.job
         ticket.probe = job.probe
+        if ticket.cancelled():  # stopped or closed before this thread got to it: not even torch is loaded
+            return None if ticket.abort.is_set() else self._stopped_early(ticket)
         _share_cores()
         session = TrainingSession(job.data_config, job.model_config, job.train_config, initial=job.initial,
                                   label=job.label)
         if not session.prepare(cancelled=ticket.cancelled):
             return None if ticket.abort.is_set() else self._stopped_early(ticket)
         out[0] = session.bundle
-        self.sig_run_started.emit(session.facts())
+        self._say(self.sig_run_started, session.facts())
 
         # Commands given while preparing go to the session, which folds them into how the run
         # starts; requests are served now, with the model as it was built.
@@ -156,20 +177,20 @@ class TrainingWorker(QObject):
 
     def _react(self, ticket: Ticket, session: Any, event: Event) -> None:
         if isinstance(event, EpochEnd):
-            self.sig_wake.emit(False)
+            self._say(self.sig_wake, False)
             last = event.epoch == session.history_end.epoch + ticket.job.train_config.epochs
             due = time.monotonic() - ticket.last_sample >= SAMPLE_MIN_GAP_S
             if ticket.probe.strip() and (due or last):
-                self.sig_sample.emit(event.epoch, session.sample(ticket.probe))
+                self._say(self.sig_sample, event.epoch, session.sample(ticket.probe))
                 ticket.last_sample = time.monotonic()
         elif isinstance(event, Paused):
             self._set_state("paused")
-            self.sig_wake.emit(True)
+            self._say(self.sig_wake, True)
         elif isinstance(event, NonFinite):
             self._set_state("paused")  # the generator paused itself
-            self.sig_nonfinite.emit(event.message)
+            self._say(self.sig_nonfinite, event.message)
         elif isinstance(event, Finished):
-            self.sig_wake.emit(True)
+            self._say(self.sig_wake, True)
 
     def _next_command(self, ticket: Ticket, bundle: Any, waiting: bool) -> object:
         """The next command for the session (None: carry on); requests are served on the way."""
@@ -192,22 +213,23 @@ class TrainingWorker(QObject):
                 ticket.probe = request.text
             return
         if bundle is None:
-            self.sig_error.emit(NO_MODEL_TO_SAVE if isinstance(request, Save) else NO_MODEL_TO_SNAPSHOT, "")
+            self._say(self.sig_error, NO_MODEL_TO_SAVE if isinstance(request, Save) else NO_MODEL_TO_SNAPSHOT, "")
             return
         what = "Saving the checkpoint" if isinstance(request, Save) else "Copying the model"
         try:
             if isinstance(request, Save):
                 from rnnviz.core.checkpoint import save_checkpoint
 
-                self.sig_saved.emit(str(save_checkpoint(bundle, request.path)))
+                self._say(self.sig_saved, str(save_checkpoint(bundle, request.path)))
             elif isinstance(request, Snapshot):
                 from rnnviz.core.session import snapshot_of
 
-                self.sig_snapshot.emit(snapshot_of(bundle))
+                self._say(self.sig_snapshot, snapshot_of(bundle))
         except RnnvizError as exc:
-            self.sig_error.emit(str(exc), "")
+            self._say(self.sig_error, str(exc), "")
         except Exception as exc:
-            self.sig_error.emit(f"{what} failed unexpectedly: {type(exc).__name__}: {exc}", traceback.format_exc())
+            self._say(self.sig_error, f"{what} failed unexpectedly: {type(exc).__name__}: {exc}",
+                      traceback.format_exc())
 
     def _stopped_early(self, ticket: Ticket) -> Finished:
         ticket.buffer.add(STOPPED_EARLY)
@@ -216,4 +238,4 @@ class TrainingWorker(QObject):
     def _set_state(self, state: str) -> None:
         if state != self._state:
             self._state = state
-            self.sig_state.emit(state)
+            self._say(self.sig_state, state)

@@ -1,10 +1,13 @@
-"""Saving a pyqtgraph layout as PNG or SVG: crisp enough for a slide, atomic, with clear errors."""
+"""Saving a pyqtgraph layout as PNG or SVG: crisp enough for a slide, atomic, with clear errors.
+
+Every file goes through :mod:`rnnviz.core.atomic`: a failed save leaves the previous file as it
+was and no temporary file behind, and says why in words ("the disk is full") with the path.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from collections.abc import Callable
@@ -12,9 +15,11 @@ from typing import Any
 
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from rnnviz.core.errors import RnnvizError
+from rnnviz.core.atomic import Export, check_destination, write_atomically
+from rnnviz.core.errors import DataError, RnnvizError
 
 #: The file-dialog filter for :func:`save_image`'s formats.
 IMAGE_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
@@ -23,15 +28,28 @@ IMAGE_FILTERS = "PNG image (*.png);;SVG drawing (*.svg)"
 MIN_PNG_WIDTH = 1600
 
 
+def check_export_path(path: str | os.PathLike[str], what: str) -> Path:
+    """Refuse, before any work, a path an export cannot write; returns it expanded.
+
+    The GUI's exports never create folders: a file dialog gave the path, so a missing folder means
+    it was removed meanwhile (or mistyped), and the user should choose again."""
+    target = Path(path).expanduser()
+    if target.is_dir():  # said here: check_destination's example name is a checkpoint's
+        raise DataError(f"{str(target)!r} is a folder; give a file name for {what} inside it.")
+    return check_destination(target, what)
+
+
 def save_image(layout: pg.GraphicsObject, path: str | os.PathLike[str], what: str = "the plots") -> Path:
     """Write ``layout`` as PNG or SVG (by the suffix) through a temporary file, so that a failed
-    save never destroys the previous file. Raises :class:`RnnvizError` naming ``what`` failed."""
-    target = Path(path)
+    save never destroys the previous file. Raises :class:`RnnvizError` (a ``DataError`` for a file
+    that cannot be written, naming the path and why)."""
+    target = Path(path).expanduser()
     suffix = target.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise RnnvizError(f"Cannot save {what} as {target.name!r}: use a .png or .svg file name.")
     if layout.sceneBoundingRect().isEmpty():
         raise RnnvizError(f"Cannot save {what} yet: they are not laid out (show them first).")
+    target = check_export_path(target, what)  # before rendering, which takes a moment
     try:
         if suffix == ".svg":
             data = svg_bytes(layout)
@@ -43,24 +61,17 @@ def save_image(layout: pg.GraphicsObject, path: str | os.PathLike[str], what: st
             image = exporter.export(toBytes=True)
     except Exception as error:  # pyqtgraph raises bare Exception for an empty or odd scene
         raise RnnvizError(f"Could not render {what}: {error}") from error
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix, dir=target.parent or ".")
-    except OSError as error:
-        raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}.") from error
-    try:
-        if suffix == ".svg":
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-        else:
-            os.close(fd)
-            if not image.save(tmp, "PNG"):
-                raise OSError(f"Qt could not write a PNG to {tmp}")
-        os.replace(tmp, target)
-    except OSError as error:
-        remove_quietly(tmp)
-        raise RnnvizError(f"Could not save the image to {target}: {error.strerror or error}; "
-                          "the previous file, if any, is unchanged.") from error
-    return target
+    if suffix == ".svg":
+        return write_atomically(target, "wb", lambda handle: handle.write(data), what)
+    with Export(what) as export:
+        export.add_path(target, lambda tmp: _save_png(image, tmp))
+    return export.paths[0]
+
+
+def _save_png(image: QImage, tmp: Path) -> None:
+    # QImage.save says only False; an OSError becomes atomic's DataError naming the target.
+    if not image.save(str(tmp), "PNG"):
+        raise OSError("Qt could not write the PNG image")
 
 
 def svg_bytes(item: pg.GraphicsObject) -> bytes:
@@ -98,13 +109,6 @@ def svg_bytes(item: pg.GraphicsObject) -> bytes:
         return SVGExporter(item).export(toBytes=True)
     finally:
         module.correctCoordinates = original
-
-
-def remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
 
 
 def ask_and_export(parent: QWidget, title: str, default_name: str, filters: str,

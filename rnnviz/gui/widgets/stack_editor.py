@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
 
 from rnnviz.core.config import CELL_VARIANTS, StackSpec
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import DROPOUT, HIDDEN_SIZE, NUM_LAYERS
 from rnnviz.gui.widgets.refusal import RefusalNote, RefusingDoubleSpinBox, RefusingSpinBox
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant", "lstm": "LSTM"}
-MAX_LAYERS = 8
-MAX_HIDDEN = 4096
+MAX_LAYERS = int(NUM_LAYERS.app_hi or NUM_LAYERS.hi)  # the app offers fewer layers than the CLI accepts
+MAX_HIDDEN = int(HIDDEN_SIZE.hi)
 HIDDEN_TIP = "Hidden units of this layer and direction; a hidden size must be at least 1."
 
 
@@ -76,7 +77,7 @@ class StackEditor(QGroupBox):
             self.bidirectional.setToolTip(why_not_bidirectional)
         self.dropout = RefusingDoubleSpinBox("dropout")
         self.dropout.set_reasons(above="dropout can be at most 0.95: at 1 a layer would pass nothing on")
-        self.dropout.setRange(0.0, 0.95)
+        self.dropout.setRange(*DROPOUT.spin_range())
         self.dropout.setDecimals(2)
         self.dropout.setSingleStep(0.05)
         self.dropout.setToolTip("Dropout on each layer's output but the last's, while training (as torch applies it).")

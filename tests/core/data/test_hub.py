@@ -153,3 +153,38 @@ def test_book_files_bundled_with_the_app_are_listed_as_bundled(
     monkeypatch.setattr(hub.sys, "frozen", True, raising=False)
     assert availability(get_info("time-machine")) == "bundled"
     assert availability(get_info("fra-eng")) == "not downloaded"
+
+
+def test_a_full_disk_during_a_download_says_so_and_keeps_nothing(
+        fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+    import io
+
+    real_open = Path.open
+
+    class FullDisk(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def open_full(self: Path, mode: str = "r", *args, **kwargs):
+        return FullDisk() if mode == "wb" and self.parent == tmp_path else real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_full)
+    with pytest.raises(DataError, match="the disk is full") as error:
+        hub.fetch(GOOD, cache=tmp_path)
+    assert "network" not in str(error.value) and str(tmp_path) in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_downloaded_file_is_an_ordinary_file(fake_hub: FakeHub, tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = hub.fetch(GOOD, cache=tmp_path)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by the other users of a lab machine

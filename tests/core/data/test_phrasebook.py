@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import random
 import re
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -268,11 +271,33 @@ def test_to_tsv() -> None:
 
 def test_main_writes_atomically(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "sub" / "pairs.tsv"
-    assert pb.main(["--out", str(out), "--pairs", "50", "--seed", "2"]) == 0
+    old = os.umask(0o022)
+    try:
+        assert pb.main(["--out", str(out), "--pairs", "50", "--seed", "2"]) == 0
+    finally:
+        os.umask(old)
     assert out.read_bytes() == pb.to_tsv(pb.generate_pairs(50, 2)).encode("utf-8")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # an ordinary, shippable file
     assert "50 pairs" in capsys.readouterr().out
     assert [p.name for p in out.parent.iterdir()] == ["pairs.tsv"]  # no temp file left
     assert pb.main(["--out", str(out), "--pairs", str(pb.capacity() + 1)]) == 2
+
+
+def test_main_on_a_full_disk_keeps_the_old_file_and_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "pairs.tsv"
+    out.write_text("the old corpus\n", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    assert pb.main(["--out", str(out), "--pairs", "20"]) == 1
+    err = capsys.readouterr().err
+    assert f"error: could not save the phrasebook corpus to {out}: the disk is full" in err
+    assert "Traceback" not in err
+    assert out.read_text(encoding="utf-8") == "the old corpus\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["pairs.tsv"]
 
 
 def test_shipped_file_is_up_to_date(default_pairs: list[tuple[str, str]]) -> None:

@@ -127,9 +127,11 @@ def test_sampling_near_zero_temperature_is_greedy(untrained):
         assert cold.tokens == greedy.tokens
 
 
-def test_sampling_needs_a_positive_temperature_and_a_length(untrained):
-    with pytest.raises(DataError, match="temperature must be positive, not 0"):
-        generate(untrained, "ab", strategy="sample", temperature=0)
+def test_sampling_at_temperature_zero_is_greedy_and_a_length_is_needed(untrained):
+    greedy = generate(untrained, "ab", length=30)
+    assert generate(untrained, "ab", length=30, strategy="sample", temperature=0, seed=4).tokens == greedy.tokens
+    with pytest.raises(DataError, match="temperature must be positive, not -0.5"):
+        generate(untrained, "ab", strategy="sample", temperature=-0.5)
     with pytest.raises(DataError, match="length must be at least 1, not 0"):
         generate(untrained, "ab", length=0)
 

@@ -195,3 +195,22 @@ def test_load_toy_refuses_unknown_names_and_unreadable_files(tmp_path: Path) -> 
     broken.write_text('{"vocab": [}', encoding="utf-8")
     with pytest.raises(DataError, match=r"broken.json: not valid JSON at line 1, column 12"):
         load_toy(broken)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"vocab": ["a"], "eos": "a", "table": {}, "name": ' + "9" * 5000 + "}", "not a toy table"),
+])
+def test_crafted_json_is_a_message_not_a_crash(text: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        ToyDecoder.from_json(text, "crafted.json")
+
+
+def test_a_huge_toy_file_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rnnviz.core.decoding.toy as toy
+
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"vocab": ["a", "<eos>"], "eos": "<eos>", "table": {"": [0.5, 0.5]}}))
+    monkeypatch.setattr(toy, "MAX_TOY_BYTES", 10)
+    with pytest.raises(DataError, match="too large for a toy table"):
+        load_toy(path)

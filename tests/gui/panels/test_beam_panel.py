@@ -333,3 +333,22 @@ def test_a_restored_toy_file_that_is_gone_falls_back_to_the_book(panel: BeamPane
     qtbot.addWidget(other)
     other.restore_state({**panel.state(), "source": "file", "toy_path": str(tmp_path / "gone.json")})
     assert other.source() == "d2l" and "gone.json" in other.message()
+
+
+def test_presentation_folds_the_settings_and_the_button_sums_them_up(panel: BeamPanel, mt_bundle) -> None:
+    from rnnviz.gui.style import NORMAL, PRESENTATION
+
+    panel.show()
+    assert panel.controls.settings_box.isVisible() and not panel.fold_button.folded()
+    panel.apply_theme(PRESENTATION)
+    assert not panel.controls.settings_box.isVisible()
+    assert "beam k = 2, max length 4" in panel.fold_button.text()
+    panel.beam_spin.setValue(3)  # a setting changed while folded (a restored session): the summary follows
+    assert "beam k = 3" in panel.fold_button.text()
+    panel.set_bundle(mt_bundle)
+    panel.set_source("model")
+    assert panel.text_edit.isVisible()  # the sentence is typed in front of the class: never folded away
+    panel.fold_button.click()
+    assert panel.controls.settings_box.isVisible() and "▴" in panel.fold_button.text()
+    panel.apply_theme(NORMAL)
+    assert panel.controls.settings_box.isVisible()

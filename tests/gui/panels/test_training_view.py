@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import os
+import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -298,18 +301,37 @@ def test_failed_csv_export_raises_and_keeps_the_existing_file(view: TrainingView
     good = tmp_path / "curves.csv"
     good.write_text("the good export\n", encoding="utf-8")
 
-    with pytest.raises(RnnvizError, match="Could not write the CSV"):
-        view.export_csv(str(tmp_path / "no such folder" / "curves.csv"))
+    missing = tmp_path / "no such folder" / "curves.csv"
+    with pytest.raises(RnnvizError, match=re.escape(str(missing.parent)) + " does not exist"):
+        view.export_csv(str(missing))
+    assert not missing.parent.exists()  # refused, not created
 
     def failing_rows(run):
         yield ["half", "a", "row"]
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(training_export, "_csv_rows", failing_rows)
-    with pytest.raises(RnnvizError, match="No space left on device"):
+    with pytest.raises(RnnvizError, match="No space left on device") as failure:
         view.export_csv(str(good))
+    assert f"could not save the CSV to {good}: the disk is full" in str(failure.value)
     assert good.read_text(encoding="utf-8") == "the good export\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.csv"]  # no temp file left behind
+
+
+def test_csv_export_is_an_ordinary_file_replaced_whole(view: TrainingView, tmp_path: Path) -> None:
+    view.begin_run("r", "lm")
+    view.add_events(make_steps(3))
+    path = tmp_path / "curves.csv"
+    path.write_text("an older, longer export\n" * 100, encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        view.export_csv(str(path))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # readable by others, as a file saved by an editor
+    assert [r["step"] for r in read_csv(path)] == ["1", "2", "3"]
+    assert path.read_bytes().count(b"\r\n") == 4  # csv's own line ends, not doubled
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.csv"]
 
 
 def test_export_image_writes_png_and_svg(view: TrainingView, qtbot, tmp_path: Path) -> None:

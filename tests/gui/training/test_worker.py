@@ -37,8 +37,18 @@ def test_a_crash_in_the_loop_gives_a_traceback_and_an_idle_controller(qtbot, con
 
 
 def test_a_non_finite_loss_pauses_and_stop_still_works(qtbot, controller, record):
+    from rnnviz.core.data.datasets import build_data
+    from rnnviz.core.models.factory import bundle_for
+    from tests.gui.training.helpers import PHRASEBOOK_EN
+
+    # The learning rate is bounded (at most 100): continue a model whose output weights were blown up.
+    blown = bundle_for(build_data(PHRASEBOOK_EN), GRU8, seed=0)
+    with torch.no_grad():
+        blown.model.output.weight.mul_(1e20)
+    job = TrainingJob(PHRASEBOOK_EN, GRU8, TrainConfig(epochs=5, lr=100.0, grad_clip=None, device="cpu"),
+                      "blown up", initial=blown)
     with qtbot.waitSignal(controller.sig_nonfinite, timeout=LONG) as blocker:
-        controller.start(lm_job(epochs=5, lr=1e38, grad_clip=None))
+        controller.start(job)
     (message,) = blocker.args
     assert "Lower the learning rate" in message and "skipped" in message
     assert record.nonfinite == [(message, "paused")] and controller.state == "paused"
@@ -155,3 +165,20 @@ def test_the_training_thread_can_run_below_the_gui_thread(monkeypatch) -> None:
     thread.join()
     assert seen["thread"] == before + 3
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # this thread untouched
+
+
+def test_the_training_threads_follow_the_chosen_arrangement(monkeypatch) -> None:
+    import os
+
+    from rnnviz.gui.training.worker import training_threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.delenv("RNNVIZ_TRAINING_THREADS", raising=False)
+    assert training_threads(4) == 3  # the app's choice: a core left to the GUI
+    for choice, threads in (("all", 4), ("cores-1", 3), ("2", 2), ("nonsense", 3)):
+        monkeypatch.setenv("RNNVIZ_TRAINING_THREADS", choice)
+        assert training_threads(4) == threads, choice
+    monkeypatch.delenv("RNNVIZ_TRAINING_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    assert training_threads(4) == 4  # the user's OpenMP setting is obeyed

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.core.limits import TOP_UNITS
+
 if TYPE_CHECKING:
     from rnnviz.core.introspect import DirectionTrace, GateTrace
 
@@ -157,9 +159,9 @@ class GatesControls(QWidget):
         self.sort_gate_combo = QComboBox()
         self.sort_gate_combo.setToolTip("The gate whose values order the units; every heatmap uses that order.")
         self.top_spin = QSpinBox()
-        self.top_spin.setRange(0, 4096)
+        self.top_spin.setRange(*TOP_UNITS.spin_range())  # 0: all
         self.top_spin.setSpecialValueText("all")
-        self.top_spin.setToolTip("Show only the first N units after sorting (all: every unit).")
+        self.top_spin.setToolTip(TOP_UNITS.tip("Show only the first N units after sorting (all: every unit)."))
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("0-9, 17")
         self.filter_edit.setToolTip("Show only these units: numbers and ranges, e.g. 0-9, 17, 42.")

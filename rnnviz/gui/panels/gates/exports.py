@@ -1,8 +1,10 @@
 """The Gates panel's exports: the trace as NPZ or CSV, the visible plots as PNG or SVG.
 
-Each raises :class:`RnnvizError` with a message for the user; a failed export
-leaves an existing file as it was. :func:`fill_export_menu` puts the three
-behind the panel's Export button, each asking for a file name first.
+Each raises :class:`RnnvizError` with a message for the user. Every file goes through
+:mod:`rnnviz.core.atomic`: a failed export leaves an existing file as it was and no
+temporary file behind; a missing folder is refused, as by every GUI export.
+:func:`fill_export_menu` puts the three behind the panel's Export button, each asking
+for a file name first.
 """
 
 from __future__ import annotations
@@ -16,25 +18,26 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QMenu, QWidget
 
 from rnnviz.core.errors import RnnvizError
-from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
+from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, check_export_path, save_image
 
 if TYPE_CHECKING:
     from rnnviz.core.introspect import GateTrace
 
 
 def export_npz(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> list[Path]:
-    """One NPZ a part (``introspect.write_npz``): translation writes ``name.encoder.npz`` and
-    ``name.decoder.npz``. Returns the paths written."""
-    from rnnviz.core.introspect import write_npz
+    """One NPZ a part (``introspect.export_traces``): translation writes ``name.encoder.npz`` and
+    ``name.decoder.npz``, both or neither. Returns the paths written."""
+    from rnnviz.core.introspect import export_traces
 
-    return write_npz(traces, Path(path))
+    return export_traces(traces, npz=check_export_path(path, "the gate trace"))
 
 
 def export_csv(traces: Sequence[GateTrace], path: str | os.PathLike[str]) -> Path:
-    """Every part's gate values as one long-format CSV (``introspect.write_csv``)."""
-    from rnnviz.core.introspect import write_csv
+    """Every part's gate values as one long-format CSV (``introspect.export_traces``)."""
+    from rnnviz.core.introspect import export_traces
 
-    return write_csv(tuple(traces), Path(path))
+    (written,) = export_traces(tuple(traces), csv_path=check_export_path(path, "the gate trace"))
+    return written
 
 
 def export_image(graphics: pg.GraphicsLayoutWidget, path: str | os.PathLike[str]) -> Path:

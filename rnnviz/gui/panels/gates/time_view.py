@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.core.data.display import display_token
+from rnnviz.core.limits import PLAY_SPEED, UNIT_INDEX
 from rnnviz.gui.panels.gates.controls import gate_title
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.heatmap_grid import HeatmapData, HeatmapGrid, HeatmapScroll
@@ -77,14 +78,16 @@ class TimeView(QWidget):
         self.next_button = QPushButton("Next ▶")
         self.next_button.setToolTip("One step on (→ or Page Down)")
         self.speed_spin = QDoubleSpinBox()
-        self.speed_spin.setRange(0.25, 50.0)
+        self.speed_spin.setRange(*PLAY_SPEED.spin_range())
+        self.speed_spin.setToolTip(PLAY_SPEED.tip("How fast Play steps through the text."))
         self.speed_spin.setSingleStep(0.5)
         self.speed_spin.setDecimals(2)
         self.speed_spin.setSuffix(" steps/s")
         self.unit_spin = QSpinBox()
-        self.unit_spin.setRange(-1, 4095)
+        self.unit_spin.setRange(*UNIT_INDEX.spin_range())  # -1: none; the trace's hidden size lowers the maximum
         self.unit_spin.setSpecialValueText("none")
-        self.unit_spin.setToolTip("The unit whose equations are shown; or click a heatmap cell.")
+        self.unit_spin.setToolTip("The unit whose equations are shown, from 0 to the hidden size - 1; or click "
+                                  "a heatmap cell.")
         self.step_label = QLabel()
         self.step_label.setTextFormat(Qt.TextFormat.PlainText)
         for widget in (self.prev_button, self.play_button, self.next_button):
