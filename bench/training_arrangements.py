@@ -56,7 +56,7 @@ def steal_jiffies() -> tuple[int, int]:
     return (fields[7] if len(fields) > 7 else 0), sum(fields)
 
 
-def run_one(epochs: int, all_cores: int) -> dict[str, object]:
+def run_one(epochs: int, all_cores: int, probe_ms: int) -> dict[str, object]:
     """In this process, arranged by its environment: a one-epoch warm-up of each side, then the run
     in the main window and the same run headless with every core. Returns tokens/s and stalls."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
@@ -113,14 +113,14 @@ def run_one(epochs: int, all_cores: int) -> dict[str, object]:
     def tick() -> None:
         now = time.perf_counter()
         if state["measuring"]:
-            result["stalls"].append(max(0.0, (now - last[0]) * 1000 - 5.0))
+            result["stalls"].append(max(0.0, (now - last[0]) * 1000 - probe_ms))
         last[0] = now
 
     window.controller.sig_run_started.connect(started)
     window.controller.sig_finished.connect(finished)
     window.controller.sig_error.connect(lambda message, details: (print(message, details), app.quit()))
     probe = QTimer()
-    probe.setInterval(5)
+    probe.setInterval(probe_ms)
     probe.timeout.connect(tick)
     probe.start()
     QTimer.singleShot(0, start_next)
@@ -131,7 +131,7 @@ def run_one(epochs: int, all_cores: int) -> dict[str, object]:
     return result
 
 
-def measure(names: list[str], epochs: int, rounds: int) -> dict[str, dict[str, list[float]]]:
+def measure(names: list[str], epochs: int, rounds: int, probe_ms: int) -> dict[str, dict[str, list[float]]]:
     """Each round runs every arrangement once, shuffled, each in a fresh process (the nice level and
     the thread count must hold from the first OpenMP thread on). Per arrangement: tokens/s of the
     GUI and headless side of each round, and every probe tick's stall."""
@@ -140,7 +140,7 @@ def measure(names: list[str], epochs: int, rounds: int) -> dict[str, dict[str, l
     for _ in range(rounds):
         for name in rng.sample(names, len(names)):
             env = {k: v for k, v in os.environ.items() if k not in ("RNNVIZ_TRAINING_THREADS", "RNNVIZ_TRAINING_NICE")}
-            out = subprocess.run([sys.executable, __file__, "--one", "--epochs", str(epochs)], env={
+            out = subprocess.run([sys.executable, __file__, "--one", "--epochs", str(epochs), "--probe-ms", str(probe_ms)], env={
                 **env, **ARRANGEMENTS[name]}, capture_output=True, text=True, timeout=900)
             line = [x for x in out.stdout.splitlines() if x.startswith("{")]
             if out.returncode != 0 or not line:
@@ -158,12 +158,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--arrangements", default=",".join(ARRANGEMENTS),
                         help=f"comma-separated, of {', '.join(ARRANGEMENTS)}")
+    parser.add_argument("--probe-ms", type=int, default=5,
+                        help="the stall probe's interval; a long one measures throughput without its wake-ups")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a child: one arranged run
     args = parser.parse_args()
     if args.one:
         import torch
 
-        print(json.dumps(run_one(args.epochs, torch.get_num_threads())), flush=True)
+        print(json.dumps(run_one(args.epochs, torch.get_num_threads(), args.probe_ms)), flush=True)
         return
     names = [n.strip() for n in args.arrangements.split(",") if n.strip()]
     unknown = [n for n in names if n not in ARRANGEMENTS]
@@ -176,7 +178,7 @@ def main() -> None:
           f"{args.rounds} rounds x {len(names)} arrangements, torch {torch.__version__}, {os.cpu_count()} cores, "
           f"{all_cores} torch threads headless")
     steal0, total0 = steal_jiffies()
-    results = measure(names, args.epochs, args.rounds)
+    results = measure(names, args.epochs, args.rounds, args.probe_ms)
     steal1, total1 = steal_jiffies()
     if total1 > total0:
         print(f"steal: {100 * (steal1 - steal0) / (total1 - total0):.1f}% of the CPU time during the run")

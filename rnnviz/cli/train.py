@@ -1,28 +1,187 @@
-"""``rnnviz train``: train a language model or a translation model headless, and save a checkpoint."""
+"""``rnnviz train``: train a language model or a translation model headless, and save a checkpoint.
+
+Two ways to say what to train: the task alone (``rnnviz train lm``), which takes quick defaults
+for a laptop (``RECIPES`` and ``TASK_DEFAULTS`` in :mod:`rnnviz.core.config`), or ``--preset NAME``,
+one of the book's recipes whole (:mod:`rnnviz.core.models.presets`). Options given beside a preset
+override its values; every option defaults to None so that only what was typed overrides.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from rnnviz.cli.common import EpochBar, in_range, ranged
+from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
+from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.errors import ConfigError, DataError, RnnvizError
 from rnnviz.core.limits import BATCH_SIZE, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LEARNING_RATE, \
     MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SEED
-from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+
+if TYPE_CHECKING:
+    from rnnviz.core.models.presets import Preset
+
+_TASK_WORDS = {"lm": "a language model (lm)", "mt": "a translation model (mt)"}
 
 
-def _model_config(args: argparse.Namespace, recipe: dict) -> ModelConfig:
-    def given(name: str):
+# ---- the configs: quick defaults, or a preset with what was typed over it ----------------------
+
+def _resolve_task(args: argparse.Namespace) -> tuple[str, Preset | None]:
+    """(task, preset or None); a preset's task must agree with a task given beside it."""
+    if args.preset is None:
+        if args.task is None:
+            raise ConfigError("say what to train: a task (rnnviz train lm or rnnviz train mt, quick defaults) "
+                              "or one of the book's recipes (rnnviz train --preset NAME; rnnviz stack --list "
+                              "names them).")
+        return args.task, None
+    from rnnviz.core.models.presets import PRESETS, get_preset
+
+    preset = get_preset(args.preset)  # an unknown name: the error lists the presets
+    task = preset.config.task
+    if args.task is not None and args.task != task:
+        fitting = ", ".join(p.name for p in PRESETS.values() if p.config.task == args.task)
+        raise ConfigError(f"the preset {preset.name} trains {_TASK_WORDS[task]}, not {_TASK_WORDS[args.task]}; "
+                          f"leave the task out (the preset knows it), or choose a preset for {args.task}: {fitting}.")
+    return task, preset
+
+
+def _quick_model(args: argparse.Namespace, task: str) -> ModelConfig:
+    recipe = RECIPES[task]
+
+    def given(name: str) -> Any:
         value = getattr(args, name)
         return recipe[name] if value is None else value
 
     hidden = tuple([given("hidden")] * given("layers"))
-    stack = StackSpec(args.cell, hidden, args.bidirectional, args.dropout, args.implementation)
-    embed = args.embed if args.embed is not None else recipe["embed"]
-    if args.task == "lm":
-        return ModelConfig("lm", stack, embed_size=embed or None)
-    decoder = StackSpec(args.cell, hidden, False, args.dropout, args.implementation)
-    return ModelConfig("mt", stack, decoder, embed or 32)
+    cell, dropout, implementation = args.cell or "gru", args.dropout or 0.0, args.implementation or "auto"
+    stack = StackSpec(cell, hidden, bool(args.bidirectional), dropout, implementation)
+    embed = given("embed")
+    if task == "lm":
+        config = ModelConfig("lm", stack, embed_size=embed or None)
+    else:
+        config = ModelConfig("mt", stack, StackSpec(cell, hidden, False, dropout, implementation), embed or 32)
+    return config if args.init is None else replace(config, init=args.init)
+
+
+def _quick_configs(args: argparse.Namespace, task: str) -> tuple[DataConfig, ModelConfig, TrainConfig]:
+    from rnnviz.core.data.corpora import default_corpus
+
+    recipe, seed = RECIPES[task], args.seed or 0
+    data = DataConfig(corpus=args.corpus or default_corpus(task), task=task,  # type: ignore[arg-type]
+                      token_level=args.token_level or "char", num_steps=args.num_steps,
+                      batch_size=args.batch_size, max_examples=args.max_examples, seed=seed,
+                      lm_sampling=args.sampling or "random-offset",
+                      # As the book: all N pairs train, and validation comes from the pairs after them.
+                      num_train=args.max_examples if task == "mt" else None)
+    train = TrainConfig(epochs=recipe["epochs"] if args.epochs is None else args.epochs,
+                        lr=recipe["lr"] if args.lr is None else args.lr,
+                        optimizer=args.optimizer or recipe["optimizer"], grad_clip=_clip(args.clip, 1.0),
+                        device=args.device or "auto", seed=seed)
+    return data, _quick_model(args, task), train
+
+
+def _clip(flag: float | None, preset: float | None) -> float | None:
+    """--clip: 0 turns clipping off; not given, the preset's (or the default's) value."""
+    if flag is None:
+        return preset
+    return None if flag == 0 else flag
+
+
+def _given(args: argparse.Namespace, names: dict[str, str]) -> dict[str, Any]:
+    """{config field: value} of the options that were typed (not None)."""
+    return {field: getattr(args, option) for option, field in names.items() if getattr(args, option) is not None}
+
+
+def _stack_over(spec: StackSpec, args: argparse.Namespace, decoder: bool) -> StackSpec:
+    """A preset's stack with the typed options over it; --hidden/--layers make every layer (and both
+    directions) that size."""
+    changes = _given(args, {"cell": "cell", "dropout": "dropout", "implementation": "implementation"})
+    if args.hidden is not None or args.layers is not None:
+        hidden = spec.hidden_sizes[0] if args.hidden is None else args.hidden
+        changes.update(hidden_sizes=(hidden,) * (spec.num_layers if args.layers is None else args.layers),
+                       backward_sizes=None)
+    if args.bidirectional is not None and not decoder:  # the decoder generates left to right
+        changes["bidirectional"] = args.bidirectional
+        if not args.bidirectional:
+            changes["backward_sizes"] = None
+    return replace(spec, **changes) if changes else spec
+
+
+def _model_over(config: ModelConfig, args: argparse.Namespace) -> ModelConfig:
+    changes: dict[str, Any] = {"stack": _stack_over(config.stack, args, decoder=False)}
+    if config.decoder is not None:
+        changes["decoder"] = _stack_over(config.decoder, args, decoder=True)
+    if args.embed is not None:  # 0: one-hot inputs, for a language model; a translation model keeps its size
+        changes["embed_size"] = (args.embed or None) if config.task == "lm" else (args.embed or config.embed_size)
+    if args.init is not None:
+        changes["init"] = args.init
+    if config.bridge == "identity" and not replace(config, **changes, bridge="auto").identity_bridge_fits:
+        changes["bridge"] = "auto"  # the encoder's state no longer fits the decoder as it is: the linear bridge
+    return replace(config, **changes)
+
+
+def _preset_configs(args: argparse.Namespace, preset: Preset) -> tuple[DataConfig, ModelConfig, TrainConfig]:
+    data = preset.data_config()
+    changes = _given(args, {"corpus": "corpus", "token_level": "token_level", "num_steps": "num_steps",
+                            "batch_size": "batch_size", "max_examples": "max_examples", "seed": "seed",
+                            "sampling": "lm_sampling"})
+    if data.task == "mt" and data.num_train is not None and args.max_examples is not None:
+        changes["num_train"] = args.max_examples  # the book's split: all N pairs train, validation after them
+    data = replace(data, **changes)
+    train = preset.train_config()
+    train = replace(train, **_given(args, {"epochs": "epochs", "lr": "lr", "optimizer": "optimizer",
+                                           "device": "device", "seed": "seed"}),
+                    grad_clip=_clip(args.clip, train.grad_clip))
+    return data, _model_over(preset.config, args), train
+
+
+# ---- before any long work: the corpus here, the run's length said ------------------------------
+
+def _ensure_corpus(data: DataConfig, preset: Preset | None) -> None:
+    """A book's corpus that is not on this machine is fetched now, with a progress bar; when that
+    fails the message names the corpus, the preset, and how to get it (before any data is built)."""
+    from rnnviz.core.data import hub
+    from rnnviz.core.data.corpora import get_info
+
+    try:
+        info = get_info(data.corpus)
+    except RnnvizError:
+        return  # a file (or a mistyped name: building the data says which corpora there are)
+    if info.remote is None or hub.locate(info.remote) is not None:  # a damaged offline copy: its own message
+        return
+    bar = ProgressBar(f"fetching {info.remote.filename} ({info.name})")
+    try:
+        hub.fetch(info.remote, bar)
+    except DataError as exc:
+        who = f"the preset {preset.name}" if preset is not None else "this run"
+        raise DataError(f"{who} trains on {info.name} ({info.title}), which is not on this machine, and "
+                        f"downloading it failed: {exc} Once the network is reachable, `rnnviz data fetch "
+                        f"{info.name}` downloads it ahead of time.") from None
+    finally:
+        bar.close()
+
+
+def long_run_note(data: DataConfig, model: ModelConfig, train: TrainConfig) -> str | None:
+    """What to say before a run of more than about ten minutes on this machine's CPU starts; None for a
+    shorter one. No question: the command stays scriptable; the options that shorten it are named."""
+    from rnnviz.core.estimate import estimate_run, format_duration, suggest_smaller
+
+    estimate = estimate_run(data, model, train)
+    if estimate is None or not estimate.is_long:
+        return None
+    guessed = "" if estimate.measured_size else " (the corpus was sized from its file: a rough guess)"
+    text = (f"note: this run will take {format_duration(estimate.total_s)} on this machine's CPU: {train.epochs} "
+            f"epoch{'s' if train.epochs != 1 else ''} of {estimate.units:,} {estimate.unit_name}, "
+            f"{format_duration(estimate.seconds_per_epoch, about=False)} each{guessed}.")
+    suggestion = suggest_smaller(data, model, train)
+    if suggestion is not None and suggestion.max_examples is not None:
+        if data.num_train is not None:  # the book's split, stretched by --max-examples
+            return f"{text} {suggestion.why} For that, leave --max-examples out (the preset's split is the book's)."
+        return f"{text} {suggestion.why} For that, add --max-examples {suggestion.max_examples}."
+    if suggestion is not None and suggestion.epochs is not None:
+        return f"{text} {suggestion.why} For that, add --epochs {suggestion.epochs}."
+    return f"{text} A smaller model or corpus, or a GPU (--device cuda), would be quicker."
 
 
 def _trim_notice(data) -> str | None:
@@ -43,25 +202,33 @@ EXIT_DIVERGED = 3
 def cmd_train(args: argparse.Namespace) -> int:
     from rnnviz.core.atomic import check_destination
     from rnnviz.core.checkpoint import describe, save_checkpoint
-    from rnnviz.core.data.corpora import default_corpus
     from rnnviz.core.events import EpochEnd, Finished, NonFinite, Step, Stop, diverged_message
+    from rnnviz.core.models.presets import preset_report
     from rnnviz.core.session import TrainingSession
+    from rnnviz.core.train import resolve_device
 
+    task, preset = _resolve_task(args)
+    if task == "mt" and args.sampling is not None:
+        raise ConfigError("--sampling says how a language model's text is cut into windows; a translation "
+                          "model reads sentence pairs: leave it out.")
     # Before any data is built: a run that cannot be saved is not worth training.
     out = check_destination(args.out, "the checkpoint", "--out")
-    recipe = RECIPES[args.task]
-    data_config = DataConfig(corpus=args.corpus or default_corpus(args.task), task=args.task, token_level=args.token_level,
-                             num_steps=args.num_steps, batch_size=args.batch_size,
-                             max_examples=args.max_examples, seed=args.seed)
-    train_config = TrainConfig(epochs=recipe["epochs"] if args.epochs is None else args.epochs,
-                               lr=recipe["lr"] if args.lr is None else args.lr,
-                               optimizer=args.optimizer or recipe["optimizer"],
-                               grad_clip=None if args.clip == 0 else args.clip,
-                               device=args.device, seed=args.seed)
-    session = TrainingSession(data_config, _model_config(args, recipe), train_config)
-    session.prepare()  # the device first, then the data and the model (seeded by train_config.seed)
+    data_config, model_config, train_config = (_preset_configs(args, preset) if preset is not None
+                                               else _quick_configs(args, task))
+    tail = ""  # the summary line's word on the preset
+    if preset is not None:
+        kept, changed = preset_report(preset, data_config, model_config, train_config)
+        print(f"preset {preset.name} ({preset.section}): from the preset: {', '.join(kept)}"
+              + (f"; overridden: {', '.join(changed)}" if changed else ""), file=sys.stderr)
+        tail = f"; preset {preset.name}, " + (f"overridden: {', '.join(changed)}" if changed else "nothing overridden")
+    device = resolve_device(train_config.device)  # a missing device fails before a download
+    _ensure_corpus(data_config, preset)
+    if device.type == "cpu" and (note := long_run_note(data_config.resolved(task), model_config, train_config)):
+        print(note, file=sys.stderr)
+    session = TrainingSession(data_config, model_config, train_config)
+    session.prepare()  # the device, then the data and the model (seeded by train_config.seed)
     bundle = session.bundle
-    if args.task == "mt" and (notice := _trim_notice(session.data)):
+    if task == "mt" and (notice := _trim_notice(session.data)):
         print(notice, file=sys.stderr)
     print(f"training {describe(bundle)}, on {data_config.corpus} with {train_config.optimizer} "
           f"lr {train_config.lr:g} on {session.device}", file=sys.stderr)
@@ -92,7 +259,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         events.close()
         outcome = "interrupted"
         print(file=sys.stderr)
-    summary = _summary(last_step, last_epoch, elapsed)
+    summary = _summary(last_step, last_epoch, elapsed) + tail
     if outcome == "diverged" and not args.keep_diverged:
         print(f"{outcome}: {summary}; not saved (--keep-diverged saves it anyway)")
         return EXIT_DIVERGED
@@ -118,40 +285,78 @@ def _summary(step, epoch, elapsed: float) -> str:
     return ", ".join(parts)
 
 
+def _quick_defaults_text() -> str:
+    """The quick defaults in words, read from the very dicts they come from."""
+    lm, mt, lm_data, mt_data = RECIPES["lm"], RECIPES["mt"], TASK_DEFAULTS["lm"], TASK_DEFAULTS["mt"]
+    return (f"lm = GRU, hidden {lm['hidden']}, one-hot characters, {lm['optimizer'].upper()} lr {lm['lr']:g}, "
+            f"{lm['epochs']} epochs, batches of {lm_data['batch_size']} windows of {lm_data['num_steps']}, on the "
+            f"built-in phrasebook's English side; mt = {mt['layers']}-layer GRU encoder-decoder, embed "
+            f"{mt['embed']}, hidden {mt['hidden']}, {mt['optimizer'].capitalize()} lr {mt['lr']:g}, {mt['epochs']} "
+            f"epochs, batches of {mt_data['batch_size']} sentences of {mt_data['num_steps']} tokens, on the "
+            "built-in phrasebook. Gradients are clipped to norm 1.")
+
+
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    train = commands.add_parser("train", help="train a language model or a translation model, headless",
-                                description="Train with the book's recipe for the task unless told otherwise: "
-                                "lm = GRU, hidden 32, SGD lr 4; mt = 2-layer GRU encoder-decoder, "
-                                "embed 32, hidden 32, Adam lr 0.005. Gradients are clipped to norm 1.",
-                                epilog="Exit codes: 0 trained and saved; 1 an error (nothing trained if the "
-                                "settings or --out are wrong), or a loss that became inf/NaN (saved with the "
-                                "weights before that step); 3 the loss diverged (not saved unless "
-                                "--keep-diverged); 130 interrupted by Ctrl-C (saved).")
-    train.add_argument("task", choices=("lm", "mt"), help="lm: language model; mt: translation")
-    train.add_argument("--corpus", help="a corpus name (rnnviz data list) or a file; default: the built-in phrasebook")
-    train.add_argument("--cell", choices=CELLS, default="gru",
-                       help="gru is torch's variant; gru-book applies the reset gate before the matmul")
+    train = commands.add_parser(
+        "train", usage="rnnviz train [lm|mt] [--preset NAME] [options] --out FILE",
+        help="train a language model or a translation model, headless; --preset NAME for the book's recipes",
+        description="Train a language model (lm) or a translation model (mt). Given only the task, it trains "
+        "with quick defaults for a laptop, not the book's recipes: " + _quick_defaults_text() + " The book's "
+        "recipes: --preset NAME (rnnviz stack --list), which sets the data (the book's corpus, windows, batch "
+        "size and sampling), the model, the optimiser, the learning rate, the epochs and the clipping as the "
+        "book does; the task may then be left out. Options given beside --preset override the preset's "
+        "values, and the run says which values came from the preset and which were overridden. A book's "
+        "corpus not on this machine is downloaded first (or the error says how to get it), and a run "
+        "estimated at over ten minutes on a CPU is announced before it starts.",
+        epilog="Exit codes: 0 trained and saved; 1 an error (nothing trained if the settings, the preset, "
+        "the corpus or --out are wrong), or a loss that became inf/NaN (saved with the weights before that "
+        "step); 3 the loss diverged (not saved unless --keep-diverged); 130 interrupted by Ctrl-C (saved).")
+    train.add_argument("task", nargs="?", choices=("lm", "mt"),
+                       help="lm: language model; mt: translation. Optional with --preset (the preset knows its "
+                            "task; a task given must match it)")
+    train.add_argument("--preset", metavar="NAME",
+                       help="one of the book's recipes, whole (rnnviz stack --list names them, e.g. gru-lm, "
+                            "seq2seq); options given beside it override its values")
+    train.add_argument("--corpus", help="a corpus name (rnnviz data list) or a file; default: the built-in "
+                                        "phrasebook, or the preset's corpus")
+    train.add_argument("--cell", choices=CELLS,
+                       help="default gru (torch's variant); gru-book applies the reset gate before the matmul")
     train.add_argument("--layers", type=in_range(NUM_LAYERS), help=ranged(NUM_LAYERS, "number of layers"))
     train.add_argument("--hidden", type=in_range(HIDDEN_SIZE), help=ranged(HIDDEN_SIZE, "hidden size of every layer"))
-    train.add_argument("--bidirectional", action="store_true", help="bidirectional stack (the encoder, for mt)")
+    train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
+                       help="bidirectional stack (the encoder, for mt); --no-bidirectional turns a preset's off")
     train.add_argument("--embed", type=in_range(EMBED_SIZE, special=True),
                        help=ranged(EMBED_SIZE, "embedding size (lm default: one-hot inputs, as the book)"))
-    train.add_argument("--dropout", type=in_range(DROPOUT), default=0.0, help=ranged(DROPOUT, "dropout between layers"))
-    train.add_argument("--implementation", choices=("auto", "fused", "scratch"), default="auto",
-                       help="torch's fused kernels, or the book's equations step by step")
-    train.add_argument("--token-level", choices=("char", "word"), default="char", help="lm tokens")
+    train.add_argument("--dropout", type=in_range(DROPOUT), help=ranged(DROPOUT, "dropout between layers, default 0"))
+    train.add_argument("--implementation", choices=("auto", "fused", "scratch"),
+                       help="torch's fused kernels, or the book's equations step by step (default auto: fused "
+                            "where torch has a kernel)")
+    train.add_argument("--init", choices=("book", "torch"),
+                       help="initial weights: book = as the book's code (Xavier-uniform for the encoder-decoder, "
+                            "N(0, 0.01²) for the scratch cells, torch's default for torch's layers); torch = "
+                            "torch's defaults everywhere (default: book)")
+    train.add_argument("--token-level", choices=("char", "word"), help="lm tokens, default char")
+    train.add_argument("--sampling", choices=("book", "random-offset"),
+                       help="lm windows: book = every window of num_steps, the first 10,000 for training and "
+                            "the next 5,000 for validation, as the book's TimeMachine (the presets'); "
+                            "random-offset = windows from a random offset each epoch over 90%% of the text, "
+                            "as the book's section 9.3 describes (the quick default)")
     train.add_argument("--epochs", type=in_range(EPOCHS), help=ranged(EPOCHS, "epochs"))
     train.add_argument("--lr", type=in_range(LEARNING_RATE), help=ranged(LEARNING_RATE, "learning rate"))
     train.add_argument("--optimizer", choices=("sgd", "adam"))
-    train.add_argument("--clip", type=in_range(GRAD_CLIP, special=True), default=1.0,
-                       help=ranged(GRAD_CLIP, "max gradient norm; 0 turns clipping off"))
+    train.add_argument("--clip", type=in_range(GRAD_CLIP, special=True),
+                       help=ranged(GRAD_CLIP, "max gradient norm, default 1 as the book's; 0 turns clipping off"))
     train.add_argument("--batch-size", type=in_range(BATCH_SIZE), help=ranged(BATCH_SIZE, "batch size"))
     train.add_argument("--num-steps", type=in_range(NUM_STEPS), help=f"window length (lm, default {TASK_DEFAULTS['lm']['num_steps']}) "
                        f"or sentence length (mt, default {TASK_DEFAULTS['mt']['num_steps']}; {NUM_STEPS.range_text()})")
     train.add_argument("--max-examples", type=in_range(MAX_EXAMPLES),
-                       help=ranged(MAX_EXAMPLES, "mt: use the first N pairs"))
-    train.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    train.add_argument("--seed", type=in_range(SEED), default=0, help=ranged(SEED, "random seed"))
+                       help=ranged(MAX_EXAMPLES, "mt: train on the first N sentence pairs, as the book's "
+                                                 "MTFraEng: the 128 pairs after them (and one more, as the "
+                                                 "book's reader) validate, and the vocabularies are built "
+                                                 "from those pairs (min_freq 2); without it the pairs are "
+                                                 "shuffled and split 80/10/10"))
+    train.add_argument("--device", help="auto (the default: cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
+    train.add_argument("--seed", type=in_range(SEED), help=ranged(SEED, "random seed, default 0"))
     train.add_argument("--out", required=True, help="checkpoint file to write (checked before training)")
     train.add_argument("--keep-diverged", action="store_true",
                        help="save the checkpoint even if the loss diverged (and exit 0); without it a "

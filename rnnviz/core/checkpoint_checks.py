@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from rnnviz.core import limits as lim
-from rnnviz.core.config import CELLS, GATES, ModelConfig, StackSpec
+from rnnviz.core.config import CELLS, GATES, INITS, ModelConfig, StackSpec
 from rnnviz.core.data.vocab import BOS, EOS, PAD, UNK
 from rnnviz.core.errors import DataError
 
@@ -162,6 +162,7 @@ def _check_model_config(path: Path, task: str, data: Any) -> None:
         _check_stack(path, "model_config.decoder", data.get("decoder"))
     model.whole("embed_size", lim.EMBED_SIZE, optional=True)
     model.choice("bridge", ("auto", "identity", "linear"))
+    model.choice("init", INITS)  # absent: saved before the option, read as "torch" (ModelConfig.from_dict)
 
 
 def _check_data_config(path: Path, task: str, data: Any) -> None:
@@ -177,6 +178,11 @@ def _check_data_config(path: Path, task: str, data: Any) -> None:
     config.number("val_fraction")
     config.number("test_fraction")
     config.whole("seed", lim.SEED)
+    # Absent in files saved before the book's sampling existed: DataConfig's defaults (random offsets,
+    # fractions) are what those models were trained with.
+    config.choice("lm_sampling", ("random-offset", "book"))
+    config.whole("num_train", lim.NUM_TRAIN, optional=True)
+    config.whole("num_val", lim.NUM_VAL, optional=True)
 
 
 def _check_train_config(path: Path, data: Any) -> None:
@@ -199,7 +205,8 @@ def _check_vocabs(path: Path, task: str, data: Any) -> None:
         for index, token in enumerate(tokens):
             if not isinstance(token, str):
                 raise _refuse(path, f"{field}[{index}]", f"is {_shown(token)} ({_kind(token)}), not a token (text)")
-        needed = (UNK,) if task == "lm" else (PAD, BOS, EOS, UNK)
+        # The book's split gives the source no <bos> (its MTFraEng's source vocabulary has none).
+        needed = (UNK,) if task == "lm" else (PAD, EOS, UNK) if name == "source" else (PAD, BOS, EOS, UNK)
         missing = [t for t in needed if t not in tokens]
         if missing:
             raise _refuse(path, field, f"lacks the reserved token(s) {' '.join(missing)}")

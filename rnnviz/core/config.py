@@ -8,7 +8,7 @@ config is made, so a config that exists is one the machine can build.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 from rnnviz.core import limits as lim
@@ -26,6 +26,8 @@ __all__ = [
     "GATES",
     "StackSpec",
     "Bridge",
+    "Init",
+    "INITS",
     "ModelConfig",
     "TrainConfig",
 ]
@@ -38,9 +40,16 @@ TASK_DEFAULTS: dict[str, dict[str, int]] = {
     "mt": {"num_steps": 9, "batch_size": 128, "min_freq": 2},
 }
 
-#: The book's recipes where the user says nothing: its GRU language model (section 10.2:
-#: hidden 32, SGD lr 4) and its GRU encoder–decoder (section 10.7: 2 layers, embed 32,
-#: hidden 32, Adam lr 0.005). ``embed`` None means one-hot inputs.
+#: The book's split sizes (num_train, num_val): TimeMachine's windows, MTFraEng's sentence pairs.
+BOOK_SPLIT: dict[str, tuple[int, int]] = {"lm": (10_000, 5_000), "mt": (512, 128)}
+#: How a language model's text becomes windows (DataConfig.lm_sampling).
+LM_SAMPLINGS: tuple[str, ...] = ("random-offset", "book")
+
+#: Quick defaults for a laptop where the user says nothing (``rnnviz train lm|mt``), not the
+#: book's recipes: the book's GRU language model (section 10.2: hidden 32, SGD lr 4) for 10
+#: epochs, and a small GRU encoder–decoder (2 layers, embed 32, hidden 32, Adam lr 0.005; the
+#: book's section 10.7 uses 256), both on the built-in phrasebook. The book's recipes whole are
+#: the presets (rnnviz.core.models.presets). ``embed`` None means one-hot inputs.
 RECIPES: dict[str, dict[str, Any]] = {
     "lm": {"optimizer": "sgd", "lr": 4.0, "hidden": 32, "layers": 1, "embed": None, "epochs": 10},
     "mt": {"optimizer": "adam", "lr": 0.005, "hidden": 32, "layers": 2, "embed": 32, "epochs": 30},
@@ -52,6 +61,22 @@ class DataConfig:
     """What to learn from and how to cut it into batches.
 
     Fields left at None take the book's value for the task (``TASK_DEFAULTS``).
+
+    Language models, ``lm_sampling``: "random-offset" (the default) cuts the first
+    1 - val_fraction of the text into non-overlapping windows from a random offset each
+    epoch, as the book's prose describes (section 9.3); "book" is the book's TimeMachine
+    class: every window of num_steps (one per start position), the first ``num_train``
+    (None: 10,000) for training and the next ``num_val`` (None: 5,000) for validation.
+
+    Translation: setting ``num_train`` or ``num_val`` asks for the book's split (its
+    MTFraEng): the first num_train pairs of the file train, in file order, and the num_val
+    pairs after them validate, plus one more, because the book's reading loop stops one line
+    late (its 512 + 128 give 129 validation pairs); both vocabularies come from these pairs,
+    and there is no test split. Unset, num_train is ``max_examples`` or else the book's 512,
+    and num_val the book's 128. So with the book's split, max_examples N means all N pairs
+    train and validation comes from the pairs after them. With both None (the default), the
+    first max_examples pairs (every pair without it) are shuffled and split by val_fraction
+    and test_fraction.
     """
 
     corpus: str = "phrasebook-en"  # a name from `rnnviz data list`, or a file path
@@ -65,10 +90,18 @@ class DataConfig:
     test_fraction: float = 0.1  # translation only
     max_examples: int | None = None  # translation: the first N pairs, as the book takes its shortest
     seed: int = 0
+    lm_sampling: Literal["random-offset", "book"] = "random-offset"  # language models (see above)
+    num_train: int | None = None  # the book's split: training windows (LM) or pairs (MT)
+    num_val: int | None = None  # the book's split: validation windows (LM) or pairs (MT)
 
     def __post_init__(self) -> None:
+        if self.lm_sampling not in LM_SAMPLINGS:
+            raise ConfigError(f"unknown lm_sampling {self.lm_sampling!r}; use 'random-offset' (windows from a "
+                              "random offset, the book's section 9.3) or 'book' (every window, the book's "
+                              "TimeMachine).")
         for name, limit in (("num_steps", lim.NUM_STEPS), ("batch_size", lim.BATCH_SIZE),
-                            ("max_examples", lim.MAX_EXAMPLES), ("min_freq", lim.MIN_FREQ)):
+                            ("max_examples", lim.MAX_EXAMPLES), ("min_freq", lim.MIN_FREQ),
+                            ("num_train", lim.NUM_TRAIN), ("num_val", lim.NUM_VAL)):
             value = getattr(self, name)
             if value is not None:
                 limit.check(value)
@@ -78,6 +111,14 @@ class DataConfig:
         if self.val_fraction + self.test_fraction >= 0.9:
             raise ConfigError("val_fraction + test_fraction must leave at least 10% for training.")
         lim.SEED.check(self.seed)
+        if self.task == "mt" and None not in (self.num_train, self.max_examples) \
+                and self.num_train != self.max_examples:
+            raise ConfigError(f"max_examples ({self.max_examples:,}) and num_train ({self.num_train:,}) differ: "
+                              "with the book's split max_examples is the number of training pairs, so give one "
+                              "of them.")
+        if self.task == "lm" and self.lm_sampling != "book" and (self.num_train or self.num_val):
+            raise ConfigError("num_train and num_val count the windows of the book's sampling; set "
+                              "lm_sampling to 'book', or leave them out (random offsets hold out val_fraction).")
         # The product explodes where each factor is fine: 65,536 windows of 1,000 tokens.
         task = self.task if self.task in TASK_DEFAULTS else None
         batch = self.batch_size or (TASK_DEFAULTS[task]["batch_size"] if task else None)
@@ -86,9 +127,24 @@ class DataConfig:
             raise ConfigError(f"a batch of {batch:,} × {steps:,} tokens is too large: "
                               + lim.BATCH_POSITIONS.message(batch * steps))
 
+    def uses_book_split(self, task: Task) -> bool:
+        """Whether the data are cut as the book's code cuts them (TimeMachine, MTFraEng)."""
+        if task == "lm":
+            return self.lm_sampling == "book"
+        return self.num_train is not None or self.num_val is not None
+
     def resolved(self, task: Task) -> DataConfig:
-        """A copy with every None replaced by the book's value for the task."""
-        values = {k: v for k, v in TASK_DEFAULTS[task].items() if getattr(self, k) is None}
+        """A copy with every None replaced by the book's value for the task (the split's sizes
+        only where the book's split is used)."""
+        values: dict[str, Any] = {k: v for k, v in TASK_DEFAULTS[task].items() if getattr(self, k) is None}
+        if self.uses_book_split(task):
+            train, val = BOOK_SPLIT[task]
+            if task == "mt":
+                train = self.max_examples or train
+                if self.max_examples is None:  # concrete, so that sizes and estimates read it
+                    values["max_examples"] = self.num_train or train
+            values["num_train"] = self.num_train or train
+            values["num_val"] = self.num_val or val
         return DataConfig(**{**asdict(self), "task": task, **values})
 
     def to_dict(self) -> dict[str, Any]:
@@ -274,6 +330,9 @@ class StackSpec:
 
 
 Bridge = Literal["auto", "identity", "linear"]
+#: How a new model's weights are drawn: as the book's code draws them, or torch's defaults throughout.
+Init = Literal["book", "torch"]
+INITS: tuple[str, ...] = ("book", "torch")
 
 
 @dataclass(frozen=True)
@@ -286,6 +345,16 @@ class ModelConfig:
     final state into the decoder (``identity`` as in the book, or ``linear``:
     per layer, h_dec = tanh(W [h_fwd; h_bwd] + b), needed when the encoder is
     bidirectional or the sizes differ).
+
+    ``init`` says how a model built from this config draws its first weights
+    (``rnnviz.core.models.initialisation``): "book" as the book's code does
+    (Xavier-uniform for the encoder–decoder, N(0, 0.01²) for scratch cells,
+    torch's default for torch's fused layers), "torch" torch's defaults
+    throughout. It matters only when a model is built from scratch: a
+    checkpoint's weights replace whatever was drawn. New configs default to
+    "book"; a saved config without the field (written before the option
+    existed) reads as "torch", because torch's defaults are what drew its
+    weights, so that an old file is described truthfully.
     """
 
     task: Task = "lm"
@@ -293,10 +362,14 @@ class ModelConfig:
     decoder: StackSpec | None = None
     embed_size: int | None = None
     bridge: Bridge = "auto"
+    init: Init = "book"
 
     def __post_init__(self) -> None:
         if self.task not in ("lm", "mt"):
             raise ConfigError(f"unknown task {self.task!r}; use 'lm' (language model) or 'mt' (translation).")
+        if self.init not in INITS:
+            raise ConfigError(f"unknown initialisation {self.init!r}; use 'book' (as the book's code) or "
+                              "'torch' (torch's defaults).")
         if self.embed_size is not None:
             lim.EMBED_SIZE.check(self.embed_size)
         if self.task == "lm":
@@ -371,14 +444,20 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "stack": self.stack.to_dict(),
                 "decoder": self.decoder.to_dict() if self.decoder else None,
-                "embed_size": self.embed_size, "bridge": self.bridge}
+                "embed_size": self.embed_size, "bridge": self.bridge, "init": self.init}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
         decoder = data.get("decoder")
+        # No "init": saved before the option existed, when torch's defaults drew every model's weights.
         return cls(task=data["task"], stack=StackSpec.from_dict(data["stack"]),
                    decoder=StackSpec.from_dict(decoder) if decoder else None,
-                   embed_size=data.get("embed_size"), bridge=data.get("bridge", "auto"))
+                   embed_size=data.get("embed_size"), bridge=data.get("bridge", "auto"),
+                   init=data.get("init", "torch"))
+
+    def same_model(self, other: ModelConfig) -> bool:
+        """The same architecture, whatever ``init`` says: a built model's weights no longer depend on it."""
+        return replace(self, init=other.init) == other
 
 
 @dataclass(frozen=True)

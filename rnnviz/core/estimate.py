@@ -36,7 +36,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rnnviz.core.config import GATES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import BOOK_SPLIT, GATES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.limits import MODEL_PARAMETERS, check_memory
 
@@ -44,8 +44,9 @@ from rnnviz.core.limits import MODEL_PARAMETERS, check_memory
 LONG_RUN_S = 600.0
 #: A run this long is what a lecture can wait for ("about a minute").
 CLASS_RUN_S = 90.0
-#: The book's translation data: MTFraEng(num_train=512, num_val=128) (D2L section 10.5).
-BOOK_MT_PAIRS = 640
+#: The book's translation data: MTFraEng(num_train=512, num_val=128) (D2L section 10.5): 640 pairs.
+BOOK_MT_TRAIN, BOOK_MT_VAL = BOOK_SPLIT["mt"]
+BOOK_MT_PAIRS = BOOK_MT_TRAIN + BOOK_MT_VAL
 #: Validation: a forward pass over val_fraction of the data, about a third of a training step.
 _VAL_COST = 0.35
 
@@ -280,13 +281,26 @@ def estimate_run(data: DataConfig, model: ModelConfig, train: TrainConfig,
                  calibration: Calibration = CALIBRATION) -> RunEstimate | None:
     """Seconds per epoch and in all for this run on this machine's CPU; None when the corpus is unknown."""
     task = model.task
+    book = data.uses_book_split(task)
+    if book and task == "mt":  # the vocabulary comes from the training and validation pairs only
+        n_train, n_val = _book_mt_sizes(data)
+        data = replace(data, max_examples=n_train + n_val, num_train=None, num_val=None)
     size = corpus_size(data, task)
     if size is None:
         return None
     defaults = TASK_DEFAULTS[task]
     batch = int(data.batch_size or defaults["batch_size"])
     steps = int(data.num_steps or defaults["num_steps"])
-    if task == "lm":
+    if book and task == "lm":  # every window of the first num_train + num_val tokens (TimeMachine)
+        n_train = min(data.num_train or BOOK_SPLIT["lm"][0], max(1, size.units - steps))
+        batches = max(1, math.ceil(n_train / batch))
+        val_batches = (data.num_val or BOOK_SPLIT["lm"][1]) / batch
+        unit = "characters" if data.token_level == "char" else "words"
+    elif book:
+        batches = max(1, math.ceil(n_train / batch))
+        val_batches = n_val / batch
+        unit = "sentence pairs"
+    elif task == "lm":
         train_units = size.units * (1 - data.val_fraction)
         batches = max(1, math.ceil(train_units / steps / batch))
         val_batches = size.units * data.val_fraction / steps / batch
@@ -302,15 +316,20 @@ def estimate_run(data: DataConfig, model: ModelConfig, train: TrainConfig,
     return RunEstimate(epoch, train.epochs, batches, size.units, unit, size.measured)
 
 
+def _book_mt_sizes(data: DataConfig) -> tuple[int, int]:
+    """(training, validation) pairs of the book's translation split (MTFraEng)."""
+    return (data.num_train or data.max_examples or BOOK_MT_TRAIN), (data.num_val or BOOK_MT_VAL)
+
+
 # ---- what the UI offers -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Suggestion:
     """A smaller run the UI can offer with one click: the book's size, or fewer epochs."""
 
-    label: str  # the button's text, e.g. "Use the book's size (640 pairs)"
+    label: str  # the button's text, e.g. "Use the book's size (512 + 128 pairs)"
     why: str  # one sentence for the warning
-    max_examples: int | None = None  # translation: the first N pairs
+    max_examples: int | None = None  # translation: the first N pairs train (the book's split)
     epochs: int | None = None
 
 
@@ -320,11 +339,12 @@ def suggest_smaller(data: DataConfig, model: ModelConfig, train: TrainConfig,
     estimate = estimate_run(data, model, train, calibration)
     if estimate is None or not estimate.is_long:
         return None
-    if model.task == "mt" and data.corpus == "fra-eng" and (data.max_examples or estimate.units) > BOOK_MT_PAIRS:
-        return Suggestion(f"Use the book's size ({BOOK_MT_PAIRS} pairs)",
-                          f"The book trains on {BOOK_MT_PAIRS} pairs (MTFraEng: 512 for training, 128 for "
-                          "validation), enough to see the model learn short phrases.",
-                          max_examples=BOOK_MT_PAIRS)
+    if model.task == "mt" and data.corpus == "fra-eng" and data.resolved("mt") != replace(
+            data, max_examples=BOOK_MT_TRAIN, num_train=None, num_val=BOOK_MT_VAL).resolved("mt"):
+        return Suggestion(f"Use the book's size ({BOOK_MT_TRAIN} + {BOOK_MT_VAL} pairs)",
+                          f"The book trains on its first {BOOK_MT_TRAIN} pairs and validates on the next "
+                          f"{BOOK_MT_VAL} (MTFraEng), enough to see the model learn short phrases.",
+                          max_examples=BOOK_MT_TRAIN)
     epochs = int(CLASS_RUN_S * 2 // max(estimate.seconds_per_epoch, 1e-9))
     if 1 <= epochs < train.epochs:
         shorter = replace(train, epochs=epochs)

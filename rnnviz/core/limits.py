@@ -211,10 +211,15 @@ NUM_STEPS = Limit("num_steps", 1, 1_000, "Longer windows take long per step; the
 BATCH_POSITIONS = Limit(
     "batch_size × num_steps", 1, 1_048_576, "Every position of a batch keeps its activations for the "
     "backward pass; lower the batch size or the window.", "tokens")
-MAX_EXAMPLES = Limit("max_examples", 1, 10_000_000, "Leave it out to use every pair.", "pairs",
+MAX_EXAMPLES = Limit("max_examples", 1, 10_000_000, "Leave it out to use every pair; with the book's split "
+                     "these are the training pairs (the book's 512).", "pairs",
                      special=(0, "every pair (in the app)"), cli=("train --max-examples",),
                      app=("Config: sentence pairs",))
 MIN_FREQ = Limit("min_freq", 0, 1_000_000, "Rarer tokens become <unk>; the book uses 1 or 2.")
+NUM_TRAIN = Limit("num_train", 1, 10_000_000, "The book's split: its TimeMachine trains on 10,000 windows, its "
+                  "MTFraEng on 512 pairs.", "examples")
+NUM_VAL = Limit("num_val", 1, 10_000_000, "The book's split: its TimeMachine validates on 5,000 windows, its "
+                "MTFraEng on 128 pairs.", "examples")
 VAL_FRACTION = Limit("val_fraction", 0.0, 0.9, "Training needs the rest.", hi_open=True)
 TEST_FRACTION = Limit("test_fraction", 0.0, 0.9, "Training needs the rest.", hi_open=True)
 VOCAB_SIZE = Limit("the vocabulary size", 1, 1_000_000, "No corpus rnnviz reads has more distinct tokens.",

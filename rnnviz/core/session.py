@@ -60,6 +60,7 @@ class RunFacts:
     start_step: int = 0
     start_epoch: int = 0
     start_elapsed: float = 0.0
+    notes: tuple[str, ...] = ()  # what the user should be told as the run starts (a continued model's init)
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,13 @@ class StartPlan:
         return cls(config, paused, stop, tuple(pending))
 
 
-def continued_bundle(initial: Any, data: Any) -> Any:
-    """A copy of an opened or earlier model, checked against the data it is to learn from."""
+def continued_bundle(initial: Any, data: Any, wanted_init: str | None = None) -> Any:
+    """A copy of an opened or earlier model, checked against the data it is to learn from.
+
+    ``wanted_init``: the initialisation the user chose for new models (the Builder's, the CLI's);
+    when it differs from the model's own, the copy's origin notes say so. Not a refusal: a
+    trained model's weights no longer depend on how they were first drawn.
+    """
     is_mt = hasattr(data, "src_vocab")
     if (initial.task == "mt") != is_mt:
         raise ConfigError(f"the model to continue is a {'translation' if initial.task == 'mt' else 'language'} "
@@ -136,6 +142,11 @@ def continued_bundle(initial: Any, data: Any) -> Any:
                           "settings it was trained with, or reset the model to train a fresh one.")
     bundle = copy.deepcopy(initial)  # the caller may still be using it
     bundle.data_config = data.config
+    from rnnviz.core.models.init_scheme import init_note
+
+    note = init_note(initial.model_config.init, wanted_init)
+    if note is not None and note not in bundle.origin.notes:
+        bundle.origin = dataclasses.replace(bundle.origin, notes=(*bundle.origin.notes, note))
     return bundle
 
 
@@ -246,7 +257,8 @@ class TrainingSession:
 
             bundle = bundle_for(self.data, self.model_config, seed=self.train_config.seed)
         else:
-            bundle = continued_bundle(self.initial, self.data)
+            wanted = self.model_config.init if self.model_config is not None else None
+            bundle = continued_bundle(self.initial, self.data, wanted)
         bundle.train_config = self.train_config
         self._built = bundle
 
@@ -266,7 +278,9 @@ class TrainingSession:
                         parameters=bundle.parameter_count(), device=str(self.device),
                         batches_per_epoch=self.data.num_train_batches(), epochs=self.train_config.epochs,
                         vocab_sizes=tuple(len(v) for v in bundle.vocabs),
-                        start_step=end.step, start_epoch=end.epoch, start_elapsed=end.elapsed)
+                        start_step=end.step, start_epoch=end.epoch, start_elapsed=end.elapsed,
+                        notes=tuple(n for n in bundle.origin.notes
+                                    if self.initial is None or n not in self.initial.origin.notes))
 
     @property
     def history_end(self) -> HistoryEnd:

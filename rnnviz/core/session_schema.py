@@ -24,7 +24,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from rnnviz.core import limits as lim
-from rnnviz.core.config import CELLS, ModelConfig
+from rnnviz.core.config import CELLS, INITS, ModelConfig
 from rnnviz.core.decoding.scoring import LENGTH_PENALTIES
 from rnnviz.core.decoding.tree_layout import PRUNED_MODES
 from rnnviz.core.errors import DataError, RnnvizError
@@ -40,6 +40,8 @@ TASKS = ("lm", "mt")
 MAX_DROPOUT = 0.95
 # Names the panels' combo boxes hold (the GUI test compares them with the panels).
 OPTIMIZERS = ("sgd", "adam")
+LM_SAMPLINGS = ("random-offset", "book")  # DataConfig.lm_sampling
+MT_SPLITS = ("fractions", "book")  # the Config dock's translation split (book: DataConfig.num_val set)
 GENERATE_STRATEGIES = ("greedy", "sample", "beam")
 BEAM_STRATEGIES = ("greedy", "beam", "exhaustive")
 BEAM_SOURCES = ("d2l", "file", "model")
@@ -234,6 +236,7 @@ MODEL_FIELDS = Fields({
     "decoder": Maybe(STACK_FIELDS),
     "embed_size": Maybe(Int(lim.EMBED_SIZE.lo, lim.EMBED_SIZE.hi)),
     "bridge": Choice(("auto", "identity", "linear")),
+    "init": Choice(INITS),
 })
 
 SEED = ranged(lim.SEED)
@@ -293,6 +296,8 @@ CONFIG = Fields({
     "batch_size": ranged(lim.BATCH_SIZE),
     "num_steps": ranged(lim.NUM_STEPS),
     "max_examples": ranged(lim.MAX_EXAMPLES),
+    "lm_sampling": Choice(LM_SAMPLINGS),
+    "mt_split": Choice(MT_SPLITS),
     "seed": SEED,
     "builder": BUILDER, "gates": GATES, "translate": TRANSLATE, "generate": GENERATE, "beam": BEAM,
 })

@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
             previous = opened
         else:
             return None
-        same = previous.model_config == model and previous.data_config.corpus == data.corpus
+        same = previous.model_config.same_model(model) and previous.data_config.corpus == data.corpus
         return previous if same else None
 
     def reset(self) -> None:
@@ -255,7 +255,8 @@ class MainWindow(QMainWindow):
         self.status_device.setText(f"device: {info.device}")
         self.status_progress.setRange(0, info.epochs)
         self.status_progress.setValue(0)
-        self.statusBar().showMessage(f"Training {info.description}", 8000)
+        self.statusBar().showMessage(" ".join((f"Training {info.description}.", *info.notes)),
+                                     15000 if info.notes else 8000)
 
     def _on_events(self, events) -> None:
         self.training_view.add_events(events)

@@ -67,15 +67,15 @@ def test_translation_follows_the_pairs_and_the_vocabulary() -> None:
     assert whole > 200 * small  # 261 times the pairs, each with a larger output layer
 
 
-def test_the_translation_recipe_on_fra_eng_warns_and_offers_the_books_640_pairs() -> None:
+def test_the_translation_recipe_on_fra_eng_warns_and_offers_the_books_split() -> None:
     data, train = DataConfig("fra-eng", "mt"), recipe_train("mt")
     estimate = estimate_run(data, SEQ2SEQ, train)
     assert estimate.is_long and estimate.total_s > 3600  # hours, as the lecturer saw
     warning = long_run_warning(data, SEQ2SEQ, train)
-    assert warning is not None and "167,130 sentence pairs" in warning and "640" in warning
+    assert warning is not None and "167,130 sentence pairs" in warning and "512" in warning
     suggestion = suggest_smaller(data, SEQ2SEQ, train)
-    assert suggestion.max_examples == BOOK_MT_PAIRS and "book" in suggestion.label
-    smaller = replace(data, max_examples=suggestion.max_examples)
+    assert suggestion.max_examples == 512 and "book" in suggestion.label and "512 + 128" in suggestion.label
+    smaller = replace(data, max_examples=suggestion.max_examples, num_train=suggestion.max_examples)
     assert estimate_run(smaller, SEQ2SEQ, train).total_s < LONG_RUN_S / 5
     assert long_run_warning(smaller, SEQ2SEQ, train) is None
 
@@ -140,3 +140,13 @@ def test_a_users_file_is_sized_from_its_bytes_and_an_unknown_name_has_no_estimat
                                            (70_000, "about 19 h")])
 def test_durations_read_as_estimates(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_the_books_data_are_estimated_as_the_book_cuts_them() -> None:
+    from rnnviz.core.models.presets import PRESETS
+
+    gru = PRESETS["gru-lm"]  # TimeMachine: the first 10,000 windows at batch 1024
+    assert estimate_run(gru.data_config(), gru.config, gru.train_config()).batches_per_epoch == 10
+    seq = PRESETS["seq2seq-256"]  # MTFraEng: 512 training pairs at batch 128, a vocabulary of hundreds
+    book = estimate_run(seq.data_config(), seq.config, seq.train_config())
+    assert book.batches_per_epoch == 4 and book.units == 640 and not book.is_long

@@ -130,6 +130,24 @@ def test_second_train_continues_the_same_model(qtbot, window: MainWindow, steps:
     assert not window.training_view.runs()[-1].endswith("(continued)")
 
 
+def test_another_init_continues_the_model_and_says_why(qtbot, window: MainWindow) -> None:
+    window.config_panel.epochs.setValue(1)
+    with qtbot.waitSignal(window.controller.sig_finished, timeout=60_000):
+        window.act_train.trigger()
+    wait_state(qtbot, window, "idle")
+    builder = window.builder
+    other = "torch" if builder.init.currentData() == "book" else "book"
+    builder.init.setCurrentIndex(builder.init.findData(other))  # only new models are drawn that way
+    with qtbot.waitSignal(window.controller.sig_run_started, timeout=60_000) as started:
+        window.act_train.trigger()
+    assert window.training_view.runs()[-1].endswith("(continued)")
+    (note,) = started.args[0].notes
+    assert f"chosen now ({other}) applies only to new models" in note
+    assert note in window.statusBar().currentMessage()
+    window.act_stop.trigger()
+    wait_state(qtbot, window, "idle")
+
+
 def test_worker_crash_becomes_a_dialog_and_the_ui_stays_usable(qtbot, window: MainWindow, monkeypatch) -> None:
     import rnnviz.core.data.datasets as datasets
 

@@ -89,7 +89,8 @@ def test_the_checks_use_the_ranges_and_names_of_the_controls(window: MainWindow)
     assert window.training_view.smoothing_slider.maximum() / 1000 == spec_at("view.smoothing").high
 
     combos: dict[str, QComboBox] = {
-        "config.optimizer": c.optimizer, "config.translate.length_penalty": t.penalty_combo,
+        "config.optimizer": c.optimizer, "config.lm_sampling": c.lm_sampling, "config.mt_split": c.mt_split,
+        "config.translate.length_penalty": t.penalty_combo,
         "config.generate.strategy": g.strategy_combo, "config.beam.source": b.source_combo,
         "config.beam.strategy": b.strategy_combo, "config.beam.length_penalty": b.penalty_combo,
         "config.beam.candidates": b.candidates_combo, "config.beam.pruned": b.pruned_combo,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from rnnviz.core.config import DataConfig
 from rnnviz.core.data.corpora import Corpus, LmCorpus, MtCorpus, load_corpus
@@ -33,6 +34,19 @@ def lm_windows(ids: np.ndarray, num_steps: int, offset: int = 0) -> tuple[np.nda
     return inputs, targets
 
 
+def every_window(ids: np.ndarray, num_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The book's TimeMachine windows: one per start position i, X = ids[i:i+T], Y = ids[i+1:i+T+1].
+
+    Views into ``ids`` (nothing is copied): len(ids) - num_steps windows, as the book's
+    ``range(len(corpus) - num_steps)``.
+    """
+    if len(ids) <= num_steps:
+        empty = np.empty((0, num_steps), dtype=ids.dtype)
+        return empty, empty
+    rows = sliding_window_view(ids, num_steps + 1)  # (len - T, T + 1)
+    return rows[:, :-1], rows[:, 1:]  # (n, T) each
+
+
 def _batched(arrays: tuple[np.ndarray, ...], batch_size: int,
              order: np.ndarray | None) -> Iterator[tuple[np.ndarray, ...]]:
     total = len(arrays[0])
@@ -46,9 +60,14 @@ def _batched(arrays: tuple[np.ndarray, ...], batch_size: int,
 class LmData:
     """A language-model corpus as token ids, split in two by position.
 
-    Each training epoch starts the windows at a random offset in [0, num_steps)
-    and shuffles them: the book's "random sampling" partition (section 9.3),
-    so that every epoch sees different cut points. Validation uses offset 0.
+    ``config.lm_sampling`` "random-offset": each training epoch starts the windows
+    at a random offset in [0, num_steps) and shuffles them: the partition the
+    book's prose describes (section 9.3), so that every epoch sees different cut
+    points; validation uses offset 0. "book": the book's TimeMachine class, every
+    window (one per start position) of the first num_train + num_val, the
+    training ones shuffled each epoch; ``train_ids`` then holds the tokens of the
+    num_train training windows and ``val_ids`` those of the validation windows
+    (the two overlap by num_steps tokens, as in the book).
     """
 
     vocab: Vocab
@@ -61,22 +80,33 @@ class LmData:
     def num_steps(self) -> int:
         return int(self.config.num_steps or 0)
 
+    @property
+    def book_sampling(self) -> bool:
+        return self.config.lm_sampling == "book"
+
     def num_train_batches(self) -> int:
-        windows = (len(self.train_ids) - 1) // self.num_steps
+        if self.book_sampling:
+            windows = max(len(self.train_ids) - self.num_steps, 0)
+        else:
+            windows = (len(self.train_ids) - 1) // self.num_steps
         return -(-windows // int(self.config.batch_size or 1))
 
     def train_batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Batches (X, Y), each (B, T), for one epoch; deterministic for (seed, epoch)."""
         rng = _rng(self.config.seed, epoch)
-        offset = int(rng.integers(self.num_steps))
-        inputs, targets = lm_windows(self.train_ids, self.num_steps, offset)
+        if self.book_sampling:  # the book's shuffled training loader over every window
+            inputs, targets = every_window(self.train_ids, self.num_steps)
+        else:
+            offset = int(rng.integers(self.num_steps))
+            inputs, targets = lm_windows(self.train_ids, self.num_steps, offset)
         order = rng.permutation(len(inputs))
         yield from _batched((inputs, targets), int(self.config.batch_size or 1), order)
 
     def val_batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         if len(self.val_ids) <= self.num_steps:
             return
-        yield from _batched(lm_windows(self.val_ids, self.num_steps), int(self.config.batch_size or 1), None)
+        windows = every_window if self.book_sampling else lm_windows
+        yield from _batched(windows(self.val_ids, self.num_steps), int(self.config.batch_size or 1), None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,6 +158,8 @@ def build_lm_data(corpus: LmCorpus, config: DataConfig) -> LmData:
     # The book's character vocabulary reserves only <unk> (28 tokens for The Time Machine).
     vocab = Vocab(tokens, min_freq=int(config.min_freq or 0), reserved=())
     ids = np.asarray(vocab.indices(tokens), dtype=np.int64)
+    if config.lm_sampling == "book":
+        return _book_lm_data(corpus, config, vocab, ids)
     n_val = int(len(ids) * config.val_fraction)
     need_train, need_val = num_steps + 1, (num_steps + 1 if config.val_fraction > 0 else 0)
     if len(ids) - n_val < need_train or n_val < need_val:
@@ -140,6 +172,22 @@ def build_lm_data(corpus: LmCorpus, config: DataConfig) -> LmData:
             f"validation needs at least {minimum}. Use a longer text or a smaller num_steps."
         )
     return LmData(vocab, config.token_level, ids[:len(ids) - n_val], ids[len(ids) - n_val:], config)
+
+
+def _book_lm_data(corpus: LmCorpus, config: DataConfig, vocab: Vocab, ids: np.ndarray) -> LmData:
+    """The book's TimeMachine: windows num_train..num_train + num_val - 1 validate, those before train."""
+    num_steps, num_train, num_val = int(config.num_steps or 0), int(config.num_train or 0), int(config.num_val or 0)
+    windows = len(ids) - num_steps  # the book's range(len(corpus) - num_steps)
+    if windows <= num_train:  # the book would train on fewer windows and validate on none
+        unit = "characters" if config.token_level == "char" else "words"
+        raise DataError(
+            f"{corpus.info.name} is too short for the book's sampling: it has {len(ids):,} {unit} after cleaning, "
+            f"and {num_train:,} training windows of {num_steps} with validation windows after them need at least "
+            f"{num_train + num_steps + 1:,}. Use a longer text, a smaller num_train, or random-offset sampling."
+        )
+    end = min(num_train + num_val, windows)
+    # Tokens the windows read: window i covers ids[i : i + num_steps + 1].
+    return LmData(vocab, config.token_level, ids[:num_train + num_steps], ids[num_train:end + num_steps], config)
 
 
 def _pad_or_trim(tokens: list[str], length: int) -> list[str]:
@@ -156,8 +204,36 @@ def _mt_split(pairs: list[tuple[list[str], list[str]]], raw: list[tuple[str, str
     return MtSplit(tuple(raw), src, tgt[:, :-1], tgt[:, 1:], valid)
 
 
+def _book_mt_data(corpus: MtCorpus, config: DataConfig) -> MtData:
+    """The book's MTFraEng: the first num_train pairs train, the next num_val + 1 validate (its loop
+    reads line num_train + num_val too), and the vocabularies count the padded or trimmed
+    sentences of both, min_freq 2, as its ``_build_arrays``; no test split."""
+    num_steps, num_train, num_val = int(config.num_steps or 0), int(config.num_train or 0), int(config.num_val or 0)
+    raw = list(corpus.pairs[:num_train + num_val + 1])
+    if len(raw) <= num_train:
+        n = len(raw)
+        raise DataError(
+            f"{corpus.info.name} has {n:,} sentence pair{'s' if n != 1 else ''}: the book's split trains on the "
+            f"first {num_train:,} (num_train, or max_examples) and validates on the pairs after them, so it needs "
+            f"at least {num_train + 1:,}. Use a smaller num_train, or leave num_train and num_val out to split "
+            "by fractions."
+        )
+    tokens = [(tokenize_mt(s), tokenize_mt(t)) for s, t in raw]
+    min_freq = int(config.min_freq or 0)
+    # The source never holds <bos>: the book's source vocabulary has none (194 tokens for 512 + 128 pairs).
+    src_vocab = Vocab((_pad_or_trim(s + [EOS], num_steps) for s, _ in tokens), min_freq=min_freq,
+                      reserved=(PAD, EOS))
+    tgt_vocab = Vocab(([BOS] + _pad_or_trim(t + [EOS], num_steps) for _, t in tokens), min_freq=min_freq)
+    splits = [_mt_split(tokens[a:b], raw[a:b], src_vocab, tgt_vocab, num_steps)
+              for a, b in ((0, num_train), (num_train, len(raw)), (len(raw), len(raw)))]
+    trimmed = (sum(len(s) + 1 > num_steps for s, _ in tokens), sum(len(t) + 1 > num_steps for _, t in tokens))
+    return MtData(src_vocab, tgt_vocab, *splits, config=config, trimmed=trimmed)
+
+
 def build_mt_data(corpus: MtCorpus, config: DataConfig) -> MtData:
     config = config.resolved("mt")
+    if config.uses_book_split("mt"):
+        return _book_mt_data(corpus, config)
     num_steps = int(config.num_steps or 0)
     raw = list(corpus.pairs[:config.max_examples] if config.max_examples else corpus.pairs)
     n = len(raw)

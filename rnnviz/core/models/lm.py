@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnviz.core.config import ModelConfig
+from rnnviz.core.models.initialisation import initialise
 from rnnviz.core.models.stacks import State, build_stack
 
 
@@ -25,6 +26,7 @@ class RNNLM(nn.Module):
         self.stack = build_stack(config.stack, config.embed_size or vocab_size)
         # O_t = H_t W_hq + b_q reads the top layer's directions concatenated (h_fwd + h_bwd wide).
         self.output = nn.Linear(config.stack.output_size, vocab_size)
+        initialise(self, config)  # "book": the book's draws where they differ from torch's defaults
 
     def embed(self, tokens: Tensor) -> Tensor:
         """(B, T) ids -> (T, B, E) inputs, time first as the stacks expect."""

@@ -10,7 +10,7 @@ values come from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
@@ -27,10 +27,12 @@ class Preset:
     note: str  # what the lecture should say about it
 
     def data_config(self) -> DataConfig:
-        """The recipe's data settings (the rest at the book's defaults for the task)."""
+        """The recipe's data settings, cut as the book's code cuts them (the rest at the book's defaults)."""
         return DataConfig(corpus=self.train["corpus"], task=self.config.task,
                           token_level=self.train.get("token_level", "char"),
-                          num_steps=self.train.get("num_steps"), batch_size=self.train.get("batch_size"))
+                          num_steps=self.train.get("num_steps"), batch_size=self.train.get("batch_size"),
+                          lm_sampling=self.train.get("lm_sampling", "random-offset"),
+                          num_train=self.train.get("num_train"), num_val=self.train.get("num_val"))
 
     def train_config(self) -> TrainConfig:
         """The recipe's optimiser settings."""
@@ -43,15 +45,17 @@ class Preset:
 
 
 def _lm_recipe(lr: float, epochs: int, **changes: Any) -> dict[str, Any]:
-    # The book's TimeMachine(batch_size=1024, num_steps=32) and Trainer(gradient_clip_val=1).
+    # The book's TimeMachine(batch_size=1024, num_steps=32): every window of the first 10,000 + 5,000
+    # (lm_sampling "book"), and Trainer(gradient_clip_val=1).
     return {"optimizer": "sgd", "lr": lr, "epochs": epochs, "num_steps": 32, "batch_size": 1024,
-            "token_level": "char", "corpus": "time-machine", "grad_clip": 1.0, **changes}
+            "token_level": "char", "corpus": "time-machine", "grad_clip": 1.0, "lm_sampling": "book", **changes}
 
 
 def _mt_recipe() -> dict[str, Any]:
-    # The book's MTFraEng(batch_size=128, num_steps=9), Adam lr 0.005, Trainer(max_epochs=30, gradient_clip_val=1).
+    # The book's MTFraEng(batch_size=128, num_steps=9, num_train=512, num_val=128), Adam lr 0.005,
+    # Trainer(max_epochs=30, gradient_clip_val=1).
     return {"optimizer": "adam", "lr": 0.005, "epochs": 30, "num_steps": 9, "batch_size": 128,
-            "token_level": "word", "corpus": "fra-eng", "grad_clip": 1.0}
+            "token_level": "word", "corpus": "fra-eng", "grad_clip": 1.0, "num_train": 512, "num_val": 128}
 
 
 def _lm(cell: str, hidden: tuple[int, ...], bidirectional: bool = False,
@@ -112,7 +116,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
            "Bidirectional RNN for a Wrong Application')",
            # A laptop's size: the book's 2×256 for 500 epochs takes about 13 hours on a CPU (see the note).
            _lm("lstm", (32, 32), bidirectional=True),
-           _lm_recipe(1.0, 5, num_steps=35, batch_size=32), _BIDIRECTIONAL_LM_NOTE),
+           # The earlier edition cut windows from a random offset each epoch, not every window.
+           _lm_recipe(1.0, 5, num_steps=35, batch_size=32, lm_sampling="random-offset"), _BIDIRECTIONAL_LM_NOTE),
     Preset("bi-gru-unequal", "Bidirectional GRU, unequal directions",
            "10.4 Bidirectional Recurrent Neural Networks (exercise 1: different numbers of hidden units "
            "per direction)",
@@ -149,3 +154,74 @@ def get_preset(name: str) -> Preset:
 
 def preset_names() -> tuple[str, ...]:
     return tuple(PRESETS)
+
+
+# ---- what a run took from a preset, and what was set over it ------------------------------------
+
+#: Settings of the run, not of the recipe: never reported as the preset's or as overrides.
+_RUN_ONLY = {"data.task", "data.seed", "model.task", "train.device", "train.seed"}
+#: Shown even at their dataclass defaults: what a reader looks for first in a recipe.
+_ALWAYS = {"data.corpus", "data.token_level", "data.num_steps", "data.batch_size", "model.stack.cell",
+           "model.stack.hidden_sizes", "model.decoder.cell", "model.decoder.hidden_sizes", "model.embed_size",
+           "train.optimizer", "train.lr", "train.epochs", "train.grad_clip"}
+
+
+def _flatten(obj: Any, prefix: str) -> dict[str, Any]:
+    items: dict[str, Any] = {}
+    for field in fields(obj):
+        value = getattr(obj, field.name)
+        if is_dataclass(value):
+            items.update(_flatten(value, f"{prefix}{field.name}."))
+        else:
+            items[prefix + field.name] = value
+    return items
+
+
+def _recipe(data: DataConfig, model: ModelConfig, train: TrainConfig) -> dict[str, Any]:
+    items = {**_flatten(data, "data."), **_flatten(model, "model."), **_flatten(train, "train.")}
+    return {key: value for key, value in items.items() if key not in _RUN_ONLY}
+
+
+def _label(key: str, task: str) -> str:
+    part, *rest = key.split(".")
+    if part == "model" and rest[0] in ("stack", "decoder"):
+        return ("" if task == "lm" else "encoder " if rest[0] == "stack" else "decoder ") + rest[1]
+    return rest[-1]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return "/".join(map(str, value))
+    return "none" if value is None else str(value)
+
+
+def _merged(entries: list[tuple[str, str]]) -> list[str]:
+    """"encoder cell lstm" and "decoder cell lstm" said once, as "cell lstm"."""
+    texts = dict(entries)
+    lines = []
+    for label, text in entries:
+        side, _, name = label.partition(" ")
+        if side in ("encoder", "decoder") and texts.get(f"encoder {name}") == texts.get(f"decoder {name}"):
+            if side == "decoder":
+                continue
+            label = name
+        lines.append(f"{label} {text}")
+    return lines
+
+
+def preset_report(preset: Preset, data: DataConfig, model: ModelConfig,
+                  train: TrainConfig) -> tuple[list[str], list[str]]:
+    """What a run with these configs took from ``preset`` ("corpus time-machine", the values a reader
+    looks for and those off the configs' defaults) and what was set over it ("epochs 5 (preset: 50)")."""
+    task = preset.config.task
+    book = _recipe(preset.data_config(), preset.config, preset.train_config())
+    final = _recipe(data, model, train)
+    default_model = ModelConfig(task, StackSpec(), StackSpec() if task == "mt" else None, 32 if task == "mt" else None)
+    plain = _recipe(DataConfig(task=task), default_model, TrainConfig())
+    kept = [(_label(key, task), _text(value)) for key, value in book.items() if final.get(key) == value
+            and value is not None and (key in _ALWAYS or plain.get(key) != value)]
+    changed = [(_label(key, task), f"{_text(final.get(key))} (preset: {_text(book.get(key))})")
+               for key in dict.fromkeys([*book, *final]) if final.get(key) != book.get(key)]
+    return _merged(kept), _merged(changed)

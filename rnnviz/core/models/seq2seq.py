@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from rnnviz.core.config import ModelConfig, StackSpec
+from rnnviz.core.models.initialisation import initialise
 from rnnviz.core.models.stacks import State, build_stack
 
 
@@ -112,6 +113,7 @@ class Seq2Seq(nn.Module):
         self.encoder = Encoder(config.stack, src_vocab_size, config.embed_size)
         self.bridge = LinearBridge(config.stack, config.decoder) if config.resolved_bridge == "linear" else None
         self.decoder = Decoder(config.decoder, tgt_vocab_size, config.embed_size, config.stack.output_size)
+        initialise(self, config)  # "book": the book's init_seq2seq (Xavier-uniform)
 
     def start(self, src: Tensor) -> tuple[State, Tensor, Tensor]:
         """Encode (B, T) source ids: the decoder's initial state, the context, the encoder outputs."""

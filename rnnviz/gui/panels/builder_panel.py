@@ -9,6 +9,7 @@ meets an impossible model.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -30,6 +31,7 @@ from rnnviz.core.config import ModelConfig
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.limits import EMBED_SIZE
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
+from rnnviz.core.models.init_scheme import describe_init
 from rnnviz.core.models.labels import model_label
 from rnnviz.core.models.presets import PRESETS, get_preset
 from rnnviz.gui.style import Theme
@@ -43,6 +45,8 @@ DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq"}
 #: Vocabulary sizes used until the data panel reports the corpus's own: The Time Machine's
 #: 28 characters; for translation, sizes of the order of the book's English–French vocabularies.
 DEFAULT_VOCAB = {"lm": (28,), "mt": (195, 214)}
+#: The initialisation combo's entries: ModelConfig.init's values and their words.
+INIT_CHOICES = (("book", "book"), ("torch", "torch's default"))
 NO_BIDIRECTIONAL_DECODER = ("The decoder cannot be bidirectional: it generates left to right and cannot read "
                             "words it has not produced yet.")
 
@@ -105,9 +109,10 @@ class BuilderPanel(QWidget):
     def model_config(self) -> ModelConfig:
         """The model as built; a ConfigError says why when it cannot be."""
         embed = self.embed.value() or None
+        init = self.init.currentData()
         if self._task == "lm":
-            return ModelConfig("lm", self.encoder.spec(), embed_size=embed)
-        return ModelConfig("mt", self.encoder.spec(), self.decoder.spec(), embed, self.bridge.currentData())
+            return ModelConfig("lm", self.encoder.spec(), embed_size=embed, init=init)
+        return ModelConfig("mt", self.encoder.spec(), self.decoder.spec(), embed, self.bridge.currentData(), init)
 
     def set_model_config(self, config: ModelConfig) -> None:
         """Show a model (a preset, an opened checkpoint, a restored session)."""
@@ -122,6 +127,7 @@ class BuilderPanel(QWidget):
                 self.decoder.set_spec(config.decoder)
             self.embed.setValue(config.embed_size or 0)
             self.bridge.setCurrentIndex(self.bridge.findData(config.bridge))
+            self.init.setCurrentIndex(self.init.findData(config.init))
         finally:
             self._updating = False
         self._changed()
@@ -215,8 +221,13 @@ class BuilderPanel(QWidget):
         self.bridge.setMinimumContentsLength(8)
         self.bridge_note = QLabel()
         self.bridge_note.setWordWrap(True)
+        self.init = QComboBox()
+        for value, text in INIT_CHOICES:
+            self.init.addItem(text, value)
+        self.init.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.init.setMinimumContentsLength(8)
         # In a scrolling column: a wheel over a control that was not clicked scrolls the column.
-        wheel_needs_focus(self.preset_box, self.embed, self.bridge)
+        wheel_needs_focus(self.preset_box, self.embed, self.bridge, self.init)
         shared = QGroupBox("Inputs and bridge")
         form = QFormLayout(shared)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
@@ -225,6 +236,7 @@ class BuilderPanel(QWidget):
         self.bridge_label = QLabel("Bridge")
         form.addRow(self.bridge_label, self.bridge)
         form.addRow(self.bridge_note)
+        form.addRow("Initialisation", self.init)
 
         self.encoder = StackEditor("Stack")
         self.decoder = StackEditor("Decoder", can_be_bidirectional=False, why_not_bidirectional=NO_BIDIRECTIONAL_DECODER)
@@ -292,6 +304,7 @@ class BuilderPanel(QWidget):
             editor.sig_changed.connect(self._changed)
         self.embed.valueChanged.connect(self._changed)
         self.bridge.currentIndexChanged.connect(self._changed)
+        self.init.currentIndexChanged.connect(self._changed)
 
     def _fill_presets(self, select: str = "") -> None:
         self.preset_box.blockSignals(True)
@@ -332,6 +345,7 @@ class BuilderPanel(QWidget):
         except RnnvizError as exc:
             config, self._anatomy = None, None
             self.error.setText(f"Cannot build this model: {exc}")
+        self._explain_init(config)
         if config is not None and config.task == "lm" and config.stack.bidirectional:
             notices.append("A bidirectional language model sees the text after each position in training: low "
                            "perplexity, gibberish generation (the book's cautionary example, section 10.4).")
@@ -346,6 +360,14 @@ class BuilderPanel(QWidget):
         if not current:
             self.note.setText("Custom stack.")
         self.sig_changed.emit()
+
+    def _explain_init(self, config: ModelConfig | None) -> None:
+        """The tooltip names what each choice does for the model as it now is."""
+        tips = ["How a new model's first weights are drawn (an opened model keeps its own weights)."]
+        if config is not None:
+            for value, text in INIT_CHOICES:
+                tips.append(f"{text}: {describe_init(replace(config, init=value))}")
+        self.init.setToolTip("\n\n".join(tips))
 
     def _refuse_impossible_bridge(self) -> list[str]:
         """Grey out the identity bridge when the encoder's final state cannot start the decoder as it is."""

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.config import RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import BOOK_SPLIT, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.data.corpora import default_corpus
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.estimate import RunEstimate, Suggestion, estimate_run, long_run_warning, suggest_smaller
@@ -58,6 +58,23 @@ def recipe_model(task: str) -> ModelConfig:
     if task == "lm":
         return ModelConfig("lm", stack, embed_size=recipe["embed"])
     return ModelConfig("mt", stack, stack, recipe["embed"], "identity")
+
+
+def _combo(tip: str, *items: tuple[str, str]) -> QComboBox:
+    """A combo box of (text, name) items; the names are what configs and sessions hold."""
+    box = QComboBox()
+    for text, name in items:
+        box.addItem(text, name)
+    box.setToolTip(tip)
+    # The dock stays narrow: the box shows what fits, its list and tooltip the whole text.
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(6)
+    return box
+
+
+_LM_TRAIN, _LM_VAL = BOOK_SPLIT["lm"]
+_MT_TRAIN, _MT_VAL = BOOK_SPLIT["mt"]
+_ALL_PAIRS, _BOOKS_PAIRS = "all", f"the book's {_MT_TRAIN}"  # the pairs box's special text, per split
 
 
 def _spin(limit: Limit, tip: str, special: str | None = None) -> QSpinBox:
@@ -116,11 +133,27 @@ class ConfigPanel(QWidget):
                                             f"at most {BATCH_POSITIONS.hi:,} tokens.")
         self.num_steps = _spin(NUM_STEPS, "Tokens per window (language model) or per padded sentence "
                                           "(translation).")
-        self.max_examples = _spin(MAX_EXAMPLES, "Translation: train on the first N sentence pairs.", "all")
+        self.max_examples = _spin(MAX_EXAMPLES, "Translation: the first N sentence pairs (book's split: the N "
+                                                "training pairs; the validation pairs come after them).", _ALL_PAIRS)
+        self.lm_sampling = _combo(
+            "How the text becomes windows. Book's windows: the book's code (its TimeMachine class) takes every "
+            f"window, one per start position, of the first {_LM_TRAIN + _LM_VAL:,} tokens: {_LM_TRAIN:,} shuffled "
+            f"for training, the next {_LM_VAL:,} for validation. Random offsets: as section 9.3's prose, "
+            "non-overlapping windows from a random offset each epoch, over the first 90% of the text.",
+            ("Book's windows", "book"), ("Random offsets", "random-offset"))
+        self.lm_sampling.setCurrentIndex(self.lm_sampling.findData("random-offset"))
+        self.mt_split = _combo(
+            f"Book's split (its MTFraEng class): the first N pairs of the file train (N: the pairs box, or "
+            f"{_MT_TRAIN}), the {_MT_VAL} after them (and one more, as the book's loop reads) validate, and the "
+            "vocabularies come from those pairs. Shuffled: the pairs are shuffled, then 80% train, 10% validate "
+            "and 10% are kept for testing.",
+            ("Book's split", "book"), ("Shuffled", "fractions"))
+        self.mt_split.setCurrentIndex(self.mt_split.findData("fractions"))
+        self._num_val = _MT_VAL  # the book's split's validation pairs (a recipe or checkpoint may say otherwise)
         self.seed = _spin(SEED, "The same seed gives the same data order and the same initial weights.")
         # A stray wheel over the dock scrolls it; it changes a value only in the control being edited.
         wheel_needs_focus(self.epochs, self.optimizer, self.lr, self.clip, self.batch_size, self.num_steps,
-                          self.max_examples, self.seed)
+                          self.max_examples, self.lm_sampling, self.mt_split, self.seed)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020; font-weight: bold;")
@@ -154,8 +187,13 @@ class ConfigPanel(QWidget):
         form.addRow("Batch size", self.batch_size)
         self.num_steps_label = QLabel("Time steps")
         form.addRow(self.num_steps_label, self.num_steps)
+        self.lm_sampling_label = QLabel("Windows")
+        form.addRow(self.lm_sampling_label, self.lm_sampling)
+        self.mt_split_label = QLabel("Split")
+        form.addRow(self.mt_split_label, self.mt_split)
         self.max_examples_label = QLabel("Sentence pairs")
         form.addRow(self.max_examples_label, self.max_examples)
+        self._form = form
         form.addRow("Seed", self.seed)
         layout = QVBoxLayout(self)
         layout.addWidget(model)
@@ -164,7 +202,8 @@ class ConfigPanel(QWidget):
         layout.addStretch(1)
 
         self._apply_recipe("lm")
-        self.optimizer.currentIndexChanged.connect(self._changed)
+        for combo in (self.optimizer, self.lm_sampling, self.mt_split):
+            combo.currentIndexChanged.connect(self._changed)
         for spin in (self.epochs, self.lr, self.clip, self.batch_size, self.num_steps, self.max_examples, self.seed):
             spin.valueChanged.connect(self._changed)
         self.edit_model.clicked.connect(self.sig_edit_model)
@@ -212,7 +251,8 @@ class ConfigPanel(QWidget):
         suggestion = self._suggestion
         if suggestion is None:
             return False
-        if suggestion.max_examples is not None:
+        if suggestion.max_examples is not None:  # the book's split: its first N pairs train
+            self.mt_split.setCurrentIndex(self.mt_split.findData("book"))
             self.max_examples.setValue(suggestion.max_examples)
         if suggestion.epochs is not None:
             self.epochs.setValue(suggestion.epochs)
@@ -220,9 +260,13 @@ class ConfigPanel(QWidget):
 
     def build_configs(self, corpus: str, device: str = "auto") -> tuple[DataConfig, TrainConfig]:
         """The data and training configs for a run; raises RnnvizError (ConfigError) with the reason."""
+        is_mt = self._task == "mt"
+        book_mt = is_mt and self.mt_split.currentData() == "book"
         data = DataConfig(corpus=corpus, task=self._task, num_steps=self.num_steps.value(),
                           batch_size=self.batch_size.value(), seed=self.seed.value(),
-                          max_examples=(self.max_examples.value() or None) if self._task == "mt" else None)
+                          max_examples=(self.max_examples.value() or None) if is_mt else None,
+                          lm_sampling="random-offset" if is_mt else self.lm_sampling.currentData(),
+                          num_val=self._num_val if book_mt else None)
         train = TrainConfig(epochs=self.epochs.value(), lr=self.lr.value(), optimizer=self.optimizer.currentData(),
                             grad_clip=self.clip.value() or None, device=device, seed=self.seed.value())
         return data, train
@@ -239,9 +283,14 @@ class ConfigPanel(QWidget):
         self.model_summary.setText(text)
 
     def apply_recipe(self, recipe: dict[str, Any]) -> None:
-        """A preset's training recipe: optimizer, lr, epochs, num_steps, batch_size, grad_clip (any subset)."""
+        """A preset's training recipe: optimizer, lr, epochs, num_steps, batch_size, grad_clip, and how the
+        data are cut: lm_sampling, and num_train/num_val for the book's translation split (any subset)."""
         if recipe.get("optimizer") in ("sgd", "adam"):
             self.optimizer.setCurrentIndex(self.optimizer.findData(recipe["optimizer"]))
+        if self.lm_sampling.findData(recipe.get("lm_sampling")) >= 0:
+            self.lm_sampling.setCurrentIndex(self.lm_sampling.findData(recipe["lm_sampling"]))
+        if isinstance(recipe.get("num_train"), int) or isinstance(recipe.get("num_val"), int):
+            self._set_book_split(recipe.get("num_train"), recipe.get("num_val"))
         for key, spin in (("lr", self.lr), ("epochs", self.epochs), ("num_steps", self.num_steps),
                           ("batch_size", self.batch_size), ("grad_clip", self.clip)):
             if isinstance(recipe.get(key), (int, float)):
@@ -254,6 +303,11 @@ class ConfigPanel(QWidget):
         self.num_steps.setValue(int(data.num_steps or TASK_DEFAULTS[self._task]["num_steps"]))
         self.batch_size.setValue(int(data.batch_size or TASK_DEFAULTS[self._task]["batch_size"]))
         self.max_examples.setValue(data.max_examples or 0)
+        self.lm_sampling.setCurrentIndex(max(self.lm_sampling.findData(data.lm_sampling), 0))
+        if self._task == "mt" and data.uses_book_split("mt"):
+            self._set_book_split(data.num_train or data.max_examples, data.num_val)
+        elif self._task == "mt":
+            self.mt_split.setCurrentIndex(self.mt_split.findData("fractions"))
         self.seed.setValue(data.seed)
         if train is not None:
             self.epochs.setValue(train.epochs)
@@ -266,15 +320,18 @@ class ConfigPanel(QWidget):
         return {"task": self._task, "epochs": self.epochs.value(), "optimizer": self.optimizer.currentData(),
                 "lr": self.lr.value(), "clip": self.clip.value(), "batch_size": self.batch_size.value(),
                 "num_steps": self.num_steps.value(), "max_examples": self.max_examples.value(),
+                "lm_sampling": self.lm_sampling.currentData(), "mt_split": self.mt_split.currentData(),
                 "seed": self.seed.value()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Restore what state() saved; unknown or out-of-range values are ignored."""
         self._task = state.get("task", self._task) if state.get("task") in ("lm", "mt") else self._task
         self._update_task_labels()
-        index = self.optimizer.findData(state.get("optimizer"))
-        if index >= 0:
-            self.optimizer.setCurrentIndex(index)
+        for name in ("optimizer", "lm_sampling", "mt_split"):
+            combo: QComboBox = getattr(self, name)
+            index = combo.findData(state.get(name))
+            if index >= 0:
+                combo.setCurrentIndex(index)
         for name in ("epochs", "lr", "clip", "batch_size", "num_steps", "max_examples", "seed"):
             if isinstance(state.get(name), (int, float)):
                 getattr(self, name).setValue(state[name])
@@ -307,13 +364,26 @@ class ConfigPanel(QWidget):
             widget.blockSignals(False)
         self._update_task_labels()
 
+    def _set_book_split(self, num_train: int | None, num_val: int | None) -> None:
+        """The book's translation split: num_train pairs train (the pairs box), num_val validate."""
+        self._num_val = num_val or _MT_VAL
+        self.mt_split.setCurrentIndex(self.mt_split.findData("book"))
+        if num_train:
+            self.max_examples.setValue(num_train)
+
     def _update_task_labels(self) -> None:
         is_mt = self._task == "mt"
+        book = self.mt_split.currentData() == "book"
         self.num_steps_label.setText("Sentence length (tokens)" if is_mt else "Time steps per window")
+        self.max_examples_label.setText("Training pairs" if book else "Sentence pairs")
+        self.max_examples.setSpecialValueText(_BOOKS_PAIRS if book else _ALL_PAIRS)
         self.max_examples.setEnabled(is_mt)
         self.max_examples_label.setEnabled(is_mt)
+        self._form.setRowVisible(self.lm_sampling, not is_mt)  # each task's own way of cutting its data
+        self._form.setRowVisible(self.mt_split, is_mt)
 
     def _changed(self) -> None:
+        self._update_task_labels()  # the split names the pairs box
         try:
             self.build_configs("phrasebook")
             self.error.setText("")

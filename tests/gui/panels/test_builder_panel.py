@@ -236,3 +236,29 @@ def test_torch_counts_show_without_scrolling_sideways_between_the_docks(qtbot, n
     # A formula cut short is whole in its tooltip and, for the selected row, under the table.
     table.selectRow(0)
     assert panel.anatomy().layers[0].directions[0].torch_formula in panel.cost.details.text()
+
+
+# ---- initialisation: the book's or torch's default (issue 16) ----
+
+
+def test_the_initialisation_combo_builds_saves_and_explains_itself(panel: BuilderPanel, qtbot) -> None:
+    panel.apply_preset("gru-lm", with_recipe=False)
+    assert panel.init.currentData() == "book" and panel.model_config().init == "book"
+    assert "torch's default" in panel.init.toolTip()  # the fused GRU: the book's concise model is torch's
+    panel.encoder.implementation.setCurrentIndex(panel.encoder.implementation.findData("scratch"))
+    assert "N(0, 0.01²)" in panel.init.toolTip() and "GRUScratch" in panel.init.toolTip()
+    panel.set_task("mt")
+    assert "Xavier-uniform" in panel.init.toolTip()
+    with qtbot.waitSignal(panel.sig_changed):
+        panel.init.setCurrentIndex(panel.init.findData("torch"))
+    config = panel.model_config()
+    assert config.init == "torch" and panel.preset() == ""  # the book's recipe includes its initialisation
+    other = BuilderPanel()
+    qtbot.addWidget(other)
+    other.restore_state(panel.state())
+    assert other.model_config() == config and other.init.currentText() == "torch's default"
+    # A Builder state saved before the option (no "init"): its models were drawn by torch's defaults.
+    state = panel.state()
+    del state["model"]["init"]
+    other.restore_state(state)
+    assert other.model_config().init == "torch"
