@@ -87,25 +87,20 @@ class Round:
     headless_all: float  # tokens/s, every core
 
 
-def measure(epochs: int, rounds: int, all_cores: int) -> tuple[list[Round], list[float], int]:
-    """``rounds`` x (the run in the main window, then the same run headless with the app's
-    thread count and with every core), after a one-epoch warm-up of each. Interleaving keeps
-    the machine's drift out of the ratios. Returns the rounds, the stall milliseconds of
-    every probe tick during the GUI runs, and the app's torch thread count."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+def book_gru_window(epochs: int):  # -> (QApplication, MainWindow, tokens per run)
+    """The main window set up for the benchmark's model, and the tokens ``epochs`` epochs train on."""
     import tempfile
 
-    from PySide6.QtCore import QSettings, QTimer
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
+    from PySide6.QtCore import QSettings
 
     from rnnviz.core.config import DataConfig
     from rnnviz.core.data.datasets import build_data
     from rnnviz.gui.app import make_app
     from rnnviz.gui.main_window import MainWindow
-    from rnnviz.gui.training import training_threads
 
     app = make_app()
-    settings = QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings)
+    window = MainWindow(QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat))
     window.show()
     window.data_panel.wait_idle(60_000)
     window.data_panel.set_selection(corpus(), "lm")
@@ -117,7 +112,20 @@ def measure(epochs: int, rounds: int, all_cores: int) -> tuple[list[Round], list
     panel.lr.setValue(LR)
     window.device_box.setCurrentText("cpu")
     data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
-    tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
+    return app, window, sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
+
+
+def measure(epochs: int, rounds: int, all_cores: int) -> tuple[list[Round], list[float], int]:
+    """``rounds`` x (the run in the main window, then the same run headless with the app's
+    thread count and with every core), after a one-epoch warm-up of each. Interleaving keeps
+    the machine's drift out of the ratios. Returns the rounds, the stall milliseconds of
+    every probe tick during the GUI runs, and the app's torch thread count."""
+    from PySide6.QtCore import QTimer
+
+    from rnnviz.gui.training import training_threads
+
+    app, window, tokens = book_gru_window(epochs)
+    panel = window.config_panel
 
     jobs = iter([1] + [epochs] * rounds)  # the warm-up, then one job a round
     results: list[Round] = []

@@ -33,12 +33,11 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gui_latency import BATCH, HIDDEN, LR, NUM_STEPS, corpus, headless_tokens_per_s  # noqa: E402
+from gui_latency import BATCH, HIDDEN, NUM_STEPS, book_gru_window, corpus, headless_tokens_per_s  # noqa: E402
 
 ARRANGEMENTS: dict[str, dict[str, str]] = {
     "cores-1": {"RNNVIZ_TRAINING_THREADS": "cores-1"},
@@ -59,28 +58,10 @@ def steal_jiffies() -> tuple[int, int]:
 def run_one(epochs: int, all_cores: int, probe_ms: int) -> dict[str, object]:
     """In this process, arranged by its environment: a one-epoch warm-up of each side, then the run
     in the main window and the same run headless with every core. Returns tokens/s and stalls."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
 
-    from rnnviz.core.config import DataConfig
-    from rnnviz.core.data.datasets import build_data
-    from rnnviz.gui.app import make_app
-    from rnnviz.gui.main_window import MainWindow
-
-    app = make_app()
-    window = MainWindow(QSettings(os.path.join(tempfile.mkdtemp(), "s.ini"), QSettings.Format.IniFormat))
-    window.show()
-    window.data_panel.wait_idle(60_000)
-    window.data_panel.set_selection(corpus(), "lm")
-    window.data_panel.wait_idle(60_000)
+    app, window, tokens = book_gru_window(epochs)
     panel = window.config_panel
-    window.builder.encoder.set_hidden(HIDDEN)
-    panel.batch_size.setValue(BATCH)
-    panel.num_steps.setValue(NUM_STEPS)
-    panel.lr.setValue(LR)
-    window.device_box.setCurrentText("cpu")
-    data = build_data(DataConfig(corpus=corpus(), batch_size=BATCH, num_steps=NUM_STEPS), download=False)
-    tokens = sum(x.size for e in range(epochs) for x, _ in data.train_batches(e))
     jobs = iter([1, epochs])  # the warm-up, then the measured run
     result: dict[str, object] = {"stalls": []}
     state = {"measuring": False, "start": 0.0, "warm": False}

@@ -114,16 +114,25 @@ def read_text(settings: QSettings, key: str) -> str | None:
     return value
 
 
-def read_bytes(settings: QSettings, key: str) -> bytes | None:
-    """The bytes stored under ``key`` (base64 text), or None."""
+def _read_json(settings: QSettings, key: str, kind: type, what: str) -> Any:
+    """The JSON value of ``kind`` stored under ``key`` by this module, or None (with a note when
+    something else is there)."""
     raw = _read_raw(settings, key)
     if raw is None:
         return None
     value = _decode(settings, key, raw) if raw.startswith(PREFIX) else None
     if value is _BAD:
         return None
-    if not isinstance(value, str):
-        _ignore(settings, key, "it is not base64 text written by this rnnviz")
+    if not isinstance(value, kind):
+        _ignore(settings, key, f"it is not {what} written by this rnnviz")
+        return None
+    return value
+
+
+def read_bytes(settings: QSettings, key: str) -> bytes | None:
+    """The bytes stored under ``key`` (base64 text), or None."""
+    value = _read_json(settings, key, str, "base64 text")
+    if value is None:
         return None
     try:
         return base64.b64decode(value, validate=True)
@@ -134,16 +143,7 @@ def read_bytes(settings: QSettings, key: str) -> bytes | None:
 
 def read_mapping(settings: QSettings, key: str) -> dict[str, Any] | None:
     """The JSON object stored under ``key``, or None."""
-    raw = _read_raw(settings, key)
-    if raw is None:
-        return None
-    value = _decode(settings, key, raw) if raw.startswith(PREFIX) else None
-    if value is _BAD:
-        return None
-    if not isinstance(value, dict):
-        _ignore(settings, key, "it is not a JSON object written by this rnnviz")
-        return None
-    return value
+    return _read_json(settings, key, dict, "a JSON object")
 
 
 def restore_panels(settings: QSettings, apply: Callable[[dict[str, Any]], None]) -> bool:

@@ -21,17 +21,7 @@ import torch
 
 from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint
 from rnnviz.core.errors import DataError
-from tests.core.test_checkpoint_checks import LM, MT, edit, make_bundle, refusal
-
-
-@pytest.fixture
-def lm_file(tmp_path: Path) -> Path:
-    return save_checkpoint(make_bundle(LM), tmp_path / "lm.pt")
-
-
-@pytest.fixture
-def mt_file(tmp_path: Path) -> Path:
-    return save_checkpoint(make_bundle(MT), tmp_path / "mt.pt")
+from tests.core.test_checkpoint_checks import edit, lm_file, mt_file, refusal  # noqa: F401 (the fixtures)
 
 
 def fix_crcs(data: bytearray) -> None:
