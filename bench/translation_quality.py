@@ -1,0 +1,183 @@
+"""Translation quality at equal work: rnnviz's encoder–decoder against the book's own code, same pairs.
+
+The book's recipe at full size (embed 256, hidden 256, 2 GRU layers, dropout 0.2, Adam lr 0.005,
+gradients clipped to norm 1, batch 128, num_steps 9) on the first ``--pairs`` pairs of fra-eng with
+the book's split (all of them train; validation from the num_val pairs after them), trained by rnnviz
+(``DataConfig(num_train=N)``, the ``seq2seq-256`` preset's model) and by ``bench/d2l_reference.py``.
+Both are scored on a held-out slice: the first ``--test`` pairs after the validation ones whose
+English side occurs in neither training nor validation. Scores: the book's BLEU (k = 2, the mean over
+sentences, ``d2l.bleu``) and sacrebleu's corpus BLEU, greedy for both, and rnnviz's beam search
+(beam 4) beside its greedy. Training seconds per epoch are measured in the same run.
+
+    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/translation_quality.py [--pairs 20000] [--epochs 10]
+        [--test 500] [--seed 0] [--threads 2] [--doc docs/benchmarks.md]
+
+With ``--doc`` the script writes its section of that file (replacing the section if it is there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from statistics import mean
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import d2l_reference as ref  # noqa: E402
+
+from rnnviz.core.data.datasets import build_data  # noqa: E402
+from rnnviz.core.decoding import BeamOptions, translate, translate_beam  # noqa: E402
+from rnnviz.core.errors import RnnvizError  # noqa: E402
+from rnnviz.core.events import EpochEnd  # noqa: E402
+from rnnviz.core.models.factory import bundle_for  # noqa: E402
+from rnnviz.core.models.presets import get_preset  # noqa: E402
+from rnnviz.core.train import run, train  # noqa: E402
+
+HEADING = "## Translation quality at equal work — `bench/translation_quality.py`"
+NUM_VAL = 128  # the book's MTFraEng default
+
+
+def raw_text() -> str:
+    folder = Path(os.environ.get("RNNVIZ_DATA_DIR", "../shared/data/d2l"))
+    with zipfile.ZipFile(folder / "fra-eng.zip") as archive:
+        return archive.read("fra-eng/fra.txt").decode("utf-8")
+
+
+def held_out(raw: str, seen_lines: int, count: int) -> list[tuple[str, str]]:
+    """The first ``count`` pairs after line ``seen_lines`` whose English (as the book's preprocessing
+    leaves it) is not among the first ``seen_lines`` lines' (training and validation)."""
+    lines = ref._mt_preprocess(raw).split("\n")
+    seen = {line.split("\t")[0] for line in lines[:seen_lines]}
+    out: list[tuple[str, str]] = []
+    for line in lines[seen_lines:]:
+        parts = line.split("\t")
+        if len(parts) == 2 and parts[0] not in seen:
+            out.append((" ".join(parts[0].split()), " ".join(parts[1].split())))
+            seen.add(parts[0])  # each English sentence once
+            if len(out) == count:
+                break
+    return out
+
+
+def scores(predictions: list[str], references: list[str]) -> tuple[float, float]:
+    """(the book's BLEU with k = 2, averaged over sentences; sacrebleu's corpus BLEU / 100)."""
+    import sacrebleu
+
+    book = mean(ref.bleu(p, r, 2) if p else 0.0 for p, r in zip(predictions, references))
+    return book, sacrebleu.corpus_bleu(predictions, [references]).score / 100
+
+
+def app_side(pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -> dict:
+    preset = get_preset("seq2seq-256")
+    data = build_data(replace(preset.data_config(), num_train=pairs, num_val=NUM_VAL, seed=seed), download=False)
+    bundle = bundle_for(data, preset.config, seed=seed)
+    config = replace(preset.train_config(), epochs=epochs, seed=seed, device="cpu")
+    ends: list[EpochEnd] = []
+    run(train(bundle.model, data, config), on_event=lambda e: ends.append(e) if isinstance(e, EpochEnd) else None)
+    greedy = [translate(bundle, en).text for en, _ in tests]
+    beam = []
+    for en, _ in tests:
+        try:  # max_len 10: up to 9 words and <eos>, as greedy's 9 words
+            beam.append(translate_beam(bundle, en, BeamOptions(beam_size=4, max_len=10)).text)
+        except RnnvizError:  # no known word in the sentence: nothing to translate, scored as empty
+            beam.append("")
+    return {"losses": [e.train_loss for e in ends], "seconds": ends[-1].elapsed / len(ends),
+            "vocab": (len(data.src_vocab), len(data.tgt_vocab)), "greedy": greedy, "beam": beam}
+
+
+def reference_side(raw: str, pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -> dict:
+    book = ref.MTFraEng(raw, 128, 9, pairs, NUM_VAL)
+    torch.manual_seed(seed)
+    model = ref.Seq2Seq(ref.Seq2SeqEncoder(len(book.src_vocab), 256, 256, 2, 0.2),
+                        ref.Seq2SeqDecoder(len(book.tgt_vocab), 256, 256, 2, 0.2), book.tgt_vocab["<pad>"])
+    generator = torch.Generator().manual_seed(seed)
+    fit = ref.fit(model, lambda: book.train_loader(generator), epochs,
+                  torch.optim.Adam(model.parameters(), lr=0.005), 1.0)
+    greedy = [" ".join(t) for t in ref.translate(model, book, [en for en, _ in tests])]
+    return {"losses": [e.per_token for e in fit.epochs], "seconds": mean(e.seconds for e in fit.epochs),
+            "vocab": (len(book.src_vocab), len(book.tgt_vocab)), "greedy": greedy}
+
+
+def section(args: argparse.Namespace, app: dict, book: dict, tests: list[tuple[str, str]], note: str) -> str:
+    refs = [fr for _, fr in tests]
+    rows = [("book's code (d2l_reference), greedy", book["greedy"], book), ("rnnviz, greedy", app["greedy"], app),
+            ("rnnviz, beam 4", app["beam"], app)]
+    lines = [HEADING, "",
+             f"Date: {datetime.date.today().isoformat()}. Machine: {platform.machine()}, {os.cpu_count()} cores "
+             f"(shared with other work), torch {torch.__version__} with {torch.get_num_threads()} threads, Python "
+             f"{platform.python_version()}. Command: `RNNVIZ_DATA_DIR=../shared/data/d2l python "
+             f"bench/translation_quality.py {' '.join(sys.argv[1:])}`.", "",
+             f"The book's recipe at full size (embed 256, hidden 256, 2 GRU layers, dropout 0.2, Adam 0.005, "
+             f"clipping 1, batch 128, num_steps 9) on the first {args.pairs:,} pairs of fra-eng, all of them "
+             f"training, validation the {NUM_VAL} (+1) after them, as the book's MTFraEng cuts them; "
+             f"{args.epochs} epochs, seed {args.seed}, each side on the same pairs with its own pipeline. "
+             f"Vocabularies (min_freq 2): rnnviz {app['vocab'][0]:,}/{app['vocab'][1]:,}, the book's code "
+             f"{book['vocab'][0]:,}/{book['vocab'][1]:,}. Held out: the first {len(tests)} pairs after the "
+             f"validation ones whose English side occurs in neither training nor validation. Book BLEU: "
+             "`d2l.bleu` with k = 2, the mean over sentences; sacrebleu: corpus BLEU (13a tokenizer) / 100. Beam: "
+             "`translate_beam` with beam 4, max_len 10 (9 words and `<eos>`, as greedy's 9), the book's length "
+             "penalty (α 0.75).", "",
+             "| model, decoding | book BLEU (k = 2) | sacrebleu | final train loss | s/epoch |",
+             "| --- | --- | --- | --- | --- |"]
+    for label, predictions, side in rows:
+        b, s = scores(predictions, refs)
+        lines.append(f"| {label} | {b:.3f} | {s:.3f} | {side['losses'][-1]:.3f} | {side['seconds']:.1f} |")
+    lines += ["", "Per-epoch training loss (rnnviz / book's code): " + ", ".join(
+        f"{i + 1}: {a:.3f}/{b:.3f}" for i, (a, b) in enumerate(zip(app["losses"], book["losses"]))) + ".", "",
+        "Examples (English → reference | rnnviz greedy | rnnviz beam 4 | book's code):", ""]
+    for i in range(min(5, len(tests))):
+        lines.append(f"- {tests[i][0]} → {tests[i][1]} | {app['greedy'][i]} | {app['beam'][i]} | {book['greedy'][i]}")
+    if note:
+        lines += ["", note]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace this script's section of ``path`` (up to the next '## ' heading), or append it."""
+    doc = path.read_text(encoding="utf-8")
+    start = doc.find(HEADING)
+    if start < 0:
+        doc = doc.rstrip("\n") + "\n\n" + text
+    else:
+        end = doc.find("\n## ", start + len(HEADING))
+        doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
+        doc = doc if end < 0 else doc.replace(text + "## ", text + "\n## ")
+    path.write_text(doc, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=20000)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--test", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--doc", default=None, help="write the section into this file (e.g. docs/benchmarks.md)")
+    parser.add_argument("--note", default="", help="a closing paragraph for the section")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    raw = raw_text()
+    tests = held_out(raw, args.pairs + NUM_VAL + 1, args.test)  # the book reads num_train + num_val + 1 lines
+    start = time.perf_counter()
+    app = app_side(args.pairs, args.epochs, args.seed, tests)
+    print(f"rnnviz: {app['seconds']:.1f} s/epoch, final loss {app['losses'][-1]:.3f}", flush=True)
+    book = reference_side(raw, args.pairs, args.epochs, args.seed, tests)
+    print(f"book's code: {book['seconds']:.1f} s/epoch, final loss {book['losses'][-1]:.3f}", flush=True)
+    text = section(args, app, book, tests, args.note)
+    print(text)
+    print(f"({(time.perf_counter() - start) / 60:.1f} minutes)")
+    if args.doc:
+        write_section(Path(args.doc), text)
+        print(f"wrote its section of {args.doc}")
+
+
+if __name__ == "__main__":
+    main()
