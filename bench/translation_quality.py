@@ -10,7 +10,8 @@ sentences, ``d2l.bleu``) and sacrebleu's corpus BLEU, greedy for both, and rnnvi
 (beam 4) beside its greedy. Training seconds per epoch are measured in the same run.
 
     RNNVIZ_DATA_DIR=../shared/data/d2l python bench/translation_quality.py [--pairs 20000] [--epochs 10]
-        [--test 500] [--seed 0] [--threads 2] [--doc docs/benchmarks.md]
+        [--test 500] [--seed 0] [--seeds 1] [--threads 2] [--doc docs/benchmarks.md] [--note TEXT]
+        [--save-json PATH | --from-json PATH]
 
 With ``--doc`` the script writes its section of that file (replacing the section if it is there).
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -43,6 +45,16 @@ from rnnviz.core.train import run, train  # noqa: E402
 
 HEADING = "## Translation quality at equal work — `bench/translation_quality.py`"
 NUM_VAL = 128  # the book's MTFraEng default
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def raw_text() -> str:
@@ -72,7 +84,8 @@ def scores(predictions: list[str], references: list[str]) -> tuple[float, float]
     import sacrebleu
 
     book = mean(ref.bleu(p, r, 2) if p else 0.0 for p, r in zip(predictions, references))
-    return book, sacrebleu.corpus_bleu(predictions, [references]).score / 100
+    # force: the text is tokenized on purpose (the models' own tokens), for both sides alike.
+    return book, sacrebleu.corpus_bleu(predictions, [references], force=True).score / 100
 
 
 def app_side(pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -> dict:
@@ -89,7 +102,9 @@ def app_side(pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -
             beam.append(translate_beam(bundle, en, BeamOptions(beam_size=4, max_len=10)).text)
         except RnnvizError:  # no known word in the sentence: nothing to translate, scored as empty
             beam.append("")
-    return {"losses": [e.train_loss for e in ends], "seconds": ends[-1].elapsed / len(ends),
+    # Training seconds only (the validation pass left out, as the reference's timing leaves it out).
+    tokens = sum(bundle.model.count_tokens(b) for b in data.train_batches(0))
+    return {"losses": [e.train_loss for e in ends], "seconds": mean(tokens / e.tokens_per_s for e in ends),
             "vocab": (len(data.src_vocab), len(data.tgt_vocab)), "greedy": greedy, "beam": beam}
 
 
@@ -106,33 +121,45 @@ def reference_side(raw: str, pairs: int, epochs: int, seed: int, tests: list[tup
             "vocab": (len(book.src_vocab), len(book.tgt_vocab)), "greedy": greedy}
 
 
-def section(args: argparse.Namespace, app: dict, book: dict, tests: list[tuple[str, str]], note: str) -> str:
+def section(args: argparse.Namespace, apps: list[dict], books: list[dict], tests: list[tuple[str, str]],
+            note: str) -> str:
+    """The doc's section: scores as means over the seeds (each seed's in brackets)."""
     refs = [fr for _, fr in tests]
-    rows = [("book's code (d2l_reference), greedy", book["greedy"], book), ("rnnviz, greedy", app["greedy"], app),
-            ("rnnviz, beam 4", app["beam"], app)]
+    app, book = apps[0], books[0]
+    rows = [("book's code (d2l_reference), greedy", books, "greedy"), ("rnnviz, greedy", apps, "greedy"),
+            ("rnnviz, beam 4", apps, "beam")]
+    seeds = ", ".join(str(args.seed + i) for i in range(len(apps)))
     lines = [HEADING, "",
-             f"Date: {datetime.date.today().isoformat()}. Machine: {platform.machine()}, {os.cpu_count()} cores "
+             f"Date: {datetime.date.today().isoformat()}. Machine: {cpu_name()}, {os.cpu_count()} cores "
              f"(shared with other work), torch {torch.__version__} with {torch.get_num_threads()} threads, Python "
              f"{platform.python_version()}. Command: `RNNVIZ_DATA_DIR=../shared/data/d2l python "
-             f"bench/translation_quality.py {' '.join(sys.argv[1:])}`.", "",
+             f"bench/translation_quality.py --pairs {args.pairs} --epochs {args.epochs} --test {args.test} "
+             f"--seed {args.seed} --seeds {len(apps)}`.", "",
              f"The book's recipe at full size (embed 256, hidden 256, 2 GRU layers, dropout 0.2, Adam 0.005, "
              f"clipping 1, batch 128, num_steps 9) on the first {args.pairs:,} pairs of fra-eng, all of them "
              f"training, validation the {NUM_VAL} (+1) after them, as the book's MTFraEng cuts them; "
-             f"{args.epochs} epochs, seed {args.seed}, each side on the same pairs with its own pipeline. "
+             f"{args.epochs} epochs, seeds {seeds}, each side on the same pairs with its own pipeline. "
              f"Vocabularies (min_freq 2): rnnviz {app['vocab'][0]:,}/{app['vocab'][1]:,}, the book's code "
              f"{book['vocab'][0]:,}/{book['vocab'][1]:,}. Held out: the first {len(tests)} pairs after the "
              f"validation ones whose English side occurs in neither training nor validation. Book BLEU: "
-             "`d2l.bleu` with k = 2, the mean over sentences; sacrebleu: corpus BLEU (13a tokenizer) / 100. Beam: "
-             "`translate_beam` with beam 4, max_len 10 (9 words and `<eos>`, as greedy's 9), the book's length "
-             "penalty (α 0.75).", "",
+             "`d2l.bleu` with k = 2, the mean over sentences; sacrebleu: corpus BLEU (13a tokenizer, on the "
+             "tokenized text) / 100. Beam: `translate_beam` with beam 4, max_len 10 (9 words and `<eos>`, as "
+             "greedy's 9), the book's length penalty (α 0.75). Scores are means over the seeds, each seed's "
+             "in brackets; seconds per epoch count the training batches only.", "",
              "| model, decoding | book BLEU (k = 2) | sacrebleu | final train loss | s/epoch |",
              "| --- | --- | --- | --- | --- |"]
-    for label, predictions, side in rows:
-        b, s = scores(predictions, refs)
-        lines.append(f"| {label} | {b:.3f} | {s:.3f} | {side['losses'][-1]:.3f} | {side['seconds']:.1f} |")
-    lines += ["", "Per-epoch training loss (rnnviz / book's code): " + ", ".join(
-        f"{i + 1}: {a:.3f}/{b:.3f}" for i, (a, b) in enumerate(zip(app["losses"], book["losses"]))) + ".", "",
-        "Examples (English → reference | rnnviz greedy | rnnviz beam 4 | book's code):", ""]
+    for label, sides, key in rows:
+        each = [scores(side[key], refs) for side in sides]
+        b = ", ".join(f"{x[0]:.3f}" for x in each)
+        c = ", ".join(f"{x[1]:.3f}" for x in each)
+        loss, seconds = mean(side["losses"][-1] for side in sides), mean(side["seconds"] for side in sides)
+        lines.append(f"| {label} | {mean(x[0] for x in each):.3f} ({b}) | {mean(x[1] for x in each):.3f} ({c}) | "
+                     f"{loss:.3f} | {seconds:.1f} |")
+    curve = [(mean(a), mean(b))
+             for a, b in zip(zip(*(s["losses"] for s in apps)), zip(*(s["losses"] for s in books)))]
+    lines += ["", "Per-epoch training loss, means over the seeds (rnnviz / book's code): " + ", ".join(
+        f"{i + 1}: {a:.3f}/{b:.3f}" for i, (a, b) in enumerate(curve)) + ".", "",
+        f"Examples, seed {args.seed} (English → reference | rnnviz greedy | rnnviz beam 4 | book's code):", ""]
     for i in range(min(5, len(tests))):
         lines.append(f"- {tests[i][0]} → {tests[i][1]} | {app['greedy'][i]} | {app['beam'][i]} | {book['greedy'][i]}")
     if note:
@@ -158,7 +185,10 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--test", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the first seed")
+    parser.add_argument("--seeds", type=int, default=1, help="how many seeds per side (seed, seed + 1, ...)")
+    parser.add_argument("--save-json", default=None, help="also save the runs' outputs here")
+    parser.add_argument("--from-json", default=None, help="re-render the section from saved outputs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--doc", default=None, help="write the section into this file (e.g. docs/benchmarks.md)")
     parser.add_argument("--note", default="", help="a closing paragraph for the section")
@@ -167,11 +197,21 @@ def main() -> None:
     raw = raw_text()
     tests = held_out(raw, args.pairs + NUM_VAL + 1, args.test)  # the book reads num_train + num_val + 1 lines
     start = time.perf_counter()
-    app = app_side(args.pairs, args.epochs, args.seed, tests)
-    print(f"rnnviz: {app['seconds']:.1f} s/epoch, final loss {app['losses'][-1]:.3f}", flush=True)
-    book = reference_side(raw, args.pairs, args.epochs, args.seed, tests)
-    print(f"book's code: {book['seconds']:.1f} s/epoch, final loss {book['losses'][-1]:.3f}", flush=True)
-    text = section(args, app, book, tests, args.note)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
+        apps, books = saved["apps"], saved["books"]
+    else:
+        apps, books = [], []
+        for seed in range(args.seed, args.seed + args.seeds):
+            apps.append(app_side(args.pairs, args.epochs, seed, tests))
+            print(f"seed {seed}, rnnviz: {apps[-1]['seconds']:.1f} s/epoch, final loss {apps[-1]['losses'][-1]:.3f}",
+                  flush=True)
+            books.append(reference_side(raw, args.pairs, args.epochs, seed, tests))
+            print(f"seed {seed}, book's code: {books[-1]['seconds']:.1f} s/epoch, final loss "
+                  f"{books[-1]['losses'][-1]:.3f}", flush=True)
+        if args.save_json:
+            Path(args.save_json).write_text(json.dumps({"apps": apps, "books": books}), encoding="utf-8")
+    text = section(args, apps, books, tests, args.note)
     print(text)
     print(f"({(time.perf_counter() - start) / 60:.1f} minutes)")
     if args.doc:
