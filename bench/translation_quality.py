@@ -9,6 +9,7 @@ English side occurs in neither training nor validation. Scores: the book's BLEU 
 sentences, ``d2l.bleu``) and sacrebleu's corpus BLEU, greedy for both, and rnnviz's beam search
 (beam 4) beside its greedy. Training seconds per epoch are measured in the same run.
 
+    pip install -e ".[bench]"   # sacrebleu
     RNNVIZ_DATA_DIR=../shared/data/d2l python bench/translation_quality.py [--pairs 20000] [--epochs 10]
         [--test 500] [--seed 0] [--seeds 1] [--threads 2] [--doc docs/benchmarks.md] [--note TEXT]
         [--save-json PATH | --from-json PATH]
