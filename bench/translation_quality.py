@@ -35,6 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import d2l_reference as ref  # noqa: E402
+from reproduce_book import cpu_name  # noqa: E402
 
 from rnnviz.core.data.datasets import build_data  # noqa: E402
 from rnnviz.core.decoding import BeamOptions, translate, translate_beam  # noqa: E402
@@ -47,15 +48,6 @@ from rnnviz.core.train import run, train  # noqa: E402
 HEADING = "## Translation quality at equal work — `bench/translation_quality.py`"
 NUM_VAL = 128  # the book's MTFraEng default
 
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def raw_text() -> str:
