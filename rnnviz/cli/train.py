@@ -165,15 +165,12 @@ def _ensure_corpus(data: DataConfig, preset: Preset | None) -> None:
 def long_run_note(data: DataConfig, model: ModelConfig, train: TrainConfig) -> str | None:
     """What to say before a run of more than about ten minutes on this machine's CPU starts; None for a
     shorter one. No question: the command stays scriptable; the options that shorten it are named."""
-    from rnnviz.core.estimate import estimate_run, format_duration, suggest_smaller
+    from rnnviz.core.estimate import estimate_run, how_long, suggest_smaller
 
     estimate = estimate_run(data, model, train)
     if estimate is None or not estimate.is_long:
         return None
-    guessed = "" if estimate.measured_size else " (the corpus was sized from its file: a rough guess)"
-    text = (f"note: this run will take {format_duration(estimate.total_s)} on this machine's CPU: {train.epochs} "
-            f"epoch{'s' if train.epochs != 1 else ''} of {estimate.units:,} {estimate.unit_name}, "
-            f"{format_duration(estimate.seconds_per_epoch, about=False)} each{guessed}.")
+    text = f"note: this run will take {how_long(estimate, train)}."
     suggestion = suggest_smaller(data, model, train)
     if suggestion is not None and suggestion.max_examples is not None:
         if data.num_train is not None:  # the book's split, stretched by --max-examples
