@@ -20,6 +20,10 @@ from rnnviz.core.model_config import (
     CELLS,
     GATES,
     INITS,
+    ADDING_INPUTS,
+    MEMORY_TASKS,
+    SYMBOL_TASKS,
+    TASKS,
     Bridge,
     Cell,
     Implementation,
@@ -31,6 +35,10 @@ from rnnviz.core.model_config import (
 
 __all__ = [
     "Task",
+    "TASKS",
+    "MEMORY_TASKS",
+    "SYMBOL_TASKS",
+    "ADDING_INPUTS",
     "TASK_DEFAULTS",
     "RECIPES",
     "DataConfig",
@@ -49,10 +57,19 @@ __all__ = [
 
 
 #: The book's choices: TimeMachine(num_steps=32), MTFraEng(batch_size=128, num_steps=9, min_freq=2).
+#: The tasks that need memory (issue 17) are generated: their lengths, lag, alphabet and split sizes are
+#: settings too. Copy's length follows from its parts (2 × copy_length + lag + 1, see ``memory_layout``).
 TASK_DEFAULTS: dict[str, dict[str, int]] = {
     "lm": {"num_steps": 32, "batch_size": 32, "min_freq": 1},
     "mt": {"num_steps": 9, "batch_size": 128, "min_freq": 2},
+    "recall": {"num_steps": 30, "batch_size": 64, "lag": 5, "symbols": 8, "num_train": 2000, "num_val": 500},
+    "adding": {"num_steps": 50, "batch_size": 64, "num_train": 5000, "num_val": 500},
+    "copy": {"num_steps": 21, "batch_size": 64, "lag": 10, "symbols": 8, "copy_length": 5, "num_train": 2000,
+             "num_val": 500},
 }
+#: The settings only the tasks that need memory read, and which of those tasks read each.
+MEMORY_FIELDS: dict[str, tuple[str, ...]] = {"lag": ("recall", "copy"), "symbols": ("recall", "copy"),
+                                             "copy_length": ("copy",)}
 
 #: The book's split sizes (num_train, num_val): TimeMachine's windows, MTFraEng's sentence pairs.
 BOOK_SPLIT: dict[str, tuple[int, int]] = {"lm": (10_000, 5_000), "mt": (512, 128)}
@@ -107,8 +124,21 @@ class DataConfig:
     lm_sampling: Literal["random-offset", "book"] = "random-offset"  # language models (see above)
     num_train: int | None = None  # the book's split: training windows (LM) or pairs (MT)
     num_val: int | None = None  # the book's split: validation windows (LM) or pairs (MT)
+    # The tasks that need memory (recall, adding, copy); num_steps is their length, num_train and
+    # num_val their numbers of sequences, ``seed`` draws them. None: TASK_DEFAULTS.
+    lag: int | None = None  # recall: target at t is the input at t - lag; copy: blanks before the go marker
+    symbols: int | None = None  # recall and copy: the alphabet's size (letters a, b, ...)
+    copy_length: int | None = None  # copy: how many symbols to reproduce
 
     def __post_init__(self) -> None:
+        memory_task = self.memory_task
+        if memory_task is not None:
+            self._check_memory(memory_task)
+            return
+        for name, tasks in MEMORY_FIELDS.items():
+            if getattr(self, name) is not None:
+                raise ConfigError(f"{name} is a setting of the {' and '.join(tasks)} task(s), not of a "
+                                  f"{'translation' if self.task == 'mt' else 'language-model'} corpus; leave it out.")
         if self.lm_sampling not in LM_SAMPLINGS:
             raise ConfigError(f"unknown lm_sampling {self.lm_sampling!r}; use 'random-offset' (windows from a "
                               "random offset, the book's section 9.3) or 'book' (every window, the book's "
@@ -141,8 +171,42 @@ class DataConfig:
             raise ConfigError(f"a batch of {batch:,} × {steps:,} tokens is too large: "
                               + lim.BATCH_POSITIONS.message(batch * steps))
 
+    @property
+    def memory_task(self) -> str | None:
+        """"recall", "adding" or "copy" when these are a task that needs memory (the task, or the corpus's name
+        when the task is left out); else None."""
+        if self.task in MEMORY_TASKS:
+            return self.task
+        return self.corpus if self.task is None and self.corpus in MEMORY_TASKS else None
+
+    def _check_memory(self, task: str) -> None:
+        if self.corpus != task:
+            raise ConfigError(f"the {task} task is generated, not read from a corpus: its corpus is {task!r}, "
+                              f"not {self.corpus!r}.")
+        for name, tasks in MEMORY_FIELDS.items():
+            if getattr(self, name) is not None and task not in tasks:
+                raise ConfigError(f"{name} is a setting of the {' and '.join(tasks)} task(s), not of {task}; "
+                                  "leave it out.")
+        for name, limit in (("num_steps", lim.NUM_STEPS), ("batch_size", lim.BATCH_SIZE), ("lag", lim.LAG),
+                            ("symbols", lim.SYMBOLS), ("copy_length", lim.COPY_LENGTH),
+                            ("num_train", lim.TASK_SEQUENCES), ("num_val", lim.TASK_SEQUENCES)):
+            value = getattr(self, name)
+            if value is not None:
+                limit.check(value)
+        lim.SEED.check(self.seed)
+        layout = memory_layout(self, task)  # a lag that does not fit: refused here
+        positions = (layout["num_train"] + layout["num_val"]) * layout["num_steps"]
+        if not lim.TASK_POSITIONS.contains(positions):
+            raise ConfigError(f"{layout['num_train'] + layout['num_val']:,} sequences of {layout['num_steps']:,} "
+                              f"steps are too many: {lim.TASK_POSITIONS.message(positions)}")
+        if not lim.BATCH_POSITIONS.contains(layout["batch_size"] * layout["num_steps"]):
+            raise ConfigError(f"a batch of {layout['batch_size']:,} × {layout['num_steps']:,} steps is too large: "
+                              + lim.BATCH_POSITIONS.message(layout["batch_size"] * layout["num_steps"]))
+
     def uses_book_split(self, task: Task) -> bool:
         """Whether the data are cut as the book's code cuts them (TimeMachine, MTFraEng)."""
+        if task in MEMORY_TASKS:
+            return False
         if task == "lm":
             return self.lm_sampling == "book"
         return self.num_train is not None or self.num_val is not None
@@ -150,6 +214,8 @@ class DataConfig:
     def resolved(self, task: Task) -> DataConfig:
         """A copy with every None replaced by the book's value for the task (the split's sizes
         only where the book's split is used)."""
+        if task in MEMORY_TASKS:  # every setting concrete, copy's derived length included
+            return DataConfig(**{**asdict(self), "task": task, **memory_layout(self, task)})
         values: dict[str, Any] = {k: v for k, v in TASK_DEFAULTS[task].items() if getattr(self, k) is None}
         if self.uses_book_split(task):
             train, val = BOOK_SPLIT[task]
@@ -171,6 +237,46 @@ class DataConfig:
         if unknown:
             raise ConfigError(f"unknown data settings: {', '.join(unknown)}.")
         return cls(**data)
+
+
+def memory_layout(config: DataConfig, task: str) -> dict[str, int]:
+    """The settings a task that needs memory is generated with: those given, else TASK_DEFAULTS.
+
+    Copy's sequence is copy_length symbols, lag blanks, the go marker, then copy_length answer steps:
+    2 × copy_length + lag + 1 steps. Give num_steps or lag (the other follows) or both, if they agree.
+    Raises ConfigError for a lag not shorter than a recall sequence, or a copy delay that does not fit.
+    """
+    defaults = TASK_DEFAULTS[task]
+    values = {name: getattr(config, name) if getattr(config, name) is not None else default
+              for name, default in defaults.items()}
+    steps, lag = config.num_steps, config.lag
+    if task == "recall":
+        if values["lag"] >= values["num_steps"]:
+            raise ConfigError(f"the lag ({values['lag']}) must be shorter than the sequence (num_steps = "
+                              f"{values['num_steps']}): the output at step t is the input at step t − lag, so with "
+                              f"a lag of {values['lag']} no step of {values['num_steps']} would have a target. "
+                              f"Lower the lag or give longer sequences (num_steps above {values['lag']}).")
+    elif task == "copy":
+        k = values["copy_length"]
+        if steps is None:
+            values["num_steps"] = 2 * k + values["lag"] + 1
+        elif lag is None:
+            values["lag"] = steps - 2 * k - 1
+        layout = (f"a copy sequence is {k} symbol(s), the delay (lag) of blanks, the go marker and {k} answer "
+                  f"step(s): 2 × {k} + lag + 1 steps")
+        if values["lag"] < 0:
+            raise ConfigError(f"the copy delay does not fit: {layout}, at least {2 * k + 1}, and num_steps is "
+                              f"{values['num_steps']}. Give more steps or fewer symbols to copy (copy_length).")
+        if values["num_steps"] != 2 * k + values["lag"] + 1:
+            raise ConfigError(f"num_steps ({values['num_steps']}) and the copy delay (lag {values['lag']}) disagree: "
+                              f"{layout} = {2 * k + values['lag'] + 1}. Give one of them; the other follows.")
+        if not lim.NUM_STEPS.contains(values["num_steps"]):
+            raise ConfigError(f"a copy sequence of {k} symbols with a delay of {values['lag']} is "
+                              f"{values['num_steps']} steps long: {lim.NUM_STEPS.message(values['num_steps'])}")
+    elif values["num_steps"] < 2:
+        raise ConfigError(f"the adding problem marks two steps, one in each half of the sequence: num_steps must "
+                          f"be at least 2, not {values['num_steps']}.")
+    return values
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,22 @@ TEST_FRACTION = Limit("test_fraction", 0.0, 0.9, "Training needs the rest.", hi_
 VOCAB_SIZE = Limit("the vocabulary size", 1, 1_000_000, "No corpus rnnviz reads has more distinct tokens.",
                    "tokens", cli=("stack --vocab",))
 
+# ---- tasks that need memory (recall, adding, copy) ---------------------------------------------
+
+LAG = Limit("the lag", 0, 999, "Recall: the output at step t is the input at step t − lag, so the lag must be "
+            "shorter than the sequence (num_steps); copy: the blanks between the last symbol and the go marker.",
+            "steps", cli=("train --lag",), app=("Data: lag",))
+SYMBOLS = Limit("the alphabet", 2, 26, "The symbols are the letters a to z; 8 is plenty to tell memory from "
+                "guessing.", "symbols", cli=("train --symbols",), app=("Data: symbols",))
+COPY_LENGTH = Limit("the symbols to copy", 1, 100, "A copy sequence holds them twice (shown, then "
+                    "reproduced) around the delay.", "symbols", cli=("train --copy-length",),
+                    app=("Data: symbols to copy",))
+TASK_SEQUENCES = Limit("the sequences", 1, 1_000_000, "Generated data lives in memory; a few thousand "
+                       "sequences teach these tasks.", "sequences", cli=("train --num-train", "train --num-val"),
+                       app=("Data: training sequences", "Data: validation sequences"))
+TASK_POSITIONS = Limit("sequences × length", 1, 50_000_000, "The generated training and validation sequences "
+                       "are held in memory at 8 bytes a position; use fewer or shorter sequences.", "positions")
+
 # ---- decoding ---------------------------------------------------------------------------------
 
 GENERATION_LENGTH = Limit(

@@ -13,7 +13,14 @@ from typing import Any, Literal
 from rnnviz.core import limits as lim
 from rnnviz.core.errors import ConfigError
 
-Task = Literal["lm", "mt"]
+Task = Literal["lm", "mt", "recall", "adding", "copy"]
+#: The tasks built to need memory (rnnviz.core.data.memory_tasks): generated from a seed, not read from a corpus.
+MEMORY_TASKS: tuple[str, ...] = ("recall", "adding", "copy")
+TASKS: tuple[str, ...] = ("lm", "mt", *MEMORY_TASKS)
+#: Memory tasks whose inputs and outputs are symbols (per-step classification); adding reads real numbers.
+SYMBOL_TASKS: tuple[str, ...] = ("recall", "copy")
+#: The inputs per step of the adding problem: a value in [0, 1] and a marker (0 or 1).
+ADDING_INPUTS = 2
 
 Cell = Literal["rnn", "gru", "gru-book", "lstm"]
 Implementation = Literal["auto", "fused", "scratch"]
@@ -221,16 +228,20 @@ class ModelConfig:
     init: Init = "book"
 
     def __post_init__(self) -> None:
-        if self.task not in ("lm", "mt"):
-            raise ConfigError(f"unknown task {self.task!r}; use 'lm' (language model) or 'mt' (translation).")
+        if self.task not in TASKS:
+            raise ConfigError(f"unknown task {self.task!r}; use 'lm' (language model), 'mt' (translation), or a "
+                              "task that needs memory: 'recall', 'adding' or 'copy'.")
         if self.init not in INITS:
             raise ConfigError(f"unknown initialisation {self.init!r}; use 'book' (as the book's code) or "
                               "'torch' (torch's defaults).")
         if self.embed_size is not None:
             lim.EMBED_SIZE.check(self.embed_size)
-        if self.task == "lm":
+        if self.task != "mt":
             if self.decoder is not None:
                 raise ConfigError("a language model has one stack; a decoder belongs to translation models.")
+            if self.task == "adding" and self.embed_size is not None:
+                raise ConfigError("the adding problem reads two numbers per step (a value and a marker), not "
+                                  "symbols: it has no embedding; leave embed_size out.")
             self._check_size()
             return
         if self.decoder is None:
@@ -263,7 +274,9 @@ class ModelConfig:
         """Weights of the stacks and embeddings (torch's count: two biases per gate block); the
         vocabulary-sized parts (one-hot inputs of ``input_size``, the output layer) aside."""
         embed = self.embed_size or 0
-        if self.task == "lm":
+        if self.task == "adding":
+            return self.stack.weight_count(ADDING_INPUTS)
+        if self.task != "mt":
             return self.stack.weight_count(embed or input_size) + embed * input_size
         assert self.decoder is not None
         count = self.stack.weight_count(embed) + self.decoder.weight_count(embed + self.stack.output_size)
@@ -291,7 +304,7 @@ class ModelConfig:
 
     @property
     def resolved_bridge(self) -> Literal["identity", "linear"] | None:
-        if self.task == "lm":
+        if self.task != "mt":
             return None
         if self.bridge == "auto":
             return "identity" if self.identity_bridge_fits else "linear"

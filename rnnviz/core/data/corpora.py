@@ -19,9 +19,12 @@ from rnnviz.core.data.tokenize import LmCleaning
 from rnnviz.core.errors import DataError
 from rnnviz.core.resources import resource_path
 
-Task = Literal["lm", "mt"]
-Source = Literal["built-in", "d2l", "file"]
-TASK_NAMES: dict[str, str] = {"lm": "language model", "mt": "translation"}
+Task = Literal["lm", "mt", "recall", "adding", "copy"]
+Source = Literal["built-in", "d2l", "file", "generated"]
+TASK_NAMES: dict[str, str] = {"lm": "language model", "mt": "translation", "recall": "memory: recall",
+                              "adding": "memory: adding", "copy": "memory: copy"}
+#: Provenance of the tasks that need memory (rnnviz.core.data.memory_tasks): nothing is stored or downloaded.
+_GENERATED_PROVENANCE = "generated from the seed when a run starts (rnnviz/core/data/memory_tasks.py); works offline"
 
 PHRASEBOOK_FILE = ("corpora", "phrasebook.tsv")
 TIME_MACHINE = hub.RemoteFile("timemachine.txt", "090b5e7e70c295757f55df93cb0a180b9691891a", 178_979)
@@ -89,6 +92,10 @@ def _registry() -> dict[str, CorpusInfo]:
                    "the book's data hub (d2l), SHA-1 verified; Tatoeba via manythings.org, CC-BY 2.0",
                    FRA_ENG.size, "letters", FRA_ENG),
     ]
+    from rnnviz.core.data.memory_tasks import TITLES  # the generated tasks' names, from their own module
+
+    entries += [CorpusInfo(task, task, title, "generated", _GENERATED_PROVENANCE, 0)  # type: ignore[arg-type]
+                for task, title in TITLES.items()]
     return {info.name: info for info in entries}
 
 
@@ -112,7 +119,7 @@ def get_info(name: str) -> CorpusInfo:
 def availability(info: CorpusInfo) -> str:
     """Where the corpus would be read from now, without downloading anything."""
     if info.remote is None:
-        return "built-in" if info.source == "built-in" else "file"
+        return info.source if info.source in ("built-in", "generated") else "file"
     try:
         path = hub.locate(info.remote)
     except DataError:
@@ -147,6 +154,9 @@ def load_corpus(name_or_path: str | Path, task: Task | None = None,
     name = str(name_or_path)
     if name in _registry():
         info = get_info(name)
+        if info.source == "generated":
+            raise DataError(f"{name} is a task generated from a seed, not a text to read: train on it with "
+                            f"`rnnviz train {name}` (its settings: --num-steps, --lag, --symbols ...).")
         if task is not None and task != info.task:
             raise DataError(f"{name} is a {info.task_name} corpus, not a {TASK_NAMES[task]} one.")
         return _load_registered(info, progress, download)

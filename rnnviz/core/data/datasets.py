@@ -15,6 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from rnnviz.core.config import DataConfig
 from rnnviz.core.data.corpora import Corpus, LmCorpus, MtCorpus, load_corpus
 from rnnviz.core.data.hub import Progress
+from rnnviz.core.data.memory_tasks import MemoryData, build_memory_data
 from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
 from rnnviz.core.data.vocab import BOS, EOS, PAD, Vocab
 from rnnviz.core.errors import ConfigError, DataError
@@ -265,8 +266,10 @@ def build_mt_data(corpus: MtCorpus, config: DataConfig) -> MtData:
 
 
 def build_data(config: DataConfig, progress: Progress | None = None,
-               download: bool = True) -> LmData | MtData:
-    """Load the configured corpus and cut it into the task's arrays."""
+               download: bool = True) -> LmData | MtData | MemoryData:
+    """Load the configured corpus and cut it into the task's arrays (a task that needs memory is generated)."""
+    if config.memory_task is not None:
+        return build_memory_data(config)
     corpus: Corpus = load_corpus(config.corpus, config.task, progress, download)
     if isinstance(corpus, MtCorpus):
         return build_mt_data(corpus, config)

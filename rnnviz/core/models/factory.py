@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from rnnviz.core.config import DataConfig, ModelConfig, TrainConfig
+from rnnviz.core.config import MEMORY_TASKS, DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.datasets import LmData, MtData
+from rnnviz.core.data.memory_tasks import MemoryData
 from rnnviz.core.data.vocab import PAD, Vocab
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.models import labels
 from rnnviz.core.models.lm import RNNLM
+from rnnviz.core.models.memory import AddingRNN, SymbolRNN
 from rnnviz.core.models.origin import ModelOrigin
 from rnnviz.core.models.seq2seq import Seq2Seq
 from rnnviz.core.events import History
@@ -28,7 +30,16 @@ DEFAULT_MAX_LEN = 9
 
 
 def build_model(config: ModelConfig, vocabs: tuple[Vocab, ...]) -> nn.Module:
-    """An RNNLM for one vocabulary, a Seq2Seq for (source, target)."""
+    """An RNNLM for one vocabulary, a Seq2Seq for (source, target); for the tasks that need memory a
+    SymbolRNN (recall, copy: one vocabulary) or an AddingRNN (no vocabulary)."""
+    if config.task == "adding":
+        if vocabs:
+            raise ConfigError("the adding problem reads numbers and takes no vocabulary.")
+        return AddingRNN(config)
+    if config.task in ("recall", "copy"):
+        if len(vocabs) != 1:
+            raise ConfigError(f"a {config.task} model takes one vocabulary (its symbols).")
+        return SymbolRNN(config, len(vocabs[0]))
     if config.task == "lm":
         if len(vocabs) != 1:
             raise ConfigError("a language model takes one vocabulary.")
@@ -46,7 +57,8 @@ class ModelBundle:
     model: nn.Module
     model_config: ModelConfig
     data_config: DataConfig  # resolved: every field concrete
-    vocabs: tuple[Vocab, ...]  # (tokens,) for a language model; (source, target) for translation
+    vocabs: tuple[Vocab, ...]  # (tokens,) for a language model and recall/copy; (source, target) for translation;
+    # () for the adding problem
     train_config: TrainConfig | None = None
     history: History = field(default_factory=History)
     origin: ModelOrigin = ModelOrigin("new")  # where this object came from; not saved in checkpoints
@@ -80,8 +92,17 @@ class ModelBundle:
         return sum(p.numel() for p in self.model.parameters())
 
 
-def bundle_for(data: LmData | MtData, config: ModelConfig, seed: int = 0) -> ModelBundle:
+def bundle_for(data: LmData | MtData | MemoryData, config: ModelConfig, seed: int = 0) -> ModelBundle:
     """A freshly initialised model for the data (weights deterministic for the seed)."""
+    if isinstance(data, MemoryData) or config.task in MEMORY_TASKS:
+        task = data.task if isinstance(data, MemoryData) else ("mt" if isinstance(data, MtData) else "lm")
+        if task != config.task:
+            raise ConfigError(f"a {config.task} model cannot train on {task} data; pick the task's own data, "
+                              "or a model for this task.")
+        assert isinstance(data, MemoryData)
+        torch.manual_seed(seed)
+        vocabs = () if data.vocab is None else (data.vocab,)
+        return ModelBundle(build_model(config, vocabs), config, data.config, vocabs)
     is_mt = isinstance(data, MtData)
     if (config.task == "mt") != is_mt:
         kind = "translation" if is_mt else "language-model"

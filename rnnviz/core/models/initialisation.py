@@ -66,7 +66,7 @@ def initialise(model: nn.Module, config: ModelConfig) -> None:
         raise ValueError(f"unknown initialisation {config.init!r}; use one of {', '.join(INITS)}.")
     if config.init == "torch":
         return
-    if config.task == "lm":
+    if config.task != "mt":  # a language model, or a model of a task that needs memory: a stack and an output
         if is_scratch(config.stack):
             _normal_weights_zero_biases(model.stack, BOOK_SIGMA)  # type: ignore[arg-type]
             _normal_weights_zero_biases(model.output, BOOK_SIGMA)  # type: ignore[arg-type]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from rnnviz.core.config import ModelConfig, StackSpec
 
 CELL_LABELS: dict[str, str] = {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "lstm": "LSTM"}
-TASK_LABELS: dict[str, str] = {"lm": "language model", "mt": "encoder–decoder"}
+TASK_LABELS: dict[str, str] = {"lm": "language model", "mt": "encoder–decoder", "recall": "recall model",
+                               "adding": "adding model", "copy": "copy model"}
 
 
 def stack_label(spec: StackSpec) -> str:
