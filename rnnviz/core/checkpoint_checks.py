@@ -40,7 +40,12 @@ _OUT_OF_RANGE = ("The file was damaged, crafted, or saved by an rnnviz with othe
                  "the model again with this rnnviz.")
 _MAX_BITS = 256  # a whole number longer than this is no setting: refused before it is printed or hashed
 _MAX_DEPTH = 4  # model_config.stack.hidden_sizes[i] is the deepest entry rnnviz writes
-_HISTORY_FIELDS = ("step", "loss", "grad_norm", "epoch", "train_loss", "val_loss", "elapsed")
+_HISTORY_FIELDS = ("step", "loss", "grad_norm", "epoch", "train_loss", "val_loss", "elapsed", "clip_scale",
+                   "val_metric")
+#: Curves that may hold None: an epoch without validation data or metric, a step saved before clip scales were kept.
+_OPTIONAL_HISTORY = ("val_loss", "clip_scale", "val_metric")
+#: The metrics a model may measure besides its loss (``rnnviz.core.train.model_metric``).
+_METRICS = ("accuracy", "mse")
 _FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
@@ -256,9 +261,14 @@ def _check_history(path: Path, data: Any) -> None:
         values = data.get(name, [])
         if not isinstance(values, list):
             raise _refuse(path, f"history.{name}", f"is {_kind(values)}, not a list of numbers")
-        optional = name == "val_loss"  # an epoch without validation data has None
+        optional = name in _OPTIONAL_HISTORY
         if not all(_is_number(v) or (optional and v is None) for v in values):
             raise _refuse(path, f"history.{name}", "holds something other than numbers")
+    metrics = data.get("metric", [])
+    if not isinstance(metrics, list):
+        raise _refuse(path, "history.metric", f"is {_kind(metrics)}, not a list of metric names")
+    if not all(m is None or m in _METRICS for m in metrics):
+        raise _refuse(path, "history.metric", f"holds something other than {' or '.join(_METRICS)}")
 
 
 def _check_plain(path: Path, field: str, value: Any) -> None:

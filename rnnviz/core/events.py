@@ -14,6 +14,21 @@ from typing import Any, Union
 # ---- events (immutable, plain Python values: safe to send across threads) ----
 
 @dataclass(frozen=True)
+class GradientGroup:
+    """One group of parameters whose gradient norm a Step reports (``rnnviz.core.gradients.norms``).
+
+    ``name`` is what a student reads, e.g. "layer 1 · update gate z · W_x" or "encoder · embedding".
+    """
+
+    name: str
+    kind: str  # "W_x", "W_h", "b" (a gate's two biases together), "embedding", "output layer", "bridge", ...
+    part: str | None = None  # "encoder" / "decoder" in a translation model; None in a language model
+    layer: int | None = None  # from 1, for a recurrent layer's groups
+    direction: str | None = None  # "forward" / "backward", for a recurrent layer's groups
+    gate: str | None = None  # the Gates tab's name ("update", "forget", "candidate", ...); None for the RNN
+
+
+@dataclass(frozen=True)
 class Step:
     step: int  # optimizer steps so far
     epoch: int  # 1-based
@@ -25,6 +40,30 @@ class Step:
     lr: float
     tokens_per_s: float  # this epoch so far
     elapsed: float  # seconds of training, pauses excluded
+    # Clipping: the gradient was multiplied by ``clip_scale`` (1.0: not clipped; always 1.0 without
+    # clipping); ``clip`` is the threshold θ (None: clipping off). After clipping the norm is
+    # ``grad_norm * clip_scale``, and so is every group's.
+    clip_scale: float = 1.0
+    clip: float | None = None
+    # Per-group gradient norms before clipping, in the order of ``groups`` (one tuple shared by all
+    # the steps of a run); both empty on a step that did not measure them.
+    groups: tuple[GradientGroup, ...] = ()
+    group_norms: tuple[float, ...] = ()
+
+    @property
+    def clipped(self) -> bool:
+        """Clipping shrank this step's gradient."""
+        return self.clip_scale < 1.0
+
+    @property
+    def clipped_norm(self) -> float:
+        """The gradient norm after clipping: what the update used."""
+        return self.grad_norm * self.clip_scale
+
+    @property
+    def group_norms_clipped(self) -> tuple[float, ...]:
+        """The groups' norms after clipping (each shrinks by the same factor)."""
+        return tuple(norm * self.clip_scale for norm in self.group_norms)
 
 
 @dataclass(frozen=True)
@@ -37,6 +76,10 @@ class EpochEnd:
     val_perplexity: float | None
     tokens_per_s: float
     elapsed: float
+    # A model that measures more than its loss (a memory task's accuracy or mean squared error, see
+    # ``rnnviz.core.train.model_metric``): its name and its value on the validation data.
+    metric: str | None = None  # "accuracy" (a fraction, 0 to 1) or "mse"
+    val_metric: float | None = None
 
 
 @dataclass(frozen=True)
@@ -129,21 +172,35 @@ class History:
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float | None] = field(default_factory=list)
     elapsed: list[float] = field(default_factory=list)
+    # Per step: the factor clipping multiplied the gradient by (1.0: not clipped); None for the steps
+    # of a model saved before rnnviz kept it.
+    clip_scale: list[float | None] = field(default_factory=list)
+    # Per epoch: the model's metric ("accuracy", "mse") and its validation value; None without one.
+    metric: list[str | None] = field(default_factory=list)
+    val_metric: list[float | None] = field(default_factory=list)
 
     def add(self, event: Event) -> None:
         if isinstance(event, Step):
             self.step.append(event.step)
             self.loss.append(event.loss)
             self.grad_norm.append(event.grad_norm)
+            self.clip_scale.append(event.clip_scale)
         elif isinstance(event, EpochEnd):
             self.epoch.append(event.epoch)
             self.train_loss.append(event.train_loss)
             self.val_loss.append(event.val_loss)
             self.elapsed.append(event.elapsed)
+            self.metric.append(event.metric)
+            self.val_metric.append(event.val_metric)
 
     def to_dict(self) -> dict[str, list[Any]]:
         return {name: list(values) for name, values in vars(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, list[Any]]) -> History:
-        return cls(**{name: list(data.get(name, [])) for name in vars(cls()).keys()})
+        history = cls(**{name: list(data.get(name, [])) for name in vars(cls()).keys()})
+        # An older history lacks the later curves: None in front keeps them aligned with its steps and epochs.
+        for name, along in (("clip_scale", history.step), ("metric", history.epoch), ("val_metric", history.epoch)):
+            values = getattr(history, name)
+            values[:0] = [None] * max(0, len(along) - len(values))
+        return history

@@ -40,12 +40,34 @@ from rnnviz.core.events import (  # noqa: F401 (re-exported: the generator's voc
     Command, EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step,
     StepOnce, Stop, diverged_message, nonfinite_message,
 )
+from rnnviz.core.gradients.norms import GradientMeter, clip_scale
 from rnnviz.core.metrics import perplexity
+
+#: Measure the parameter groups' gradient norms on every step (1), or every k-th. Measured on the
+#: book's GRU language model (bench numbers in the report): see ``train``'s ``group_norms_every``.
+GROUP_NORMS_EVERY = 1
 
 
 class Trainable(Protocol):
     def batch_loss(self, batch: list[torch.Tensor]) -> torch.Tensor: ...
     def count_tokens(self, batch: tuple[np.ndarray, ...]) -> int: ...
+
+
+class Measured(Trainable, Protocol):
+    """A model that measures more than its loss (the memory tasks): ``metric_name`` is "accuracy" or
+    "mse", and ``batch_metric`` returns (the sum over the batch's items, how many items)."""
+
+    metric_name: str | None
+
+    def batch_metric(self, batch: list[torch.Tensor]) -> tuple[float, int]: ...
+
+
+def model_metric(model: nn.Module) -> str | None:
+    """The model's metric ("accuracy", "mse"), or None when it has none (a language or translation model)."""
+    name = getattr(model, "metric_name", None)
+    if name is None or not callable(getattr(model, "batch_metric", None)):
+        return None
+    return str(name)
 
 
 class Batches(Protocol):
@@ -84,18 +106,39 @@ def to_device(batch: tuple[np.ndarray, ...], device: torch.device) -> list[torch
     return [torch.from_numpy(np.ascontiguousarray(a)).to(device, non_blocking=True) for a in batch]
 
 
+@dataclass(frozen=True)
+class Validation:
+    """A model's loss on the validation batches and, when it has one, its metric (None: no data)."""
+
+    loss: float | None
+    metric: str | None = None
+    value: float | None = None
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, batches: Iterable[tuple[np.ndarray, ...]], device: torch.device) -> float | None:
-    """Mean loss per token over the batches, or None when there are none."""
+def validate(model: nn.Module, batches: Iterable[tuple[np.ndarray, ...]], device: torch.device) -> Validation:
+    """Mean loss per token over the batches and the model's metric (sum / count of ``batch_metric``), in one pass."""
+    metric = model_metric(model)
     was_training = model.training
     model.eval()
-    total, tokens = 0.0, 0
-    for batch in batches:
-        count = model.count_tokens(batch)  # type: ignore[operator]
-        total += float(model.batch_loss(to_device(batch, device))) * count  # type: ignore[operator]
-        tokens += count
-    model.train(was_training)
-    return total / tokens if tokens else None
+    total, tokens, metric_sum, items = 0.0, 0, 0.0, 0
+    try:
+        for batch in batches:
+            count = model.count_tokens(batch)  # type: ignore[operator]
+            tensors = to_device(batch, device)
+            total += float(model.batch_loss(tensors)) * count  # type: ignore[operator]
+            tokens += count
+            if metric is not None:
+                value, n = model.batch_metric(tensors)  # type: ignore[operator]
+                metric_sum, items = metric_sum + float(value), items + int(n)
+    finally:
+        model.train(was_training)
+    return Validation(total / tokens if tokens else None, metric, metric_sum / items if items else None)
+
+
+def evaluate(model: nn.Module, batches: Iterable[tuple[np.ndarray, ...]], device: torch.device) -> float | None:
+    """Mean loss per token over the batches, or None when there are none."""
+    return validate(model, batches, device).loss
 
 
 @dataclass
@@ -194,15 +237,29 @@ class _Control:
             raise TypeError(f"not a training command: {command!r}")
 
 
-def train(model: nn.Module, data: Batches, config: TrainConfig, *,
-          start_paused: bool = False) -> Generator[Event, Command | None, None]:
-    """Train ``model`` on ``data``; yields events, receives commands (see the module doc)."""
+def _clip_only(params: list[nn.Parameter], clip: float | None) -> float:
+    """The total gradient norm, clipped to ``clip`` when given, without the groups' norms."""
+    if clip is not None:
+        return float(torch.nn.utils.clip_grad_norm_(params, clip))
+    return float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
+
+
+def train(model: nn.Module, data: Batches, config: TrainConfig, *, start_paused: bool = False,
+          group_norms_every: int | None = None) -> Generator[Event, Command | None, None]:
+    """Train ``model`` on ``data``; yields events, receives commands (see the module doc).
+
+    Every ``group_norms_every``-th step (counted from the run's first) also reports each parameter
+    group's gradient norm (``Step.group_norms``; None: :data:`GROUP_NORMS_EVERY`); the total norm and
+    the clip scale come every step."""
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     model.to(device)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = make_optimizer(params, config)
+    meter = GradientMeter(model)
+    groups = meter.groups  # one tuple, shared by every Step
+    every = max(1, int(GROUP_NORMS_EVERY if group_norms_every is None else group_norms_every))
     control = _Control(paused=start_paused)
     clock = _Clock()
     divergence = _Divergence()
@@ -225,10 +282,13 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
             loss = model.batch_loss(to_device(batch, device))  # type: ignore[operator]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if config.grad_clip is not None:  # the book's clipping: rescale to norm <= theta
-                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, config.grad_clip))
+            # The book's clipping rescales the gradient to norm <= theta; the groups' norms come from the same pass.
+            reading = meter.measure_and_clip(config.grad_clip) if step % every == 0 else None
+            if reading is not None:
+                grad_norm, scale, norms = reading.total, reading.scale, reading.norms
             else:
-                grad_norm = float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
+                grad_norm, scale, norms = _clip_only(params, config.grad_clip), 1.0, ()
+                scale = clip_scale(grad_norm, config.grad_clip)
             loss_value = loss.item()
             lr = optimizer.param_groups[0]["lr"]
             if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
@@ -245,18 +305,24 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *,
             epoch_tokens += tokens
             control.step_once = False
             control.apply((yield Step(step, epoch, index, batches_per_epoch, loss_value, perplexity(loss_value),
-                                      grad_norm, lr, epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
+                                      grad_norm, lr, epoch_tokens / max(epoch_time, 1e-9), clock.now(),
+                                      scale, config.grad_clip, groups if norms else (), norms)), optimizer)
             diverged = divergence.step(loss_value)
             if control.stop or diverged:
                 break
         if control.stop or diverged:
             break
-        val_loss = evaluate(model, data.val_batches(), device)
+        if model_metric(model) is None:
+            validation = Validation(evaluate(model, data.val_batches(), device))
+        else:  # one pass for the loss and the metric
+            validation = validate(model, data.val_batches(), device)
+        val_loss = validation.loss
         clock.stop()
         train_loss = epoch_loss / max(epoch_tokens, 1)
         control.apply((yield EpochEnd(step, epoch, train_loss, perplexity(train_loss), val_loss,
                                       None if val_loss is None else perplexity(val_loss),
-                                      epoch_tokens / max(epoch_time, 1e-9), clock.now())), optimizer)
+                                      epoch_tokens / max(epoch_time, 1e-9), clock.now(),
+                                      validation.metric, validation.value)), optimizer)
         diverged = divergence.epoch_end()
         if control.stop or diverged:
             break

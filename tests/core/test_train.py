@@ -97,6 +97,17 @@ def test_step_and_epoch_numbering(data, bundle):
     assert elapsed == sorted(elapsed) and elapsed[0] >= 0
 
 
+def _plain(value: object) -> bool:
+    """A number, text, None, or a tuple or frozen dataclass of those: no tensor, no array, nothing mutable."""
+    if value is None or type(value) in (int, float, str, bool):
+        return True
+    if type(value) is tuple:
+        return all(_plain(v) for v in value)
+    if dataclasses.is_dataclass(value) and value.__dataclass_params__.frozen:  # type: ignore[union-attr]
+        return all(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return False
+
+
 def test_events_are_frozen_and_hold_plain_python_numbers(data, bundle):
     gen = train(bundle.model, data, TrainConfig(epochs=1, lr=0.5), start_paused=True)
     events = [next(gen), gen.send(Resume())]
@@ -110,8 +121,8 @@ def test_events_are_frozen_and_hold_plain_python_numbers(data, bundle):
             value = getattr(event, f.name)
             if f.name == "reason":
                 assert type(value) is str
-            elif value is not None:
-                assert type(value) in (int, float), (type(event).__name__, f.name, type(value))
+            else:
+                assert _plain(value), (type(event).__name__, f.name, type(value))
     step = next(e for e in events if isinstance(e, Step))
     assert type(step.step) is int and type(step.loss) is float and type(step.lr) is float
     assert math.isclose(step.perplexity, math.exp(step.loss))
@@ -372,7 +383,10 @@ def test_history_collects_steps_and_epochs_and_round_trips(data, bundle):
     assert history.epoch == [1, 2]
     assert len(history.train_loss) == len(history.val_loss) == len(history.elapsed) == 2
     data_dict = history.to_dict()
-    assert set(data_dict) == {"step", "loss", "grad_norm", "epoch", "train_loss", "val_loss", "elapsed"}
+    assert set(data_dict) == {"step", "loss", "grad_norm", "epoch", "train_loss", "val_loss", "elapsed",
+                              "clip_scale", "metric", "val_metric"}
+    assert len(history.clip_scale) == n and all(0 < s <= 1 for s in history.clip_scale)
+    assert history.metric == [None, None] and history.val_metric == [None, None]  # a language model has none
     again = History.from_dict(json.loads(json.dumps(data_dict)))
     assert again == history
     data_dict["step"].append(-1)  # to_dict hands out copies
@@ -385,6 +399,10 @@ def test_history_from_dict_tolerates_missing_curves():
     assert history.epoch == [] and history.val_loss == []
     history.add(EpochEnd(2, 1, 1.7, math.exp(1.7), None, None, 10.0, 0.5))
     assert history.val_loss == [None] and history.epoch == [1]
+    # Curves an older file lacks are None where it had points: they stay aligned with the steps.
+    assert history.clip_scale == [None, None]
+    history.add(Step(3, 2, 1, 1, 1.2, math.exp(1.2), 2.0, 0.1, 10.0, 0.6, clip_scale=0.5, clip=1.0))
+    assert history.clip_scale == [None, None, 0.5] and history.val_metric == [None]
 
 
 # ---- devices ----------------------------------------------------------------------------------

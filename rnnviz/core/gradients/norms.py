@@ -1,0 +1,260 @@
+"""Gradient norms per parameter group during training, before and after clipping.
+
+A model's parameters are split into groups a student can name: for every
+recurrent layer and direction, each gate's ``W_x`` (rows of torch's
+``weight_ih``), ``W_h`` (rows of ``weight_hh``) and ``b`` (the same rows of
+``bias_ih`` and ``bias_hh`` together); then the embedding, the output layer,
+a translation model's bridge, and any other module by its name. Every scalar
+of every trainable parameter lies in exactly one group, so the total norm is
+the root of the groups' squared norms.
+
+torch stacks the gate blocks in the rows of ``weight_ih_l{k}[_reverse]``
+(GRU r, z, n; LSTM i, f, g, o; the RNN one block), and the scratch stacks keep
+the same names and layout (``rnnviz.core.models.stacks``), so one grouping
+serves both implementations::
+
+    meter = GradientMeter(model)            # once, before training
+    loss.backward()
+    reading = meter.measure_and_clip(1.0)   # instead of clip_grad_norm_
+    reading.total, reading.scale, reading.norms   # plain floats, one per meter.groups
+
+The cost is one ``torch._foreach_norm`` over views of the gradients (no copy)
+and one transfer of a few dozen numbers; the total norm comes from the same
+pass, so clipping needs no second one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from rnnviz.core.config import GATES
+from rnnviz.core.events import GradientGroup
+
+#: Each gate's title as the Gates tab writes it, by torch's block symbol; the cell's candidate differs.
+GATE_TITLES: dict[str, tuple[str, str]] = {  # symbol -> (Gates tab name, title)
+    "r": ("reset", "reset gate r"), "z": ("update", "update gate z"), "i": ("input", "input gate i"),
+    "f": ("forget", "forget gate f"), "o": ("output", "output gate o"),
+}
+_CANDIDATES: dict[str, str] = {"gru": "candidate n", "gru-book": "candidate n", "lstm": "input node g"}
+#: What a module outside the recurrent stacks is called, by its attribute name.
+MODULE_TITLES: dict[str, str] = {"embedding": "embedding", "output": "output layer", "bridge": "bridge"}
+#: torch's clip_grad_norm_ divides by the norm plus this, so a zero gradient is not divided by zero.
+CLIP_EPSILON = 1e-6
+SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A view of one parameter's gradient that belongs to one group."""
+
+    parameter: int  # index into GradientMeter.parameters
+    rows: slice | None  # None: the whole tensor
+    group: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One step's gradient norms: plain floats, before clipping; ``scale`` is what clipping multiplied by."""
+
+    total: float  # ‖g‖ over every parameter, before clipping
+    scale: float  # 1.0 when clipping did not act (or is off)
+    norms: tuple[float, ...]  # one per group, before clipping
+
+    @property
+    def clipped_total(self) -> float:
+        return self.total * self.scale
+
+    @property
+    def clipped_norms(self) -> tuple[float, ...]:
+        return tuple(norm * self.scale for norm in self.norms)
+
+
+def clip_scale(total: float, clip: float | None) -> float:
+    """The factor clipping at ``clip`` multiplies a gradient of norm ``total`` by, as torch computes it."""
+    if clip is None or not math.isfinite(total):
+        return 1.0
+    return min(1.0, clip / (total + CLIP_EPSILON))
+
+
+def _gate_labels(cell: str) -> list[tuple[str | None, str | None]]:
+    """(Gates tab name, title) per gate block in torch's order; (None, None) for the RNN's one block."""
+    labels: list[tuple[str | None, str | None]] = []
+    for symbol in GATES[cell]:
+        if symbol in GATE_TITLES:
+            labels.append(GATE_TITLES[symbol])
+        elif cell in _CANDIDATES:
+            labels.append(("candidate", _CANDIDATES[cell]))
+        else:
+            labels.append((None, None))  # the vanilla RNN: the layer is its one block
+    return labels
+
+
+def _stacks(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The recurrent stacks in ``model``: modules with a ``spec`` (StackSpec) and their weights in ``rnn``."""
+    from rnnviz.core.models.stacks import RecurrentStack
+
+    return [(name, module) for name, module in model.named_modules() if isinstance(module, RecurrentStack)]
+
+
+def _part(prefix: str) -> str | None:
+    first = prefix.split(".", 1)[0]
+    return first if first in ("encoder", "decoder") else None
+
+
+def _join(*words: str | None) -> str:
+    return SEPARATOR.join(w for w in words if w)
+
+
+class GradientMeter:
+    """Groups a model's trainable parameters (see the module doc) and measures their gradients' norms."""
+
+    def __init__(self, model: nn.Module) -> None:
+        self.parameters: list[nn.Parameter] = []
+        groups: list[GradientGroup] = []
+        pieces: list[_Piece] = []
+        index_of: dict[int, int] = {}
+        named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+        for name, parameter in named:
+            index_of[id(parameter)] = len(self.parameters)
+            self.parameters.append(parameter)
+        claimed: set[int] = set()
+        for prefix, stack in _stacks(model):
+            part = _part(prefix)
+            spec = stack.spec
+            labels = _gate_labels(spec.cell)
+            for layer in range(spec.num_layers):
+                for direction in range(spec.num_directions):
+                    hidden = spec.hidden_size(layer, direction)
+                    suffix = f"l{layer}" + ("_reverse" if direction else "")
+                    where = ("backward" if direction else "forward") if spec.bidirectional else None
+                    tensors = {kind: [getattr(stack.rnn, f"{torch_name}_{suffix}") for torch_name in names]
+                               for kind, names in (("W_x", ("weight_ih",)), ("W_h", ("weight_hh",)),
+                                                   ("b", ("bias_ih", "bias_hh")))}
+                    for block, (gate, title) in enumerate(labels):
+                        rows = slice(block * hidden, (block + 1) * hidden)
+                        for kind, params in tensors.items():
+                            group = len(groups)
+                            groups.append(GradientGroup(_join(part, f"layer {layer + 1}", where, title, kind), kind,
+                                                        part, layer + 1, where or "forward", gate))
+                            for p in params:
+                                if id(p) in index_of:
+                                    pieces.append(_Piece(index_of[id(p)], rows, group))
+                                    claimed.add(id(p))
+        # Everything else by the module it belongs to: "embedding", "decoder · output layer", "bridge".
+        others: dict[tuple[str | None, str], int] = {}
+        for name, parameter in named:
+            if id(parameter) in claimed:
+                continue
+            path = name.split(".")[:-1] or [name]
+            part = _part(name)
+            rest = path[1:] if part is not None and len(path) > 1 else path
+            title = MODULE_TITLES.get(rest[0], rest[0].replace("_", " "))
+            key = (part, title)
+            if key not in others:
+                others[key] = len(groups)
+                groups.append(GradientGroup(_join(part, title), title, part))
+            pieces.append(_Piece(index_of[id(parameter)], None, others[key]))
+        self.groups: tuple[GradientGroup, ...] = tuple(groups)
+        self._pieces = tuple(pieces)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(group.name for group in self.groups)
+
+    def _squares(self) -> tuple[Tensor, Tensor] | None:
+        """(squared norm per piece, group index per piece) over the gradients there are; None without any."""
+        views: list[Tensor] = []
+        owners: list[int] = []
+        for piece in self._pieces:
+            grad = self.parameters[piece.parameter].grad
+            if grad is None:
+                continue  # a parameter the loss did not reach counts as 0
+            views.append(grad if piece.rows is None else grad[piece.rows])
+            owners.append(piece.group)
+        if not views:
+            return None
+        device = views[0].device
+        exact = torch.float32 if device.type == "mps" else torch.float64  # mps has no float64
+        norms = torch.stack(torch._foreach_norm(views)).to(exact)  # (pieces,)
+        return norms.square(), torch.tensor(owners, device=device)  # (pieces,), (pieces,)
+
+    def measure(self) -> Reading:
+        """The norms of the gradients as they are now (no clipping)."""
+        return self._read(None)
+
+    def measure_and_clip(self, clip: float | None) -> Reading:
+        """Measure, then scale the gradients to norm ``clip`` at most, as ``clip_grad_norm_`` does
+        (None: no clipping). The reading's norms are those before clipping."""
+        return self._read(clip)
+
+    def _read(self, clip: float | None) -> Reading:
+        found = self._squares()
+        if found is None:
+            return Reading(0.0, 1.0, (0.0,) * len(self.groups))
+        squares, owners = found
+        per_group = torch.zeros(len(self.groups), dtype=squares.dtype, device=squares.device)
+        per_group.index_add_(0, owners, squares)  # (G,)
+        total = squares.sum().sqrt()  # ()
+        if clip is not None:
+            grads = [p for p in self.parameters if p.grad is not None]
+            torch.nn.utils.clip_grads_with_norm_(grads, clip, total.to(grads[0].dtype))
+        values = torch.cat([total.reshape(1), per_group.sqrt()]).tolist()  # one transfer
+        return Reading(values[0], clip_scale(values[0], clip), tuple(values[1:]))
+
+
+def group_names(model: nn.Module) -> tuple[str, ...]:
+    """The names of ``model``'s gradient groups, in the order a Step's ``group_norms`` follows."""
+    return GradientMeter(model).names
+
+
+@dataclass(frozen=True)
+class ClippingSummary:
+    """How often clipping acted over a run's steps, and by how much."""
+
+    steps: int  # steps with a known scale
+    clipped: int  # steps clipping shrank
+    largest: float  # the largest shrink factor, 1 / scale (1.0: never clipped)
+    median: float  # the median shrink factor of the clipped steps (1.0: none)
+
+    @property
+    def share(self) -> float:
+        return self.clipped / self.steps if self.steps else 0.0
+
+    def sentence(self) -> str:
+        """"clipping acted on 37% of steps (370 of 1,000), shrinking the gradient by up to 12×"."""
+        if not self.steps:
+            return "no step yet"
+        if not self.clipped:
+            return f"clipping never acted ({self.steps:,} steps)"
+        return (f"clipping acted on {_percent(self.share)} of steps ({self.clipped:,} of {self.steps:,}), "
+                f"shrinking the gradient by up to {_factor(self.largest)} (median {_factor(self.median)})")
+
+
+def summarize_clipping(scales: Iterable[float | None]) -> ClippingSummary:
+    """The summary of per-step clip scales (None and NaN: unknown, left out)."""
+    known = [s for s in scales if s is not None and math.isfinite(s) and s > 0]
+    shrinks = sorted(1.0 / s for s in known if s < 1.0)
+    if not shrinks:
+        return ClippingSummary(len(known), 0, 1.0, 1.0)
+    middle = len(shrinks) // 2
+    median = shrinks[middle] if len(shrinks) % 2 else (shrinks[middle - 1] + shrinks[middle]) / 2
+    return ClippingSummary(len(known), len(shrinks), shrinks[-1], median)
+
+
+def combine(norms: Sequence[float]) -> float:
+    """The norm of several groups together: the root of their squared norms."""
+    return math.sqrt(sum(n * n for n in norms))
+
+
+def _percent(share: float) -> str:
+    value = 100 * share
+    return f"{value:.0f}%" if value >= 10 or value == 0 else f"{value:.1g}%"
+
+
+def _factor(factor: float) -> str:
+    return f"{factor:.1f}×" if factor < 10 else f"{factor:,.0f}×"
