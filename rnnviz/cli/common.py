@@ -87,6 +87,10 @@ class EpochBar:
 
     def epoch(self, event) -> None:
         val = "" if event.val_loss is None else f"  val loss {event.val_loss:.3f} (perplexity {event.val_perplexity:.2f})"
+        if getattr(event, "val_metric", None) is not None:  # a memory task's accuracy or mse
+            from rnnviz.core.events import metric_text
+
+            val += f"  val {metric_text(event.metric, event.val_metric)}"
         self.stream.write(("\r" if self.live else "") + f"epoch {event.epoch}/{self.epochs}  train loss "
                           f"{event.train_loss:.3f} (perplexity {event.train_perplexity:.2f}){val}  "
                           f"{event.tokens_per_s:,.0f} tok/s  {event.elapsed:.1f} s\n")

@@ -232,6 +232,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     bar = EpochBar(train_config.epochs)
     events = session.start()  # the session adds each event to the model's history
     last_step = last_epoch = None
+    scales: list[float] = []  # each step's clip scale: how often clipping acted, and by how much
     outcome, elapsed = "completed", 0.0
     try:
         event = next(events)
@@ -239,6 +240,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             command = None
             if isinstance(event, Step):
                 last_step, elapsed = event, event.elapsed
+                scales.append(event.clip_scale)
                 bar.step(event)
             elif isinstance(event, EpochEnd):
                 last_epoch, elapsed = event, event.elapsed
@@ -256,6 +258,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         events.close()
         outcome = "interrupted"
         print(file=sys.stderr)
+    if train_config.grad_clip is not None and scales:
+        from rnnviz.core.gradients.norms import summarize_clipping
+
+        print(summarize_clipping(scales).sentence(train_config.grad_clip), file=sys.stderr)
     summary = _summary(last_step, last_epoch, elapsed) + tail
     if outcome == "diverged" and not args.keep_diverged:
         print(f"{outcome}: {summary}; not saved (--keep-diverged saves it anyway)")
@@ -267,6 +273,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _summary(step, epoch, elapsed: float) -> str:
+    from rnnviz.core.events import metric_text
+
     if step is None:
         return "no step was taken"
     parts = [f"{step.step} steps"]
@@ -274,6 +282,8 @@ def _summary(step, epoch, elapsed: float) -> str:
         parts.append(f"final loss {epoch.train_loss:.3f} (perplexity {epoch.train_perplexity:.2f})")
         if epoch.val_loss is not None:
             parts.append(f"validation perplexity {epoch.val_perplexity:.2f}")
+        if epoch.val_metric is not None:
+            parts.append(f"validation {metric_text(epoch.metric, epoch.val_metric)}")
         parts.append(f"{epoch.tokens_per_s:,.0f} tokens/s")
     else:
         parts.append(f"last loss {step.loss:.3f} (perplexity {step.perplexity:.2f})")

@@ -114,6 +114,15 @@ class Finished:
 Event = Union[Step, EpochEnd, Paused, NonFinite, Finished]
 
 
+def metric_text(metric: str | None, value: float | None) -> str:
+    """A metric as a person reads it: "accuracy 93.1%", "mse 0.0123"; '' without one."""
+    if metric is None or value is None:
+        return ""
+    if metric == "accuracy":
+        return f"accuracy {100 * value:.1f}%"
+    return f"{metric} {value:.4g}"
+
+
 def nonfinite_message(step: int, epoch: int, loss: float, grad_norm: float, lr: float, clipped: bool) -> str:
     """What a NonFinite event says: the failed step is ``step + 1``; the weights stay those of ``step``."""
     what = "loss" if not math.isfinite(loss) else "gradient norm"

@@ -117,3 +117,12 @@ def test_keep_diverged_saves_the_checkpoint(tmp_path: Path, capsys: pytest.Captu
     assert "training diverged" in captured.err
     assert captured.out.startswith("diverged:") and f"saved {out}" in captured.out
     assert len(load_checkpoint(out, "lm").history.epoch) == 1  # it ended in epoch 1
+
+
+def test_train_says_how_often_clipping_acted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("the cat sat on the mat. " * 40, encoding="utf-8")
+    assert main(["train", "lm", "--corpus", str(corpus), "--hidden", "8", "--epochs", "1", "--clip", "0.001",
+                 "--out", str(tmp_path / "m.pt")]) == 0
+    err = capsys.readouterr().err
+    assert "clipping at norm 0.001 acted on 100% of steps" in err and "shrinking the gradient by up to" in err

@@ -164,3 +164,22 @@ def test_step_values_are_plain_numbers(data):
     assert all(type(n) is float for n in step.group_norms) and type(step.clip_scale) is float
     assert not any(isinstance(v, (torch.Tensor, np.ndarray)) for v in vars(step).values())
     assert math.isfinite(sum(step.group_norms))
+
+
+def test_a_checkpoint_keeps_the_clip_scales_and_the_metric_and_refuses_a_bad_one(data, tmp_path):
+    from rnnviz.core.checkpoint import load_checkpoint, save_checkpoint
+    from rnnviz.core.errors import DataError
+
+    bundle = bundle_for(data, GRU, seed=0)
+    run(train(bundle.model, data, TrainConfig(epochs=1, lr=0.5, grad_clip=0.01)), bundle.history.add)
+    bundle.history.add(EpochEnd(99, 2, 1.0, math.e, None, None, 1.0, 9.0, "accuracy", 0.75))
+    path = save_checkpoint(bundle, tmp_path / "m.pt")
+    loaded = load_checkpoint(path, "lm")
+    assert loaded.history == bundle.history
+    assert loaded.history.metric[-1] == "accuracy" and loaded.history.val_metric[-1] == 0.75
+    assert summarize_clipping(loaded.history.clip_scale).clipped > 0
+    payload = torch.load(path, weights_only=True)
+    payload["history"]["metric"][-1] = "bleu"
+    torch.save(payload, tmp_path / "bad.pt")
+    with pytest.raises(DataError, match="history.metric"):
+        load_checkpoint(tmp_path / "bad.pt", "lm")

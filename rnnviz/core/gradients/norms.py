@@ -225,13 +225,15 @@ class ClippingSummary:
     def share(self) -> float:
         return self.clipped / self.steps if self.steps else 0.0
 
-    def sentence(self) -> str:
-        """"clipping acted on 37% of steps (370 of 1,000), shrinking the gradient by up to 12×"."""
+    def sentence(self, clip: float | None = None) -> str:
+        """"clipping at norm 1 acted on 37% of steps (370 of 1,000), shrinking the gradient by up to 12×
+        (median 2.1×)"; ``clip``: the threshold, named when given."""
+        subject = "clipping" if clip is None else f"clipping at norm {clip:g}"
         if not self.steps:
-            return "no step yet"
+            return f"{subject}: no step yet"
         if not self.clipped:
-            return f"clipping never acted ({self.steps:,} steps)"
-        return (f"clipping acted on {_percent(self.share)} of steps ({self.clipped:,} of {self.steps:,}), "
+            return f"{subject} never acted ({self.steps:,} steps)"
+        return (f"{subject} acted on {_percent(self.share)} of steps ({self.clipped:,} of {self.steps:,}), "
                 f"shrinking the gradient by up to {_factor(self.largest)} (median {_factor(self.median)})")
 
 

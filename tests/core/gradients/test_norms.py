@@ -143,4 +143,4 @@ def test_clip_scale_and_summary():
     assert summary.median == pytest.approx(4.0)
     assert summary.sentence() == ("clipping acted on 30% of steps (3 of 10), shrinking the gradient by up to 10× "
                                   "(median 4.0×)")
-    assert summarize_clipping([1.0, 1.0]).sentence() == "clipping never acted (2 steps)"
+    assert summarize_clipping([1.0, 1.0]).sentence(1.0) == "clipping at norm 1 never acted (2 steps)"
