@@ -35,7 +35,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import d2l_reference as ref  # noqa: E402
-from reproduce_book import cpu_name  # noqa: E402
+from fidelity_doc import cpu_name  # noqa: E402
+from reproduce_book import _app_batches, _ref_state  # noqa: E402
 
 from rnnviz.core.data.datasets import build_data  # noqa: E402
 from rnnviz.core.decoding import BeamOptions, translate, translate_beam  # noqa: E402
@@ -81,10 +82,13 @@ def scores(predictions: list[str], references: list[str]) -> tuple[float, float]
     return book, sacrebleu.corpus_bleu(predictions, [references], force=True).score / 100
 
 
-def app_side(pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -> dict:
+def app_side(raw: str, pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]],
+             matched: bool = False) -> dict:
+    """rnnviz's preset; with ``matched`` also the book's code started from its first weights (below)."""
     preset = get_preset("seq2seq-256")
     data = build_data(replace(preset.data_config(), num_train=pairs, num_val=NUM_VAL, seed=seed), download=False)
     bundle = bundle_for(data, preset.config, seed=seed)
+    start = {k: v.detach().clone() for k, v in bundle.model.state_dict().items()}
     config = replace(preset.train_config(), epochs=epochs, seed=seed, device="cpu")
     ends: list[EpochEnd] = []
     run(train(bundle.model, data, config), on_event=lambda e: ends.append(e) if isinstance(e, EpochEnd) else None)
@@ -97,8 +101,36 @@ def app_side(pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -
             beam.append("")
     # Training seconds only (the validation pass left out, as the reference's timing leaves it out).
     tokens = sum(bundle.model.count_tokens(b) for b in data.train_batches(0))
-    return {"losses": [e.train_loss for e in ends], "seconds": mean(tokens / e.tokens_per_s for e in ends),
-            "vocab": (len(data.src_vocab), len(data.tgt_vocab)), "greedy": greedy, "beam": beam}
+    out = {"losses": [e.train_loss for e in ends], "seconds": mean(tokens / e.tokens_per_s for e in ends),
+           "vocab": (len(data.src_vocab), len(data.tgt_vocab)), "greedy": greedy, "beam": beam}
+    if matched:
+        out["matched"] = matched_side(raw, pairs, epochs, seed, tests, data, start)
+    return out
+
+
+def matched_side(raw: str, pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]], data,
+                 start: dict[str, torch.Tensor]) -> dict:
+    """The book's code doing rnnviz's run: from rnnviz's first weights, on rnnviz's batches in rnnviz's
+    order, torch's generator seeded as rnnviz's loop seeds it (the same dropout masks); it translates
+    with its own predict_step, reading sentences with the book's code and rnnviz's vocabularies (whose
+    ids its weights use). Any gap to rnnviz's row is a gap between the implementations."""
+    src, tgt = data.src_vocab.to_list(), data.tgt_vocab.to_list()
+    model = ref.Seq2Seq(ref.Seq2SeqEncoder(len(src), 256, 256, 2, 0.2),
+                        ref.Seq2SeqDecoder(len(tgt), 256, 256, 2, 0.2), tgt.index("<pad>"))
+    model.load_state_dict(_ref_state(start))
+    torch.manual_seed(seed)
+    fit = ref.fit(model, _app_batches(data), epochs, torch.optim.Adam(model.parameters(), lr=0.005), 1.0)
+    book = ref.MTFraEng(raw, 128, 9, pairs, NUM_VAL)
+    book.src_vocab, book.tgt_vocab = _ref_vocab(src), _ref_vocab(tgt)
+    greedy = [" ".join(t) for t in ref.translate(model, book, [en for en, _ in tests])]
+    return {"losses": [e.per_token for e in fit.epochs], "seconds": mean(e.seconds for e in fit.epochs),
+            "greedy": greedy}
+
+
+def _ref_vocab(tokens: list[str]) -> ref.Vocab:
+    vocab = ref.Vocab()
+    vocab.idx_to_token, vocab.token_to_idx = list(tokens), {t: i for i, t in enumerate(tokens)}
+    return vocab
 
 
 def reference_side(raw: str, pairs: int, epochs: int, seed: int, tests: list[tuple[str, str]]) -> dict:
@@ -127,7 +159,8 @@ def section(args: argparse.Namespace, apps: list[dict], books: list[dict], tests
              f"(shared with other work), torch {torch.__version__} with {torch.get_num_threads()} threads, Python "
              f"{platform.python_version()}. Command: `RNNVIZ_DATA_DIR=../shared/data/d2l python "
              f"bench/translation_quality.py --pairs {args.pairs} --epochs {args.epochs} --test {args.test} "
-             f"--seed {args.seed} --seeds {len(apps)}`.", "",
+             f"--seed {args.seed} --seeds {len(apps)}" + (" --matched" if all("matched" in a for a in apps) else "")
+             + "`.", "",
              f"The book's recipe at full size (embed 256, hidden 256, 2 GRU layers, dropout 0.2, Adam 0.005, "
              f"clipping 1, batch 128, num_steps 9) on the first {args.pairs:,} pairs of fra-eng, all of them "
              f"training, validation the {NUM_VAL} (+1) after them, as the book's MTFraEng cuts them; "
@@ -138,9 +171,17 @@ def section(args: argparse.Namespace, apps: list[dict], books: list[dict], tests
              "`d2l.bleu` with k = 2, the mean over sentences; sacrebleu: corpus BLEU (13a tokenizer, on the "
              "tokenized text) / 100. Beam: `translate_beam` with beam 4, max_len 10 (9 words and `<eos>`, as "
              "greedy's 9), the book's length penalty (α 0.75). Scores are means over the seeds, each seed's "
-             "in brackets; seconds per epoch count the training batches only.", "",
+             "in brackets; seconds per epoch count the training batches only. The matched row is the book's code "
+             "doing rnnviz's run: started from rnnviz's first weights, fed rnnviz's batches in rnnviz's order, "
+             "torch's generator seeded alike so that dropout draws the same masks, translating with its own "
+             "`predict_step`; a gap between it and rnnviz's greedy row is a gap between the implementations, "
+             "while the book's own independent runs differ from rnnviz's by the draw of the first weights and "
+             "of the batch order as well.", "",
              "| model, decoding | book BLEU (k = 2) | sacrebleu | final train loss | s/epoch |",
              "| --- | --- | --- | --- | --- |"]
+    if all("matched" in a for a in apps):
+        rows.insert(1, ("book's code from rnnviz's first weights and batches (matched), greedy",
+                        [a["matched"] for a in apps], "greedy"))
     for label, sides, key in rows:
         each = [scores(side[key], refs) for side in sides]
         b = ", ".join(f"{x[0]:.3f}" for x in each)
@@ -183,6 +224,8 @@ def main() -> None:
     parser.add_argument("--save-json", default=None, help="also save the runs' outputs here")
     parser.add_argument("--from-json", default=None, help="re-render the section from saved outputs")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--matched", action="store_true",
+                        help="also run the book's code from rnnviz's first weights on rnnviz's batches")
     parser.add_argument("--doc", default=None, help="write the section into this file (e.g. docs/benchmarks.md)")
     parser.add_argument("--note", default="", help="a closing paragraph for the section")
     args = parser.parse_args()
@@ -196,7 +239,7 @@ def main() -> None:
     else:
         apps, books = [], []
         for seed in range(args.seed, args.seed + args.seeds):
-            apps.append(app_side(args.pairs, args.epochs, seed, tests))
+            apps.append(app_side(raw, args.pairs, args.epochs, seed, tests, args.matched))
             print(f"seed {seed}, rnnviz: {apps[-1]['seconds']:.1f} s/epoch, final loss {apps[-1]['losses'][-1]:.3f}",
                   flush=True)
             books.append(reference_side(raw, args.pairs, args.epochs, seed, tests))
