@@ -27,14 +27,15 @@ def _short_section(section: str) -> str:
 
 
 def cmd_stack_list(args: argparse.Namespace) -> int:
-    from rnnviz.core.models.presets import PRESETS
+    from rnnviz.core.models.presets import get_preset, preset_names
 
+    presets = [get_preset(name) for name in preset_names()]  # the book's, then the tasks that need memory
     if args.json:
         _print_json([{"name": p.name, "title": p.title, "section": p.section, "task": p.config.task}
-                     for p in PRESETS.values()])
+                     for p in presets])
         return 0
-    width = max(len(name) for name in PRESETS) + 2
-    for preset in PRESETS.values():
+    width = max(len(p.name) for p in presets) + 2
+    for preset in presets:
         print(f"{preset.name:<{width}}{preset.title}  [{_short_section(preset.section)}]")
     print("\nShow one: rnnviz stack --preset NAME [--vocab N] [--json]")
     return 0

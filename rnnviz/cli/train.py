@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
 from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError, DataError, RnnvizError
-from rnnviz.core.limits import BATCH_SIZE, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LEARNING_RATE, \
-    MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SEED
+from rnnviz.core.limits import BATCH_SIZE, COPY_LENGTH, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LAG, \
+    LEARNING_RATE, MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SEED, SYMBOLS, TASK_SEQUENCES
 
 if TYPE_CHECKING:
     from rnnviz.core.models.presets import Preset
 
-_TASK_WORDS = {"lm": "a language model (lm)", "mt": "a translation model (mt)"}
+_TASK_WORDS = {"lm": "a language model (lm)", "mt": "a translation model (mt)", "recall": "the recall task",
+               "adding": "the adding problem", "copy": "the copy task"}
+#: The options of the tasks that need memory, by config field (their ranges say which task reads each).
+_MEMORY_OPTIONS = {"lag": "lag", "symbols": "symbols", "copy_length": "copy_length", "num_train": "num_train",
+                   "num_val": "num_val"}
 
 
 # ---- the configs: quick defaults, or a preset with what was typed over it ----------------------
@@ -57,8 +61,8 @@ def _quick_model(args: argparse.Namespace, task: str) -> ModelConfig:
     cell, dropout, implementation = args.cell or "gru", args.dropout or 0.0, args.implementation or "auto"
     stack = StackSpec(cell, hidden, bool(args.bidirectional), dropout, implementation)
     embed = given("embed")
-    if task == "lm":
-        config = ModelConfig("lm", stack, embed_size=embed or None)
+    if task != "mt":  # a language model, or a task that needs memory: one stack
+        config = ModelConfig(task, stack, embed_size=embed or None)  # type: ignore[arg-type]
     else:
         config = ModelConfig("mt", stack, StackSpec(cell, hidden, False, dropout, implementation), embed or 32)
     return config if args.init is None else replace(config, init=args.init)
@@ -73,12 +77,30 @@ def _quick_configs(args: argparse.Namespace, task: str) -> tuple[DataConfig, Mod
                       batch_size=args.batch_size, max_examples=args.max_examples, seed=seed,
                       lm_sampling=args.sampling or "random-offset",
                       # As the book: all N pairs train, and validation comes from the pairs after them.
-                      num_train=args.max_examples if task == "mt" else None)
+                      num_train=args.max_examples if task == "mt" else args.num_train,
+                      num_val=args.num_val, lag=args.lag, symbols=args.symbols, copy_length=args.copy_length)
     train = TrainConfig(epochs=recipe["epochs"] if args.epochs is None else args.epochs,
                         lr=recipe["lr"] if args.lr is None else args.lr,
                         optimizer=args.optimizer or recipe["optimizer"], grad_clip=_clip(args.clip, 1.0),
                         device=args.device or "auto", seed=seed)
     return data, _quick_model(args, task), train
+
+
+def _check_task_options(args: argparse.Namespace, task: str) -> None:
+    """Options of one kind of task given for another: said before anything is built."""
+    text_only = {"--sampling": args.sampling, "--token-level": args.token_level, "--max-examples": args.max_examples}
+    if task in ("recall", "adding", "copy"):
+        given = [name for name, value in text_only.items() if value is not None]
+        if given:
+            raise ConfigError(f"{', '.join(given)} {'cut' if len(given) > 1 else 'cuts'} a text corpus; "
+                              f"{_TASK_WORDS[task]} is generated: leave "
+                              f"{'them' if len(given) > 1 else 'it'} out (its options: --num-steps, --lag, --symbols, "
+                              "--copy-length, --num-train, --num-val, --seed).")
+        return
+    given = [f"--{name.replace('_', '-')}" for name in _MEMORY_OPTIONS if getattr(args, name) is not None]
+    if given:
+        raise ConfigError(f"{', '.join(given)} {'belong' if len(given) > 1 else 'belongs'} to the tasks that need memory (recall, adding, copy), not to "
+                          f"{_TASK_WORDS[task]}; leave {'them' if len(given) > 1 else 'it'} out.")
 
 
 def _clip(flag: float | None, preset: float | None) -> float | None:
@@ -125,7 +147,7 @@ def _preset_configs(args: argparse.Namespace, preset: Preset) -> tuple[DataConfi
     data = preset.data_config()
     changes = _given(args, {"corpus": "corpus", "token_level": "token_level", "num_steps": "num_steps",
                             "batch_size": "batch_size", "max_examples": "max_examples", "seed": "seed",
-                            "sampling": "lm_sampling"})
+                            "sampling": "lm_sampling", **_MEMORY_OPTIONS})
     if data.task == "mt" and data.num_train is not None and args.max_examples is not None:
         changes["num_train"] = args.max_examples  # the book's split: all N pairs train, validation after them
     data = replace(data, **changes)
@@ -204,7 +226,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from rnnviz.core.session import TrainingSession
     from rnnviz.core.train import resolve_device
 
+    if args.compare is not None:
+        from rnnviz.cli.memory_compare import run_comparison
+
+        return run_comparison(args, _preset_configs)
+    if args.out is None:
+        raise ConfigError("say where to save the trained model: --out FILE (a checkpoint, e.g. model.pt).")
     task, preset = _resolve_task(args)
+    _check_task_options(args, task)
     if task == "mt" and args.sampling is not None:
         raise ConfigError("--sampling says how a language model's text is cut into windows; a translation "
                           "model reads sentence pairs: leave it out.")
@@ -318,9 +347,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         epilog="Exit codes: 0 trained and saved; 1 an error (nothing trained if the settings, the preset, "
         "the corpus or --out are wrong), or a loss that became inf/NaN (saved with the weights before that "
         "step); 3 the loss diverged (not saved unless --keep-diverged); 130 interrupted by Ctrl-C (saved).")
-    train.add_argument("task", nargs="?", choices=("lm", "mt"),
-                       help="lm: language model; mt: translation. Optional with --preset (the preset knows its "
-                            "task; a task given must match it)")
+    train.add_argument("task", nargs="?", choices=("lm", "mt", "recall", "adding", "copy"),
+                       help="lm: language model; mt: translation; recall, adding, copy: tasks that need memory, "
+                            "generated from --seed (rnnviz data list describes them). Optional with --preset (the "
+                            "preset knows its task; a task given must match it)")
     train.add_argument("--preset", metavar="NAME",
                        help="one of the book's recipes, whole (rnnviz stack --list names them, e.g. gru-lm, "
                             "seq2seq); options given beside it override its values")
@@ -364,7 +394,21 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                                                  "shuffled and split 80/10/10"))
     train.add_argument("--device", help="auto (the default: cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=in_range(SEED), help=ranged(SEED, "random seed, default 0"))
-    train.add_argument("--out", required=True, help="checkpoint file to write (checked before training)")
+    train.add_argument("--out", help="checkpoint file to write (checked before training; needed unless --compare)")
+    memory = train.add_argument_group("tasks that need memory (recall, adding, copy)")
+    memory.add_argument("--lag", type=in_range(LAG), help=ranged(LAG, "recall: the target at step t is the input "
+                        "at t - lag (sequences of lag + 25 steps unless --num-steps); copy: the delay of blanks"))
+    memory.add_argument("--symbols", type=in_range(SYMBOLS), help=ranged(SYMBOLS, "recall, copy: the alphabet"))
+    memory.add_argument("--copy-length", type=in_range(COPY_LENGTH),
+                        help=ranged(COPY_LENGTH, "copy: how many symbols to reproduce"))
+    memory.add_argument("--num-train", type=in_range(TASK_SEQUENCES), help=ranged(TASK_SEQUENCES, "training sequences"))
+    memory.add_argument("--num-val", type=in_range(TASK_SEQUENCES), help=ranged(TASK_SEQUENCES, "validation sequences"))
+    memory.add_argument("--compare", metavar="CELLS",
+                        help="train one model per cell (e.g. rnn,gru,lstm) with --preset's recipe (recall, adding, "
+                             "copy, or one of their presets) and print a table of the final validation accuracy or "
+                             "MSE per cell and lag; nothing is saved")
+    memory.add_argument("--lags", metavar="LAGS", help="with --compare: the lags to run (e.g. 5,20,50; recall and "
+                        "copy), one column each; default the preset's")
     train.add_argument("--keep-diverged", action="store_true",
                        help="save the checkpoint even if the loss diverged (and exit 0); without it a "
                             "diverged run is not saved and the exit code is 3")

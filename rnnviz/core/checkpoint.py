@@ -38,7 +38,9 @@ from rnnviz.core.events import History
 FORMAT = "rnnviz-checkpoint"
 VERSION = 2  # 2: a checksum of the weights and settings; 1 (none) still opens, unverified
 log = logging.getLogger(__name__)
-_TASK_WORDS = {"lm": "a language model", "mt": "a translation model"}
+_TASK_WORDS = {"lm": "a language model", "mt": "a translation model", "recall": "a recall model (a task that "
+               "needs memory)", "adding": "an adding-problem model (a task that needs memory)",
+               "copy": "a copy model (a task that needs memory)"}
 _ZIP_MAGIC = b"PK\x03\x04"  # what torch.save writes first
 
 
@@ -77,7 +79,7 @@ def _payload(bundle: ModelBundle) -> dict[str, Any]:
         "model_config": bundle.model_config.to_dict(),
         "data_config": _data_config_for_file(bundle.data_config).to_dict(),
         "train_config": bundle.train_config.to_dict() if bundle.train_config else None,
-        "vocabs": {"tokens": vocabs[0]} if bundle.task == "lm" else {"source": vocabs[0], "target": vocabs[1]},
+        "vocabs": dict(zip(checks.vocab_names(bundle.task), vocabs)),
         "state_dict": {k: v.detach().cpu().clone() for k, v in bundle.model.state_dict().items()},
         "history": bundle.history.to_dict(),
     }
@@ -208,7 +210,7 @@ def load_checkpoint(path: str | Path, task: str | None = None) -> ModelBundle:
                      "its weights cannot be detected; save it again to add one.")
     model_config, data_config, train_config, config_notes = _configs(path, payload)
     notes.extend(config_notes)
-    names = ("tokens",) if model_config.task == "lm" else ("source", "target")
+    names = checks.vocab_names(model_config.task)
     vocabs = tuple(Vocab.from_list(payload["vocabs"][name]) for name in names)  # checked: tokens, once each
     state_dict: dict[str, torch.Tensor] = payload["state_dict"]
     checks.check_shapes(path, model_config, tuple(len(v) for v in vocabs), state_dict)

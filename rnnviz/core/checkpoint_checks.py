@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from rnnviz.core import limits as lim
-from rnnviz.core.config import CELLS, GATES, INITS, ModelConfig, StackSpec
+from rnnviz.core.config import ADDING_INPUTS, CELLS, GATES, INITS, TASKS, ModelConfig, StackSpec
 from rnnviz.core.data.vocab import BOS, EOS, PAD, UNK
 from rnnviz.core.errors import DataError
 
@@ -188,6 +188,10 @@ def _check_data_config(path: Path, task: str, data: Any) -> None:
     config.choice("lm_sampling", ("random-offset", "book"))
     config.whole("num_train", lim.NUM_TRAIN, optional=True)
     config.whole("num_val", lim.NUM_VAL, optional=True)
+    # The tasks that need memory (absent in other files): DataConfig then checks the task reads each.
+    config.whole("lag", lim.LAG, optional=True)
+    config.whole("symbols", lim.SYMBOLS, optional=True)
+    config.whole("copy_length", lim.COPY_LENGTH, optional=True)
 
 
 def _check_train_config(path: Path, data: Any) -> None:
@@ -198,8 +202,13 @@ def _check_train_config(path: Path, data: Any) -> None:
         raise _refuse(path, "train_config", f"(the training settings) is {_kind(data)}, not a table of settings")
 
 
+def vocab_names(task: str) -> tuple[str, ...]:
+    """The vocabularies a checkpoint of ``task`` holds: the adding problem reads numbers and has none."""
+    return ("source", "target") if task == "mt" else () if task == "adding" else ("tokens",)
+
+
 def _check_vocabs(path: Path, task: str, data: Any) -> None:
-    names = ("tokens",) if task == "lm" else ("source", "target")
+    names = vocab_names(task)
     if not isinstance(data, dict):
         raise _refuse(path, "vocabs", f"is {_kind(data)}, not a table of vocabularies")
     for name in names:
@@ -211,7 +220,7 @@ def _check_vocabs(path: Path, task: str, data: Any) -> None:
             if not isinstance(token, str):
                 raise _refuse(path, f"{field}[{index}]", f"is {_shown(token)} ({_kind(token)}), not a token (text)")
         # The book's split gives the source no <bos> (its MTFraEng's source vocabulary has none).
-        needed = (UNK,) if task == "lm" else (PAD, EOS, UNK) if name == "source" else (PAD, BOS, EOS, UNK)
+        needed = (UNK,) if task != "mt" else (PAD, EOS, UNK) if name == "source" else (PAD, BOS, EOS, UNK)
         missing = [t for t in needed if t not in tokens]
         if missing:
             raise _refuse(path, field, f"lacks the reserved token(s) {' '.join(missing)}")
@@ -298,8 +307,9 @@ def check_payload(path: Path, payload: Mapping[str, Any]) -> None:
     for key in (*CHECKSUMMED, "history"):
         _check_plain(path, key, payload.get(key))
     task = payload.get("task")
-    if task not in ("lm", "mt"):
-        raise _refuse(path, "task", f"is {_shown(task)}, not lm (a language model) or mt (a translation model)")
+    if task not in TASKS:
+        raise _refuse(path, "task", f"is {_shown(task)}, not lm (a language model) or mt (a translation model), "
+                      "nor a task that needs memory (recall, adding, copy)")
     _check_model_config(path, task, payload.get("model_config"))
     _check_data_config(path, task, payload.get("data_config"))
     _check_train_config(path, payload.get("train_config"))
@@ -363,7 +373,11 @@ def _linear(prefix: str, inputs: int, outputs: int) -> dict[str, tuple[int, ...]
 def expected_shapes(config: ModelConfig, vocab_sizes: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
     """Every parameter ``build_model(config, vocabs)`` creates, by name, with its shape: worked out
     by arithmetic, so that a config claiming a huge model costs nothing to check."""
-    if config.task == "lm":
+    if config.task == "adding":  # two numbers in per step, one out
+        shapes = _stack_shapes("stack.rnn.", config.stack, ADDING_INPUTS)
+        shapes.update(_linear("output.", config.stack.output_size, 1))
+        return shapes
+    if config.task != "mt":  # a language model, recall or copy: symbols in, symbols out
         (vocab,) = vocab_sizes
         shapes = {"embedding.weight": (vocab, config.embed_size)} if config.embed_size else {}
         shapes.update(_stack_shapes("stack.rnn.", config.stack, config.embed_size or vocab))

@@ -67,6 +67,9 @@ TASK_DEFAULTS: dict[str, dict[str, int]] = {
     "copy": {"num_steps": 21, "batch_size": 64, "lag": 10, "symbols": 8, "copy_length": 5, "num_train": 2000,
              "num_val": 500},
 }
+#: Recall's sequences without a num_steps of their own: lag + this many steps, so that every lag has as
+#: many steps with a target (the TASK_DEFAULTS length is the default lag's).
+RECALL_TARGETS = 25
 #: The settings only the tasks that need memory read, and which of those tasks read each.
 MEMORY_FIELDS: dict[str, tuple[str, ...]] = {"lag": ("recall", "copy"), "symbols": ("recall", "copy"),
                                              "copy_length": ("copy",)}
@@ -84,6 +87,10 @@ LM_SAMPLINGS: tuple[str, ...] = ("random-offset", "book")
 RECIPES: dict[str, dict[str, Any]] = {
     "lm": {"optimizer": "sgd", "lr": 4.0, "hidden": 32, "layers": 1, "embed": None, "epochs": 10},
     "mt": {"optimizer": "adam", "lr": 0.005, "hidden": 32, "layers": 2, "embed": 32, "epochs": 30},
+    # The tasks that need memory: a GRU of 64 with Adam (the presets recall-gru, adding-gru, copy-gru).
+    "recall": {"optimizer": "adam", "lr": 0.01, "hidden": 64, "layers": 1, "embed": None, "epochs": 10},
+    "adding": {"optimizer": "adam", "lr": 0.005, "hidden": 64, "layers": 1, "embed": None, "epochs": 10},
+    "copy": {"optimizer": "adam", "lr": 0.01, "hidden": 64, "layers": 1, "embed": None, "epochs": 10},
 }
 
 
@@ -242,8 +249,8 @@ class DataConfig:
 def memory_layout(config: DataConfig, task: str) -> dict[str, int]:
     """The settings a task that needs memory is generated with: those given, else TASK_DEFAULTS.
 
-    Copy's sequence is copy_length symbols, lag blanks, the go marker, then copy_length answer steps:
-    2 × copy_length + lag + 1 steps. Give num_steps or lag (the other follows) or both, if they agree.
+    Recall's length, unset, is lag + RECALL_TARGETS. Copy's sequence is copy_length symbols, lag blanks,
+    the go marker, then copy_length answer steps: 2 × copy_length + lag + 1 steps. Give num_steps or lag (the other follows) or both, if they agree.
     Raises ConfigError for a lag not shorter than a recall sequence, or a copy delay that does not fit.
     """
     defaults = TASK_DEFAULTS[task]
@@ -251,6 +258,8 @@ def memory_layout(config: DataConfig, task: str) -> dict[str, int]:
               for name, default in defaults.items()}
     steps, lag = config.num_steps, config.lag
     if task == "recall":
+        if steps is None:  # as many targeted steps at any lag: lag + RECALL_TARGETS steps
+            values["num_steps"] = values["lag"] + RECALL_TARGETS
         if values["lag"] >= values["num_steps"]:
             raise ConfigError(f"the lag ({values['lag']}) must be shorter than the sequence (num_steps = "
                               f"{values['num_steps']}): the output at step t is the input at step t − lag, so with "

@@ -130,11 +130,18 @@ def continued_bundle(initial: Any, data: Any, wanted_init: str | None = None) ->
     trained model's weights no longer depend on how they were first drawn.
     """
     is_mt = hasattr(data, "src_vocab")
-    if (initial.task == "mt") != is_mt:
+    data_task = getattr(data, "task", None) or ("mt" if is_mt else "lm")  # MemoryData names its task
+    if initial.task != data_task and {initial.task, data_task} == {"lm", "mt"}:
         raise ConfigError(f"the model to continue is a {'translation' if initial.task == 'mt' else 'language'} "
                           "model and this corpus is for the other task; pick a matching corpus, or reset "
                           "the model to train a fresh one.")
-    vocabs = (data.src_vocab, data.tgt_vocab) if is_mt else (data.vocab,)
+    if initial.task != data_task:
+        words = {"lm": "a language model", "mt": "a translation model", "recall": "the recall task",
+                 "adding": "the adding problem", "copy": "the copy task"}
+        raise ConfigError(f"the model to continue is for {words.get(initial.task, initial.task)} and these data "
+                          f"are for {words.get(data_task, data_task)}; pick the model's own task or corpus, or "
+                          "reset the model to train a fresh one.")
+    vocabs = (data.src_vocab, data.tgt_vocab) if is_mt else () if data.vocab is None else (data.vocab,)
     if tuple(vocabs) != tuple(initial.vocabs):
         sizes = "/".join(str(len(v)) for v in initial.vocabs)
         raise ConfigError(f"the model to continue knows a different vocabulary ({sizes} tokens) than these "

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from rnnviz.cli import main
-from rnnviz.core.models.presets import PRESETS, get_preset
+from rnnviz.core.models.presets import PRESETS, get_preset, preset_names
 from tests.core.models.builders import built, numel
 
 
@@ -30,8 +30,9 @@ def test_list_as_json(capsys) -> None:
     code, out, _ = run(capsys, "--list", "--json")
     assert code == 0
     data = json.loads(out)
-    assert [p["name"] for p in data] == list(PRESETS)
-    assert all(p["title"] and p["section"] and p["task"] in ("lm", "mt") for p in data)
+    assert [p["name"] for p in data] == list(preset_names())  # the book's, then the tasks that need memory
+    assert [p["name"] for p in data][:len(PRESETS)] == list(PRESETS)
+    assert all(p["title"] and p["section"] and p["task"] in ("lm", "mt", "recall", "adding", "copy") for p in data)
 
 
 def test_gru_lm_as_json(capsys) -> None:

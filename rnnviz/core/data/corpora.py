@@ -104,7 +104,10 @@ def list_corpora() -> list[CorpusInfo]:
 
 
 def default_corpus(task: Task) -> str:
-    """The corpus used when nothing else is chosen: the built-in one, always present."""
+    """The corpus used when nothing else is chosen: the built-in one, always present (a task that needs
+    memory is its own corpus)."""
+    if task in ("recall", "adding", "copy"):
+        return task
     return "phrasebook" if task == "mt" else "phrasebook-en"
 
 

@@ -28,11 +28,12 @@ class Preset:
 
     def data_config(self) -> DataConfig:
         """The recipe's data settings, cut as the book's code cuts them (the rest at the book's defaults)."""
+        memory = {name: self.train.get(name) for name in ("lag", "symbols", "copy_length")}
         return DataConfig(corpus=self.train["corpus"], task=self.config.task,
                           token_level=self.train.get("token_level", "char"),
                           num_steps=self.train.get("num_steps"), batch_size=self.train.get("batch_size"),
                           lm_sampling=self.train.get("lm_sampling", "random-offset"),
-                          num_train=self.train.get("num_train"), num_val=self.train.get("num_val"))
+                          num_train=self.train.get("num_train"), num_val=self.train.get("num_val"), **memory)
 
     def train_config(self) -> TrainConfig:
         """The recipe's optimiser settings."""
@@ -144,16 +145,22 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
 
 
 def get_preset(name: str) -> Preset:
-    """The preset called ``name``; a ConfigError listing the names when there is none."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ConfigError(f"no preset named {name!r}; choose one of {', '.join(PRESETS)} "
-                          "(rnnviz stack --list shows them with titles).") from None
+    """The preset called ``name`` (the book's, or a task that needs memory); a ConfigError listing the
+    names when there is none."""
+    from rnnviz.core.models.memory_presets import MEMORY_PRESETS
+
+    found = PRESETS.get(name) or MEMORY_PRESETS.get(name)
+    if found is None:
+        raise ConfigError(f"no preset named {name!r}; choose one of {', '.join(preset_names())} "
+                          "(rnnviz stack --list shows them with titles).")
+    return found
 
 
 def preset_names() -> tuple[str, ...]:
-    return tuple(PRESETS)
+    """The book's presets, then those of the tasks that need memory."""
+    from rnnviz.core.models.memory_presets import MEMORY_PRESETS
+
+    return (*PRESETS, *MEMORY_PRESETS)
 
 
 # ---- what a run took from a preset, and what was set over it ------------------------------------
@@ -219,7 +226,8 @@ def preset_report(preset: Preset, data: DataConfig, model: ModelConfig,
     book = _recipe(preset.data_config(), preset.config, preset.train_config())
     final = _recipe(data, model, train)
     default_model = ModelConfig(task, StackSpec(), StackSpec() if task == "mt" else None, 32 if task == "mt" else None)
-    plain = _recipe(DataConfig(task=task), default_model, TrainConfig())
+    plain_data = DataConfig(corpus=task, task=task) if task not in ("lm", "mt") else DataConfig(task=task)
+    plain = _recipe(plain_data, default_model, TrainConfig())
     kept = [(_label(key, task), _text(value)) for key, value in book.items() if final.get(key) == value
             and value is not None and (key in _ALWAYS or plain.get(key) != value)]
     changed = [(_label(key, task), f"{_text(final.get(key))} (preset: {_text(book.get(key))})")
