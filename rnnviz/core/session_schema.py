@@ -50,7 +50,7 @@ GATE_PARTS = ("lm", "encoder", "decoder")
 GATE_DIRECTIONS = ("forward", "backward")
 GATE_SORTS = ("as-is", "mean", "variance")
 X_AXES = ("step", "epoch", "time")
-METRICS = ("loss", "perplexity")
+METRICS = ("loss", "perplexity", "val_metric")  # val_metric: a memory task's accuracy or mse
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
 
 
@@ -304,7 +304,7 @@ CONFIG = Fields({
 
 VIEW = Fields({
     "smoothing": Float(0.0, 0.999), "log_y": Bool(), "x_axis": Choice(X_AXES), "metric": Choice(METRICS),
-    "probe": Text(),
+    "probe": Text(), "gradients": Bool(),
 })
 
 SECTIONS: dict[str, Fields] = {"data": DATA, "config": CONFIG, "view": VIEW}

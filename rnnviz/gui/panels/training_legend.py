@@ -18,6 +18,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import QSizePolicy
 
+from rnnviz.gui.style import Theme
+from rnnviz.gui.widgets.curves import validation_key
+
 #: The legend takes at most this share of the plots' width (names wrap to stay under it).
 MAX_SHARE = 0.3
 #: ... but wraps no name narrower than this many pixels (a word a line would read badly).
@@ -145,3 +148,28 @@ class SideLegend(pg.LegendItem):
 
 def _preferred_height(item: pg.GraphicsWidget) -> float:
     return item.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+
+
+def unique_label(label: str, taken: list[str]) -> str:
+    """``label``, or with " (2)", " (3)", … when a run already has it, so each run stays distinguishable."""
+    if label not in taken:
+        return label
+    n = 2
+    while f"{label} ({n})" in taken:
+        n += 1
+    return f"{label} ({n})"
+
+
+def sync_validation_key(legend: SideLegend, wanted: bool, key: pg.PlotDataItem | None, theme: Theme,
+                        restyle: bool = False) -> pg.PlotDataItem | None:
+    """One "validation" entry, last in the legend, while ``wanted`` (some run has validation points);
+    ``restyle``: drawn afresh in ``theme``. Returns the key now shown (None: none)."""
+    if wanted and not restyle and key is not None and legend.items and legend.items[-1][0].item is key:
+        return key  # already last: re-adding it each epoch would relayout the legend for nothing
+    if key is not None:
+        legend.removeItem(key)
+    if not wanted:
+        return None
+    key = validation_key(theme)
+    legend.addItem(key, "validation (per epoch)")
+    return key

@@ -21,6 +21,8 @@ from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 _X_LABELS = {"step": ("step", None), "epoch": ("epoch", None), "time": ("training time", "s")}
 #: Each plot's y title, longest first: a short plot (a projector at 1280×720) takes the first that fits.
 _Y_TITLES = {"loss": ("loss (nats/token)", "loss"), "perplexity": ("perplexity", "ppl"),
+             "val_accuracy": ("val accuracy (%)", "acc. %"), "val_mse": ("val MSE", "MSE"),
+             "val_metric": ("val metric", "metric"),
              "grad_norm": ("grad norm", "‖grad‖"), "speed": ("tokens/s", "tok/s")}
 
 
@@ -92,9 +94,11 @@ def style_plots(plots: RunPlots, theme: Theme, base_pt: float, body: QFont) -> f
 
 
 def label_axes(plots: RunPlots, x_axis: str, metric: str, label_pt: float, theme: Theme) -> None:
-    """Axis titles for the x axis ("step", "epoch", "time") and the metric ("loss", "perplexity")."""
+    """Axis titles for the x axis ("step", "epoch", "time") and the metric ("loss", "perplexity", "val_metric",
+    or the metric named: "val_accuracy", "val_mse")."""
     style = {"font-size": f"{label_pt:.1f}pt", "color": theme.foreground}
     x_text, x_units = _X_LABELS[x_axis]
+    metric = metric if metric in _Y_TITLES else "val_metric"
     for plot, key in ((plots.loss, metric), (plots.grad_norm, "grad_norm"), (plots.speed, "speed")):
         axis = plot.getAxis("left")
         axis.rnnviz_titles = _Y_TITLES[key]

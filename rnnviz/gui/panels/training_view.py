@@ -14,6 +14,15 @@ Public API (the main window is written against it):
 - ``set_probe(text)`` / ``probe()``.
 - ``export_csv(path)`` / ``export_image(path)`` — raise :class:`RnnvizError`.
 - ``apply_theme(theme)``, ``state()`` / ``restore_state(state)``, ``runs()``.
+- ``show_gradients(on)`` / ``gradients_shown()`` — the gradients view (``training_gradients``: how often
+  clipping acted and by how much, the norm before and after clipping, each parameter group's norm)
+  in place of the curves; ``gradients`` is that view.
+
+A model with a metric (a memory task's accuracy or mean squared error, ``EpochEnd.metric``) adds
+"Val accuracy (%)" or "Val MSE" to the Show list: its validation value per epoch, as its own curve.
+The rooms: ``training_controls`` (the row of controls), ``training_events`` (a batch of events
+sorted), ``training_plots``, ``training_legend``, ``training_readout``, ``training_samples``,
+``training_gradients``, ``training_export``.
 
 Also public, for menus and tests: ``set_smoothing`` / ``smoothing``, ``set_log_y`` /
 ``log_y``, ``set_x_axis`` / ``x_axis``, ``set_y_metric`` / ``y_metric`` (not
@@ -29,41 +38,31 @@ The CSV columns are listed in :mod:`rnnviz.gui.panels.training_export`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QApplication,
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QSlider,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from rnnviz.core.events import EpochEnd, Finished, NonFinite, Paused, Step
+from rnnviz.core.events import EpochEnd, Step
+from rnnviz.gui.panels.training_controls import SLIDER_STEPS as _SLIDER_STEPS, TrainingControls
+from rnnviz.gui.panels.training_events import EventBatch
 from rnnviz.gui.panels.training_export import CSV_COLUMNS, write_csv
+from rnnviz.gui.panels.training_gradients import GradientView
+from rnnviz.gui.panels.training_legend import sync_validation_key, unique_label
 from rnnviz.gui.panels.training_plots import all_plots, build_plots, label_axes, style_plots
 from rnnviz.gui.panels.training_readout import readout_text
 from rnnviz.gui.panels.training_samples import SAMPLE_HISTORY, SampleBox
 from rnnviz.gui.style import NORMAL, Theme, scaled_font
 from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
-from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors, validation_key
+from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors
 from rnnviz.gui.widgets.steady_label import SteadyLabel
 
 __all__ = ["CSV_COLUMNS", "SAMPLE_HISTORY", "TrainingView"]
-_SLIDER_STEPS = 1000  # slider value / 1000 = smoothing β, 0 … 0.999
-_DEFAULT_STATE: dict[str, Any] = {"smoothing": 0.6, "log_y": False, "x_axis": "step", "metric": "loss", "probe": ""}
+_DEFAULT_STATE: dict[str, Any] = {"smoothing": 0.6, "log_y": False, "x_axis": "step", "metric": "loss", "probe": "",
+                                  "gradients": False}
 
 
 class TrainingView(QWidget):
@@ -104,9 +103,10 @@ class TrainingView(QWidget):
         else:
             self._next_color += 1
         self._run_count += 1
-        label = self._unique_label(label.strip() or f"run {self._run_count}")
+        label = unique_label(label.strip() or f"run {self._run_count}", self.runs())
         run = RunCurves(label, color, self._plots, smoothing=self.smoothing())
         self._runs.append(run)
+        self.gradients.begin_run(run)
         self._restyle_runs()
         self.sample_box.clear_samples()
         self._sync_legend_key()
@@ -116,46 +116,32 @@ class TrainingView(QWidget):
 
     def add_events(self, events: Iterable[object]) -> None:
         """Take a batch of core events (Step, EpochEnd, Paused, NonFinite, Finished); redraw once."""
-        steps: list[tuple[float, ...]] = []
-        epochs: list[tuple[float, ...]] = []
-        last_step: Step | None = None
-        last_epoch: EpochEnd | None = None
-        status: tuple[str, bool] | None = None
-        for event in events:
-            if isinstance(event, Step):
-                steps.append((event.step, event.epoch, event.batch, event.batches, 0.0, event.elapsed, event.loss,
-                              event.perplexity, event.grad_norm, event.lr, event.tokens_per_s))
-                last_step, status = event, ("", False)
-            elif isinstance(event, EpochEnd):
-                epochs.append((event.step, event.epoch, event.elapsed, event.train_loss, event.train_perplexity,
-                               _nan(event.val_loss), _nan(event.val_perplexity), event.tokens_per_s))
-                last_epoch = event
-            elif isinstance(event, Paused):
-                status = (f"paused at step {event.step:,}", False)
-            elif isinstance(event, NonFinite):
-                status = (f"non-finite {'loss' if not math.isfinite(event.loss) else 'gradient'} at step "
-                          f"{event.step + 1:,}: update skipped, paused", True)
-            elif isinstance(event, Finished):
-                status = (f"finished ({event.reason}) at step {event.step:,}", False)
-        if not (steps or epochs or status):
+        batch = EventBatch.of(events)
+        if not batch:
             return
         run = self._current_run()
-        if steps:
-            run.add_steps(np.array(steps, dtype=np.float64))
-        if epochs:
-            run.add_epochs(np.array(epochs, dtype=np.float64))
-        if steps or epochs:
+        if batch.metric is not None and run.metric_name != batch.metric:
+            run.metric_name = batch.metric
+            self._offer_metric()
+        if batch.steps:
+            run.add_steps(batch.step_array())
+            self.gradients.take(batch.steps)
+        if batch.epoch_rows:
+            run.add_epochs(batch.epoch_array())
+        if batch.steps or batch.epoch_rows:
             run.redraw(self.x_axis(), self.y_metric(), epochs_too=False)
-        if epochs:
+            if self.gradients_shown():
+                self.gradients.redraw()
+        if batch.epoch_rows:
             self._sync_legend_key()
         # The readout keeps the latest numbers of each kind when a batch has none of them,
         # so its text (and height) does not flicker between updates.
-        self._last_step = last_step if last_step is not None else self._last_step
-        self._last_epoch = last_epoch if last_epoch is not None else self._last_epoch
-        if last_step is not None or last_epoch is not None:
+        self._last_step = batch.last_step or self._last_step
+        self._last_epoch = batch.last_epoch or self._last_epoch
+        if batch.last_step is not None or batch.last_epoch is not None:
             self._update_readout(run, self._last_step, self._last_epoch)
-        if status is not None:
-            self._set_status(*status)
+        if batch.status is not None:
+            self._set_status(*batch.status)
 
     def show_sample(self, epoch: int, text: str) -> None:
         """Show the latest sample as "epoch N: text" above the earlier ones (the newest ``SAMPLE_HISTORY``)."""
@@ -188,8 +174,10 @@ class TrainingView(QWidget):
         return self._validation_key
 
     def export_image(self, path: str | os.PathLike[str]) -> None:
-        """Write the plots as PNG or SVG, chosen by the suffix; atomic. Raises :class:`RnnvizError`."""
-        save_image(self.graphics.ci, path, "the plots")
+        """Write the plots shown (the curves, or the gradients view) as PNG or SVG, chosen by the suffix;
+        atomic. Raises :class:`RnnvizError`."""
+        shown = self.gradients.graphics if self.gradients_shown() else self.graphics
+        save_image(shown.ci, path, "the plots")
 
     def apply_theme(self, theme: Theme) -> None:
         """Fonts × ``theme.font_scale``, pens ``theme.line_width`` wide, the theme's colours."""
@@ -211,12 +199,13 @@ class TrainingView(QWidget):
         self._relabel_axes()
         self._restyle_runs()
         self._sync_legend_key(restyle=True)
+        self.gradients.apply_theme(theme, self._base_pt)
         self._share_height()
 
     def state(self) -> dict[str, Any]:
         """The view's settings as plain data (not the curves)."""
         return {"smoothing": self.smoothing(), "log_y": self.log_y(), "x_axis": self.x_axis(),
-                "metric": self.y_metric(), "probe": self.probe()}
+                "metric": self.y_metric(), "probe": self.probe(), "gradients": self.gradients_shown()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state`; unknown keys and bad values are ignored."""
@@ -230,6 +219,8 @@ class TrainingView(QWidget):
             self.set_x_axis(state["x_axis"])
         if state.get("metric") in METRICS:
             self.set_y_metric(state["metric"])
+        if "gradients" in state:
+            self.show_gradients(bool(state["gradients"]))
         if isinstance(state.get("probe"), str):
             self.set_probe(state["probe"])
 
@@ -261,10 +252,20 @@ class TrainingView(QWidget):
         return str(self.metric_combo.currentData())
 
     def set_y_metric(self, metric: str) -> None:
-        """"loss" (cross-entropy) or "perplexity" (the book's measure, exp of the loss)."""
+        """"loss" (cross-entropy), "perplexity" (the book's measure, exp of the loss) or "val_metric"
+        (a memory task's validation accuracy in %, or its mean squared error; offered once a run has one)."""
         if metric not in METRICS:
             raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+        if self.metric_combo.findData(metric) < 0:  # no run measures one (yet): offered under a plain name
+            self.controls.offer_metric(self._metric_name() or "metric")
         self.metric_combo.setCurrentIndex(self.metric_combo.findData(metric))
+
+    def gradients_shown(self) -> bool:
+        """True while the gradients view (clipping, the groups' norms) replaces the curves."""
+        return self.gradients_check.isChecked()
+
+    def show_gradients(self, on: bool) -> None:
+        self.gradients_check.setChecked(on)
 
     def clear_earlier_runs(self) -> None:
         """Remove every run but the current one."""
@@ -273,6 +274,7 @@ class TrainingView(QWidget):
         del self._runs[:-1]
         self._restyle_runs()
         self._sync_legend_key()
+        self._offer_metric()
 
     def run_curves(self) -> list[RunCurves]:
         """The runs' data and plot items, oldest first (for tests and the main window's status)."""
@@ -290,48 +292,16 @@ class TrainingView(QWidget):
         # Layouts are attached to their parents before widgets go in, so that every
         # widget (the temporary QLabels too) is owned by Qt, not by a Python local.
         root = QVBoxLayout(self)
-        controls = QHBoxLayout()
-        root.addLayout(controls)
+        self.controls = TrainingControls()
+        root.addWidget(self.controls)
         readout_row = QHBoxLayout()
         root.addLayout(readout_row)
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItem("Loss", "loss")
-        self.metric_combo.addItem("Perplexity", "perplexity")
-        self.metric_combo.setToolTip("Perplexity = exp(loss), the book's measure: 1 is perfect, "
-                                     "the vocabulary size is uniform guessing.")
-        self.x_axis_combo = QComboBox()
-        self.x_axis_combo.addItem("Step", "step")
-        self.x_axis_combo.addItem("Epoch", "epoch")
-        self.x_axis_combo.addItem("Time (s)", "time")
-        self.log_y_check = QCheckBox("Log y")
-        self.log_y_check.setToolTip("Logarithmic y axis for the loss and the gradient norm.")
-        self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
-        self.smoothing_slider.setRange(0, _SLIDER_STEPS - 1)
-        self.smoothing_slider.setMinimumWidth(120)
-        self.smoothing_slider.setToolTip("Exponential moving average of the per-step train curve, "
-                                         "debiased (divided by 1 − βᵗ) so the start is not pulled to 0. "
-                                         "The raw curve stays faintly behind.")
-        self._smoothing_value = QLabel()
-        # Short labels: in presentation type the whole row must fit a 1280-pixel projector.
-        self.clear_button = QPushButton("Clear runs")
-        self.clear_button.setToolTip("Remove the curves of earlier runs; the current run stays.")
-        csv_button = QPushButton("CSV…")
-        csv_button.setToolTip("Export the curves' numbers as CSV.")
-        image_button = QPushButton("Image…")
-        image_button.setToolTip("Save the plots as PNG or SVG.")
-
-        for text, widget in (("Show", self.metric_combo), ("x axis", self.x_axis_combo)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-            controls.addSpacing(8)
-        controls.addWidget(self.log_y_check)
-        controls.addSpacing(8)
-        controls.addWidget(QLabel("Smoothing"))
-        controls.addWidget(self.smoothing_slider, 1)
-        controls.addWidget(self._smoothing_value)
-        controls.addStretch(1)
-        for button in (self.clear_button, csv_button, image_button):
-            controls.addWidget(button)
+        # The widgets tests and scripts reach for, under their names of old.
+        c = self.controls
+        self.metric_combo, self.x_axis_combo, self.log_y_check = c.metric_combo, c.x_axis_combo, c.log_y_check
+        self.smoothing_slider, self._smoothing_value = c.smoothing_slider, c.smoothing_value
+        self.clear_button, self.gradients_check = c.clear_button, c.gradients_check
+        csv_button, image_button = c.csv_button, c.image_button
 
         # Wraps to two lines on a narrow projector rather than widening the window; steady, so
         # the plots below do not jump (and repaint) each time the text's length changes.
@@ -347,10 +317,14 @@ class TrainingView(QWidget):
 
         self._splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         root.addWidget(splitter, 1)
+        self._pages = QStackedWidget()  # the curves, or the gradients view
+        splitter.addWidget(self._pages)
         self.graphics = pg.GraphicsLayoutWidget()
-        splitter.addWidget(self.graphics)
-        self.graphics.setMinimumHeight(240)
+        self._pages.addWidget(self.graphics)
+        self._pages.setMinimumHeight(240)
         self._plots = build_plots(self.graphics)
+        self.gradients = GradientView()
+        self._pages.addWidget(self.gradients)
         self._label_pt = self._base_pt * 1.1
 
         self.sample_box = SampleBox()
@@ -370,6 +344,7 @@ class TrainingView(QWidget):
         self.log_y_check.toggled.connect(self._on_log_y_toggled)
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
         self.clear_button.clicked.connect(self.clear_earlier_runs)
+        self.gradients_check.toggled.connect(self._on_gradients_toggled)
         csv_button.clicked.connect(self._ask_export_csv)
         image_button.clicked.connect(self._ask_export_image)
         self._on_smoothing_changed(self.smoothing_slider.value())
@@ -393,14 +368,24 @@ class TrainingView(QWidget):
         self._redraw_all()
 
     def _on_x_axis_changed(self) -> None:
+        self.gradients.set_x_axis(self.x_axis())
+        self.gradients.apply_theme(self._theme, self._base_pt)  # its x title
         self._relabel_axes()
         self._redraw_all()
+        if self.gradients_shown():
+            self.gradients.redraw()
+
+    def _on_gradients_toggled(self, on: bool) -> None:
+        self._pages.setCurrentWidget(self.gradients if on else self.graphics)
+        if on:
+            self.gradients.redraw()
 
     def _on_log_y_toggled(self, on: bool) -> None:
         self._plots.loss.setLogMode(x=False, y=on)
         self._plots.grad_norm.setLogMode(x=False, y=on)
         self._plots.loss.enableAutoRange(y=True)
         self._plots.grad_norm.enableAutoRange(y=True)
+        self.gradients.set_log_y(on)
 
     def _on_smoothing_changed(self, value: int) -> None:
         beta = value / _SLIDER_STEPS
@@ -423,15 +408,6 @@ class TrainingView(QWidget):
             self.begin_run(f"run {self._run_count + 1}", "lm")
         return self._runs[-1]
 
-    def _unique_label(self, label: str) -> str:
-        taken = set(self.runs())
-        if label not in taken:
-            return label
-        n = 2
-        while f"{label} ({n})" in taken:
-            n += 1
-        return f"{label} ({n})"
-
     def _redraw_all(self) -> None:
         x_axis, metric = self.x_axis(), self.y_metric()
         for run in self._runs:
@@ -444,24 +420,27 @@ class TrainingView(QWidget):
         for i, run in enumerate(self._runs):
             run.set_style(colors[run.color_index % len(colors)], self._theme.line_width,
                           current=i == len(self._runs) - 1, background=self._theme.background)
+        if self._runs:
+            self.gradients.set_color(colors[self._runs[-1].color_index % len(colors)])
+
+    def _metric_name(self) -> str | None:
+        """The metric of the newest run that has one."""
+        return next((run.metric_name for run in reversed(self._runs) if run.metric_name), None)
+
+    def _offer_metric(self) -> None:
+        self.controls.offer_metric(self._metric_name())
+        self._relabel_axes()
 
     def _sync_legend_key(self, restyle: bool = False) -> None:
-        """One "validation" entry, last in the legend, while some run has validation points;
-        ``restyle``: drawn afresh in the current theme."""
-        legend = self._plots.loss.legend
         wanted = any(run.validation is not None for run in self._runs)
-        if wanted and not restyle and legend.items and legend.items[-1][0].item is self._validation_key:
-            return  # already last: re-adding it each epoch would relayout the legend for nothing
-        if self._validation_key is not None:
-            legend.removeItem(self._validation_key)
-        if wanted:
-            self._validation_key = validation_key(self._theme)
-            legend.addItem(self._validation_key, "validation (per epoch)")
-        else:
-            self._validation_key = None
+        self._validation_key = sync_validation_key(self._plots.loss.legend, wanted, self._validation_key,
+                                                   self._theme, restyle)
 
     def _relabel_axes(self) -> None:
-        label_axes(self._plots, self.x_axis(), self.y_metric(), self._label_pt, self._theme)
+        metric = self.y_metric()
+        if metric == "val_metric":
+            metric = f"val_{self._metric_name()}"
+        label_axes(self._plots, self.x_axis(), metric, self._label_pt, self._theme)
 
     def _update_readout(self, run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> None:
         self.readout.setText(readout_text(run, step, epoch))
@@ -474,6 +453,3 @@ class TrainingView(QWidget):
         if self._status.styleSheet() != sheet:  # not re-polished at every update for nothing
             self._status.setStyleSheet(sheet)
 
-
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else float(value)

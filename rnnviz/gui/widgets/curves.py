@@ -29,17 +29,18 @@ from PySide6.QtGui import QColor
 from rnnviz.gui.style import Theme
 
 XAxis = Literal["step", "epoch", "time"]
-Metric = Literal["loss", "perplexity"]
+Metric = Literal["loss", "perplexity", "val_metric"]
 
 X_AXES: tuple[str, ...] = ("step", "epoch", "time")
-METRICS: tuple[str, ...] = ("loss", "perplexity")
+#: "val_metric": a memory task's validation accuracy (drawn in %) or mean squared error, per epoch.
+METRICS: tuple[str, ...] = ("loss", "perplexity", "val_metric")
 
 #: One row per optimizer step. ``epoch_x`` is the fractional epoch, ``epoch - 1 + batch / batches``.
 STEP_COLUMNS: tuple[str, ...] = ("step", "epoch", "batch", "batches", "epoch_x", "elapsed", "loss", "perplexity",
-                                 "grad_norm", "lr", "tokens_per_s")
-#: One row per finished epoch; ``val_*`` are NaN when the run has no validation data.
+                                 "grad_norm", "lr", "tokens_per_s", "clip_scale")
+#: One row per finished epoch; ``val_*`` are NaN when the run has no validation data (``val_metric``: or no metric).
 EPOCH_COLUMNS: tuple[str, ...] = ("step", "epoch", "elapsed", "train_loss", "train_perplexity", "val_loss",
-                                  "val_perplexity", "tokens_per_s")
+                                  "val_perplexity", "tokens_per_s", "val_metric")
 #: The smoothed train curve, in both metrics (perplexity = exp of the smoothed loss).
 SMOOTH_COLUMNS: tuple[str, ...] = ("loss", "perplexity")
 
@@ -268,6 +269,7 @@ class RunCurves:
         self.grad_norm = pg.PlotDataItem(**_CURVE_OPTIONS)
         self.speed = pg.PlotDataItem(**_CURVE_OPTIONS)
         self.validation: pg.PlotDataItem | None = None
+        self.metric_name: str | None = None  # "accuracy" or "mse" once an epoch brought one
         plots.loss.addItem(self.raw)
         plots.loss.addItem(self.smooth)
         plots.grad_norm.addItem(self.grad_norm)
@@ -309,8 +311,13 @@ class RunCurves:
         with np.errstate(over="ignore"):
             self.smoothed.extend(np.column_stack([smooth, np.exp(smooth)]))
 
-    def has_validation(self) -> bool:
-        return bool(len(self.epochs)) and bool(np.isfinite(self.epochs.column("val_loss")).any())
+    def has_validation(self, column: str = "val_loss") -> bool:
+        return bool(len(self.epochs)) and bool(np.isfinite(self.epochs.column(column)).any())
+
+    def metric_values(self) -> np.ndarray:
+        """The validation metric per epoch as drawn: accuracy in %, mean squared error as it is."""
+        values = self.epochs.column("val_metric")
+        return values * 100.0 if self.metric_name == "accuracy" else values
 
     def step_x(self, x_axis: XAxis) -> np.ndarray:
         return self.steps.column({"step": "step", "epoch": "epoch_x", "time": "elapsed"}[x_axis])
@@ -323,12 +330,16 @@ class RunCurves:
     def redraw(self, x_axis: XAxis, metric: Metric, epochs_too: bool = True) -> None:
         """Hand the buffers to the items; pyqtgraph clips and downsamples at paint."""
         x = self.step_x(x_axis)
-        raw_name = "loss" if metric == "loss" else "perplexity"
-        show_raw = self.smoothing > 0.0
-        self.raw.setVisible(show_raw)
-        if show_raw:
-            self.raw.setData(x, self.steps.column(raw_name))
-        self.smooth.setData(x, self.smoothed.column(raw_name))
+        if metric == "val_metric":  # per epoch only: the validation curve alone
+            self.raw.setVisible(False)
+            self.smooth.setData([], [])
+        else:
+            raw_name = "loss" if metric == "loss" else "perplexity"
+            show_raw = self.smoothing > 0.0
+            self.raw.setVisible(show_raw)
+            if show_raw:
+                self.raw.setData(x, self.steps.column(raw_name))
+            self.smooth.setData(x, self.smoothed.column(raw_name))
         self.grad_norm.setData(x, self.steps.column("grad_norm"))
         self.speed.setData(x, self.steps.column("tokens_per_s"))
         if epochs_too or self._dirty_epochs:
@@ -336,15 +347,18 @@ class RunCurves:
 
     def _redraw_validation(self, x_axis: XAxis, metric: Metric) -> None:
         self._dirty_epochs = False
-        if not self.has_validation():
+        column = {"loss": "val_loss", "perplexity": "val_perplexity"}.get(metric, "val_metric")
+        if not self.has_validation(column):
+            if self.validation is not None:
+                self.validation.setData([], [])
             return
         if self.validation is None:
             self.validation = pg.PlotDataItem(symbol="o", connect="finite")  # the view's legend has one key for all
             self.plots.loss.addItem(self.validation)
             _keep_fast(self.validation, segmented=False)  # dashed: one path; a point per epoch
             self._apply_style()
-        column = "val_loss" if metric == "loss" else "val_perplexity"
-        self.validation.setData(self.epoch_x(x_axis), self.epochs.column(column))
+        values = self.metric_values() if column == "val_metric" else self.epochs.column(column)
+        self.validation.setData(self.epoch_x(x_axis), values)
 
     def set_style(self, color: str, width: float, current: bool, background: str = "#ffffff") -> None:
         """Pens of ``width`` px in ``color``; the current run is drawn on top of the others;
