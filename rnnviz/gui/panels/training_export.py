@@ -18,6 +18,9 @@ CSV columns (one header row, then rows; blank = not applicable):
 ``tokens_per_s``      training throughput, this epoch so far
 ``val_loss``          validation loss (epoch rows; blank without validation data)
 ``val_perplexity``    exp(val_loss)
+``clip_scale``        what clipping multiplied the gradient by (step rows; 1 = not clipped)
+``val_metric``        a memory task's validation accuracy (0 to 1) or mean squared error
+                      (epoch rows; blank for a model without one)
 ====================  =============================================================
 """
 
@@ -34,7 +37,8 @@ from rnnviz.gui.widgets.curves import RunCurves
 from rnnviz.gui.widgets.image_export import check_export_path
 
 CSV_COLUMNS: tuple[str, ...] = ("run", "kind", "step", "epoch", "batch", "batches", "elapsed_s", "loss", "perplexity",
-                                "grad_norm", "lr", "tokens_per_s", "val_loss", "val_perplexity")
+                                "grad_norm", "lr", "tokens_per_s", "val_loss", "val_perplexity", "clip_scale",
+                                "val_metric")
 
 
 def write_csv(runs: Sequence[RunCurves], path: str | os.PathLike[str]) -> None:
@@ -67,10 +71,11 @@ def _csv_rows(run: RunCurves) -> Iterable[list[str]]:
         yield [run.label, "step", _csv_number(s["step"][i], True), _csv_number(s["epoch"][i], True),
                _csv_number(s["batch"][i], True), _csv_number(s["batches"][i], True),
                _csv_number(s["elapsed"][i]), _csv_number(s["loss"][i]), _csv_number(s["perplexity"][i]),
-               _csv_number(s["grad_norm"][i]), _csv_number(s["lr"][i]), _csv_number(s["tokens_per_s"][i]), "", ""]
+               _csv_number(s["grad_norm"][i]), _csv_number(s["lr"][i]), _csv_number(s["tokens_per_s"][i]), "", "",
+               _csv_number(s["clip_scale"][i]), ""]
     e = {name: run.epochs.column(name).tolist() for name in run.epochs.columns}
     for i in range(len(run.epochs)):
         yield [run.label, "epoch", _csv_number(e["step"][i], True), _csv_number(e["epoch"][i], True), "", "",
                _csv_number(e["elapsed"][i]), _csv_number(e["train_loss"][i]), _csv_number(e["train_perplexity"][i]),
                "", "", _csv_number(e["tokens_per_s"][i]), _csv_number(e["val_loss"][i]),
-               _csv_number(e["val_perplexity"][i])]
+               _csv_number(e["val_perplexity"][i]), "", _csv_number(e["val_metric"][i])]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rnnviz.core.events import EpochEnd, Step
+from rnnviz.core.events import EpochEnd, Step, metric_text
 from rnnviz.gui.widgets.curves import RunCurves
 
 
@@ -17,7 +17,9 @@ def readout_text(run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> s
                   f"grad norm {step.grad_norm:.3g}", f"lr {step.lr:g}", f"{step.tokens_per_s:,.0f} tokens/s"]
     elif len(run.steps):
         parts += [f"step {int(run.steps.last('step')):,}"]
-    if epoch is not None and epoch.val_perplexity is not None:
+    if epoch is not None and epoch.val_metric is not None:  # a memory task: its own measure says most
+        parts.append(f"validation {metric_text(epoch.metric, epoch.val_metric)} (epoch {epoch.epoch})")
+    elif epoch is not None and epoch.val_perplexity is not None:
         parts.append(f"validation perplexity {fmt_perplexity(epoch.val_perplexity)} (epoch {epoch.epoch})")
     elif epoch is not None:
         parts.append(f"epoch {epoch.epoch} perplexity {fmt_perplexity(epoch.train_perplexity)}")

@@ -136,3 +136,16 @@ def test_after_a_short_run_the_training_tab_shows_the_clipping_figure(qtbot, tmp
         assert np.asarray(after) == pytest.approx(0.01, rel=1e-3)  # every update used a gradient of norm θ
     finally:
         window.controller.shutdown(3000)
+
+
+def test_csv_and_readout_carry_the_clip_scale_and_the_metric(view: TrainingView, tmp_path: Path) -> None:
+    import csv
+
+    view.add_events(make_steps([0.5, 4.0]))
+    view.add_events([EpochEnd(2, 1, 1.2, math.exp(1.2), 1.1, math.exp(1.1), 100.0, 0.2, "accuracy", 0.931)])
+    assert "validation accuracy 93.1% (epoch 1)" in view.readout.text()
+    view.export_csv(tmp_path / "c.csv")
+    with open(tmp_path / "c.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [float(r["clip_scale"]) for r in rows if r["kind"] == "step"] == pytest.approx([1.0, 0.25], rel=1e-5)
+    assert [r["val_metric"] for r in rows if r["kind"] == "epoch"] == ["0.931"]
