@@ -65,7 +65,7 @@ def test_compare_prints_one_row_per_cell_and_one_column_per_lag(capsys: pytest.C
     assert "lag 1" in table[0] and "lag 2" in table[0]
     assert [line.split()[0] for line in table[1:3]] == ["rnn", "gru"]
     assert all(line.count("%") == 2 for line in table[1:3])
-    assert table[-1].startswith("chance: 25.0%")  # the recall presets' 4 symbols
+    assert table[-1].startswith("chance: 50.0%")  # the recall presets' 2 symbols
 
 
 def test_data_list_shows_the_generated_tasks(capsys: pytest.CaptureFixture[str]) -> None:

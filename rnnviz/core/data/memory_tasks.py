@@ -181,3 +181,16 @@ def build_memory_data(config: DataConfig) -> MemoryData:
     val = _generate(task, config, val_rng, int(config.num_val or 0))
     vocab = None if task == "adding" else memory_vocab(task, int(config.symbols or 0))
     return MemoryData(task, vocab, *train, *val, config=config)
+
+
+def validation_set(config: DataConfig) -> MemoryData:
+    """The validation sequences of ``config`` alone (the same as ``build_memory_data``'s, drawn from their own
+    stream), with no training sequences: what a trace of a saved model reads."""
+    task = config.memory_task
+    if task not in MEMORY_TASKS:
+        raise ConfigError(f"{config.corpus!r} is not a task that needs memory; use one of {', '.join(MEMORY_TASKS)}.")
+    config = config.resolved(task)  # type: ignore[arg-type]
+    val = _generate(task, config, _streams(config.seed)[1], int(config.num_val or 0))
+    vocab = None if task == "adding" else memory_vocab(task, int(config.symbols or 0))
+    empty = (val[0][:0], val[1][:0])
+    return MemoryData(task, vocab, *empty, *val, config=config)

@@ -25,8 +25,8 @@ _CELL_TITLES = {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU (book)", "lstm": "L
 #: Per family: the stack's hidden size and the recipe (data and optimiser), the same for every cell.
 RECIPES: dict[str, tuple[int, dict[str, Any]]] = {
     # Recall at lag 5 by default; --lag overrides it and the sequences grow with it (lag + 25 steps).
-    "recall": (64, {"corpus": "recall", "lag": 5, "symbols": 4, "num_train": 1000, "num_val": 256,
-                    "batch_size": 32, "optimizer": "adam", "lr": 0.01, "epochs": 10, "grad_clip": 1.0}),
+    "recall": (128, {"corpus": "recall", "lag": 5, "symbols": 2, "num_train": 2000, "num_val": 256,
+                     "batch_size": 32, "optimizer": "adam", "lr": 0.003, "epochs": 20, "grad_clip": 1.0}),
     "adding": (64, {"corpus": "adding", "num_steps": 50, "num_train": 3000, "num_val": 500, "batch_size": 32,
                     "optimizer": "adam", "lr": 0.005, "epochs": 10, "grad_clip": 1.0}),
     "copy": (64, {"corpus": "copy", "copy_length": 5, "lag": 10, "symbols": 4, "num_train": 1000, "num_val": 256,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.data.memory_tasks import IGNORE, build_memory_data
-from rnnviz.core.errors import ConfigError
+from rnnviz.core.errors import ConfigError, DataError
 from rnnviz.core.models.factory import bundle_for
 from rnnviz.core.models.lm import RNNLM
 from rnnviz.core.models.memory import AddingRNN, SymbolRNN, evaluate_metric
@@ -88,3 +89,24 @@ def test_a_gru_learns_recall_at_lag_two() -> None:
     after = evaluate_metric(bundle.model, data.val_batches())
     assert before is not None and before < 0.5  # chance is 1 in 4
     assert after is not None and after > 0.95
+
+
+@pytest.mark.parametrize("task", ["recall", "adding"])
+def test_trace_reads_a_validation_sequence_as_the_model_does(task: str) -> None:
+    from rnnviz.core.data.memory_tasks import validation_set
+    from rnnviz.core.introspect.memory import trace_memory
+
+    bundle, data = _bundle(task, num_steps=7)
+    again = validation_set(bundle.data_config)
+    assert np.array_equal(again.val_inputs, data.val_inputs)  # regenerated from the seed, the same sequences
+    trace = trace_memory(bundle, 3)
+    assert trace.tokens == data.step_labels(3) and len(trace.predicted) == 7
+    with torch.no_grad():
+        outputs = bundle.model(torch.from_numpy(data.val_inputs[3:4]))[0][0]  # (T, V) or (T,)
+    if task == "adding":
+        assert trace.predicted[-1] == f"{float(outputs[-1]):.2f}"
+        assert sum(token.startswith("*") for token in trace.tokens) == 2
+    else:
+        assert list(trace.predicted) == data.vocab.to_tokens(outputs.argmax(-1).tolist())
+    with pytest.raises(DataError, match="choose one from 0"):
+        trace_memory(bundle, 99)
