@@ -50,7 +50,7 @@ GATE_PARTS = ("lm", "encoder", "decoder")
 GATE_DIRECTIONS = ("forward", "backward")
 GATE_SORTS = ("as-is", "mean", "variance")
 X_AXES = ("step", "epoch", "time")
-METRICS = ("loss", "perplexity", "val_metric")  # val_metric: a memory task's accuracy or mse
+METRICS = ("loss", "perplexity")
 DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
 
 

@@ -204,8 +204,10 @@ class TrainingView(QWidget):
 
     def state(self) -> dict[str, Any]:
         """The view's settings as plain data (not the curves)."""
+        # A memory task's metric is offered only while a run has one: a saved session keeps the loss instead.
+        metric = self.y_metric() if self.y_metric() != "val_metric" else "loss"
         return {"smoothing": self.smoothing(), "log_y": self.log_y(), "x_axis": self.x_axis(),
-                "metric": self.y_metric(), "probe": self.probe(), "gradients": self.gradients_shown()}
+                "metric": metric, "probe": self.probe(), "gradients": self.gradients_shown()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state`; unknown keys and bad values are ignored."""
