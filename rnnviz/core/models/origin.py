@@ -28,6 +28,7 @@ class ModelOrigin:
     step: int | None = None  # the training step its weights are from (kind "trained")
     corpus: str | None = None  # the corpus it was trained on (kind "shipped")
     notes: tuple[str, ...] = ()  # sentences to show the user about the file it came from
+    epoch: int | None = None  # kind "opened" from a run folder (``path``): the epoch its weights are from
 
     def __post_init__(self) -> None:
         if self.kind not in ORIGIN_KINDS:
@@ -44,6 +45,9 @@ class ModelOrigin:
             if self.step is not None:
                 parts.append(f"step {self.step}")
             return ", ".join(parts)
+        if self.kind == "opened" and self.epoch is not None and self.path:  # a run folder's epoch (or step)
+            at = f"step {self.step}" if self.step is not None else f"epoch {self.epoch}"
+            return f"opened run {Path(self.path).name}, {at}"
         if self.kind == "opened":
             return f"opened {Path(self.path).name}" if self.path else "opened from a file"
         return "new model"
@@ -59,4 +63,10 @@ class ModelOrigin:
     @classmethod
     def opened(cls, path: str | Path, notes: tuple[str, ...] = ()) -> ModelOrigin:
         return cls("opened", path=str(path), notes=tuple(notes))
+
+    @classmethod
+    def opened_run(cls, folder: str | Path, epoch: int, step: int | None = None,
+                   notes: tuple[str, ...] = ()) -> ModelOrigin:
+        """Weights from a run folder (``rnnviz.core.runs``): an epoch's, or a step's within ``epoch``."""
+        return cls("opened", path=str(folder), epoch=epoch, step=step, notes=tuple(notes))
 

@@ -1,0 +1,84 @@
+"""A run's weights file as a ModelBundle, checked as a checkpoint is.
+
+The bytes are read no further than the size the event line recorded and must match its
+SHA-256; safetensors then parses them (it refuses offsets beyond the buffer: nothing is
+allocated for shapes the file does not hold), and ``rnnviz.core.checkpoint_checks`` checks
+the settings' types and ranges, each weight's shape against the shapes the settings imply
+(by arithmetic, before any model is built) and that every value is finite.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rnnviz.core import checkpoint_checks as checks
+from rnnviz.core.errors import DataError, RnnvizError
+from rnnviz.core.events import History
+
+if TYPE_CHECKING:
+    from rnnviz.core.runs.reader import Run, SavedWeights
+
+#: Bytes a weights file may hold beyond its values: safetensors' JSON header (names, shapes, offsets).
+_HEADER_ALLOWANCE = 1 << 20
+
+
+def _expected_bytes(run: Run) -> int:
+    """The most bytes the weights of the run's model can take (float64 values, the most a file holds)."""
+    manifest = run.manifest
+    shapes = checks.expected_shapes(manifest.model_config, tuple(len(v) for v in manifest.vocabs))
+    values = 0
+    for shape in shapes.values():
+        count = 1
+        for size in shape:
+            count *= size
+        values += count
+    return 8 * values + _HEADER_ALLOWANCE
+
+
+def load_bundle(run: Run, saved: SavedWeights, history: History) -> Any:
+    """The ModelBundle of ``saved``; DataError naming the epoch (or step) and what is wrong."""
+    from safetensors.torch import load
+
+    from rnnviz.core.data.vocab import Vocab
+    from rnnviz.core.models.factory import ModelBundle, build_model
+    from rnnviz.core.models.origin import ModelOrigin
+    from rnnviz.core.runs.reader import read_verified
+
+    record = saved.record
+    what = f"step {record.step}" if record.kind == "step" else f"epoch {record.epoch}"
+    path = run.folder / record.file
+    manifest = run.manifest
+    try:
+        limit = _expected_bytes(run)
+    except (RnnvizError, ValueError, TypeError) as exc:
+        raise DataError(f"{what} of the run {run.name}: its settings do not describe a model ({exc}).") from None
+    if record.bytes > limit:
+        raise DataError(f"{what} of the run {run.name}: {record.file} holds {record.bytes:,} bytes, more than the "
+                        f"model its settings describe can take ({limit:,}); it does not belong to this run. "
+                        "Choose another epoch.")
+    data = read_verified(run.folder, record)
+    try:
+        tensors = load(data)
+    except Exception as exc:  # safetensors raises its own error types on damaged bytes
+        raise DataError(f"{what} of the run {run.name}: {record.file} cannot be read as safetensors "
+                        f"({str(exc)[:120]}). Choose another epoch.") from None
+    raw = manifest.raw
+    payload = {"task": manifest.task, "model_config": raw["model_config"], "data_config": raw["data_config"],
+               "train_config": raw.get("train_config"), "vocabs": raw["vocabs"], "state_dict": tensors,
+               "history": None}
+    sizes = tuple(len(v) for v in manifest.vocabs)
+    try:
+        checks.check_payload(path, payload)
+        checks.check_shapes(path, manifest.model_config, sizes, tensors)
+        checks.check_finite(path, tensors)
+        vocabs = tuple(Vocab.from_list(tokens) for tokens in manifest.vocabs)
+        model = build_model(manifest.model_config, vocabs)
+        model.load_state_dict(tensors, strict=True)
+    except (RnnvizError, RuntimeError, KeyError) as exc:
+        raise DataError(f"{what} of the run {run.name} was refused: {exc}".rstrip()) from None
+    model.eval()
+    notes = tuple(run.notes)
+    origin = ModelOrigin.opened_run(run.folder, record.epoch, step=record.step if record.kind == "step" else None,
+                                    notes=notes)
+    return ModelBundle(model, manifest.model_config, manifest.data_config, vocabs, manifest.train_config,
+                       history, origin)
