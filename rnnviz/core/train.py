@@ -15,6 +15,14 @@ what to do).
 
 Nothing here knows which model it trains: a model supplies ``batch_loss`` and
 ``count_tokens``; the data supplies ``train_batches(epoch)`` and ``val_batches()``.
+A model that measures more than its loss (a memory task) also has ``metric_name``
+("accuracy" or "mse") and ``batch_metric(batch) -> (sum, count)``: each EpochEnd then
+carries ``metric`` and ``val_metric`` (:func:`validate`).
+
+Each Step carries the gradient's norm before clipping (``grad_norm``), what clipping
+multiplied it by (``clip_scale``, 1.0 when it did not act) and the threshold (``clip``),
+and each parameter group's norm (``groups``, ``group_norms``: each gate's W_x, W_h and b
+per layer and direction, the embedding, the output layer; :mod:`rnnviz.core.gradients.norms`).
 While the generator is suspended the weights are not changing, so a caller may
 copy them between two events.
 """
@@ -43,8 +51,10 @@ from rnnviz.core.events import (  # noqa: F401 (re-exported: the generator's voc
 from rnnviz.core.gradients.norms import GradientMeter, clip_scale
 from rnnviz.core.metrics import perplexity
 
-#: Measure the parameter groups' gradient norms on every step (1), or every k-th. Measured on the
-#: book's GRU language model (bench numbers in the report): see ``train``'s ``group_norms_every``.
+#: Measure the parameter groups' gradient norms on every step (1), or every k-th (``train``'s
+#: ``group_norms_every``). Every step is cheap: on one CPU thread the grouped norms cost about 0.16 ms a
+#: step more than clip_grad_norm_ for the book's GRU (hidden 32; 10 groups), 1.5% of a batch of 32 and
+#: 0.2% of the book's batch of 1024, and 0.6 ms (0.2%) for a 2-layer bidirectional LSTM of 256 (50 groups).
 GROUP_NORMS_EVERY = 1
 
 
@@ -287,8 +297,8 @@ def train(model: nn.Module, data: Batches, config: TrainConfig, *, start_paused:
             if reading is not None:
                 grad_norm, scale, norms = reading.total, reading.scale, reading.norms
             else:
-                grad_norm, scale, norms = _clip_only(params, config.grad_clip), 1.0, ()
-                scale = clip_scale(grad_norm, config.grad_clip)
+                grad_norm = _clip_only(params, config.grad_clip)
+                scale, norms = clip_scale(grad_norm, config.grad_clip), ()
             loss_value = loss.item()
             lr = optimizer.param_groups[0]["lr"]
             if not (math.isfinite(loss_value) and math.isfinite(grad_norm)):
