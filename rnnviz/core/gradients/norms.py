@@ -26,14 +26,14 @@ pass, so clipping needs no second one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 from rnnviz.core.config import GATES
-from rnnviz.core.events import GradientGroup
+from rnnviz.core.events import ClippingSummary, GradientGroup, summarize_clipping  # noqa: F401 (re-exported)
 
 #: Each gate's title as the Gates tab writes it, by torch's block symbol; the cell's candidate differs.
 GATE_TITLES: dict[str, tuple[str, str]] = {  # symbol -> (Gates tab name, title)
@@ -212,51 +212,6 @@ def group_names(model: nn.Module) -> tuple[str, ...]:
     return GradientMeter(model).names
 
 
-@dataclass(frozen=True)
-class ClippingSummary:
-    """How often clipping acted over a run's steps, and by how much."""
-
-    steps: int  # steps with a known scale
-    clipped: int  # steps clipping shrank
-    largest: float  # the largest shrink factor, 1 / scale (1.0: never clipped)
-    median: float  # the median shrink factor of the clipped steps (1.0: none)
-
-    @property
-    def share(self) -> float:
-        return self.clipped / self.steps if self.steps else 0.0
-
-    def sentence(self, clip: float | None = None) -> str:
-        """"clipping at norm 1 acted on 37% of steps (370 of 1,000), shrinking the gradient by up to 12×
-        (median 2.1×)"; ``clip``: the threshold, named when given."""
-        subject = "clipping" if clip is None else f"clipping at norm {clip:g}"
-        if not self.steps:
-            return f"{subject}: no step yet"
-        if not self.clipped:
-            return f"{subject} never acted ({self.steps:,} steps)"
-        return (f"{subject} acted on {_percent(self.share)} of steps ({self.clipped:,} of {self.steps:,}), "
-                f"shrinking the gradient by up to {_factor(self.largest)} (median {_factor(self.median)})")
-
-
-def summarize_clipping(scales: Iterable[float | None]) -> ClippingSummary:
-    """The summary of per-step clip scales (None and NaN: unknown, left out)."""
-    known = [s for s in scales if s is not None and math.isfinite(s) and s > 0]
-    shrinks = sorted(1.0 / s for s in known if s < 1.0)
-    if not shrinks:
-        return ClippingSummary(len(known), 0, 1.0, 1.0)
-    middle = len(shrinks) // 2
-    median = shrinks[middle] if len(shrinks) % 2 else (shrinks[middle - 1] + shrinks[middle]) / 2
-    return ClippingSummary(len(known), len(shrinks), shrinks[-1], median)
-
-
 def combine(norms: Sequence[float]) -> float:
     """The norm of several groups together: the root of their squared norms."""
     return math.sqrt(sum(n * n for n in norms))
-
-
-def _percent(share: float) -> str:
-    value = 100 * share
-    return f"{value:.0f}%" if value >= 10 or value == 0 else f"{value:.1g}%"
-
-
-def _factor(factor: float) -> str:
-    return f"{factor:.1f}×" if factor < 10 else f"{factor:,.0f}×"
