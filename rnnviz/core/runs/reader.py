@@ -263,7 +263,12 @@ class Run:
         return True
 
     def _check_files(self) -> None:
-        """Weights files no line vouches for: the run was killed between the file and its line."""
+        """Weights files no line vouches for (the run was killed between the file and its line), and a
+        last line cut short (killed while writing it): said, and skipped."""
+        size = (self._seen or (0, 0.0))[0]
+        if size > self._offset and self.status != "running":
+            self.notices.append(f"the last line of {EVENTS} is cut short ({size - self._offset:,} bytes without "
+                                "an end: the writer was stopped while writing it); skipped.")
         named = {s.record.file for s in (*self._saves.values(), *self._step_saves.values())}
         try:
             names = sorted(p.name for p in self.folder.iterdir())
