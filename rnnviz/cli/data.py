@@ -48,6 +48,25 @@ def cmd_data_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _task_info(name: str, as_json: bool) -> int:
+    """A task that needs memory: what it asks, and its default settings (rnnviz train NAME --help)."""
+    from rnnviz.core.config import DataConfig
+    from rnnviz.core.data.memory_tasks import DESCRIPTIONS, TITLES
+
+    config = DataConfig(corpus=name).resolved(name)  # type: ignore[arg-type]
+    settings = {key: getattr(config, key) for key in ("num_steps", "lag", "symbols", "copy_length", "num_train",
+                                                       "num_val", "batch_size", "seed") if getattr(config, key) is not None}
+    if as_json:
+        _print_json({"name": name, "title": TITLES[name], "task": name, "source": "generated",
+                     "description": DESCRIPTIONS[name], "defaults": settings})
+        return 0
+    print(f"{name} — {TITLES[name]}")
+    print(f"  {DESCRIPTIONS[name]}")
+    print("  defaults    " + ", ".join(f"{key} {value:,}" for key, value in settings.items()))
+    print(f"  train it    rnnviz train {name} --out FILE (options: rnnviz train --help)")
+    return 0
+
+
 def cmd_data_info(args: argparse.Namespace) -> int:
     from rnnviz.core.data.corpora import get_info, load_corpus
     from rnnviz.core.data.stats import LmStats, corpus_stats, stats_to_dict
@@ -57,6 +76,8 @@ def cmd_data_info(args: argparse.Namespace) -> int:
         get_info(args.corpus)
     except RnnvizError:
         registered = False
+    if registered and get_info(args.corpus).source == "generated":
+        return _task_info(args.corpus, args.json)
     if registered:
         _fetch(args.corpus, quiet=args.json)
     corpus = load_corpus(args.corpus, args.task)

@@ -1,0 +1,202 @@
+"""A recurrent stack unrolled step by step in torch, keeping every state as a node of the graph.
+
+The fused kernels (``torch.nn.LSTM`` ...) hide the states between steps, so
+``∂ℓ/∂H_t`` cannot be asked of them. Here each layer-direction runs one step
+at a time on the stack's own weights (torch's layout, read by ``layer_weights``,
+so scratch and fused stacks alike) and each new state ``H_t`` (and ``C_t``) is
+kept: ``torch.autograd.grad(loss, H_t)`` is then the gradient of the loss with
+respect to that state, through every path it takes (the next step, the layer
+above, the output layer).
+
+Three choices keep the backward pass linear in the length and batchable:
+
+- The input part ``X W_ihᵀ + b`` of a layer-direction is computed per time
+  block and unbound into steps (``unbind``'s backward is one ``stack``), never
+  sliced per step: a slice's backward fills a tensor as large as the whole
+  sequence, which made one backward quadratic in the length.
+- The output of each time block is its own tensor, so the losses of block k
+  reach only blocks ≤ k of a causal stack: a backward pass from them stops
+  there (``through_time`` exploits this to halve the work of the G map).
+- tanh is written ``2σ(2a) − 1`` with the factor 2 folded into the weights
+  (exact: a power of two). Mathematically the same function, and torch's
+  batched backward (``is_grads_batched``) has no batching rule for
+  ``tanh_backward``: it fell back to a Python loop per row, 40 times slower.
+
+The cells follow ``rnnviz.core.models.cells.EQUATIONS``: ``gru`` applies the
+reset gate after the hidden matmul as torch does, ``gru-book`` before it as the
+book does. No dropout: the model in evaluation mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from rnnviz.core.models.stacks import RecurrentStack, State, layer_weights
+
+#: Steps per time block: the granularity at which a backward pass can stop early.
+DEFAULT_BLOCK = 32
+
+
+@dataclass(eq=False)
+class StackRun:
+    """One stack unrolled over ``T`` steps. Every tensor lives in the autograd graph.
+
+    ``hidden[k][t]`` is the (1, H) state of layer-direction ``k = layer * D + d``
+    at input position ``t`` (a backward direction's row ``t`` is the state after
+    reading positions ``T-1 … t``, as in the gate traces); ``cell`` likewise for
+    an LSTM (None otherwise). ``input_deltas[b]`` are zero leaves added to the
+    inputs of time block ``b``: their gradient is the gradient with respect to
+    the first layer's input. ``top[b]`` is the top layer's output over block
+    ``b``, directions concatenated, (len(block), D*H). ``final`` is the final
+    state in the stacks' layout (forward: last step; backward: first).
+    """
+
+    blocks: list[slice]
+    hidden: list[list[Tensor]]
+    cell: list[list[Tensor]] | None
+    input_deltas: list[Tensor]
+    top: list[Tensor]
+    final: State
+    num_layers: int
+    num_directions: int
+
+    @property
+    def steps(self) -> int:
+        return self.blocks[-1].stop
+
+
+def time_blocks(steps: int, block: int = DEFAULT_BLOCK) -> list[slice]:
+    """[0, block), [block, 2 block), … covering ``steps``."""
+    if steps < 1 or block < 1:
+        raise ValueError(f"need at least one step and a block of at least one, not {steps} and {block}.")
+    return [slice(a, min(a + block, steps)) for a in range(0, steps, block)]
+
+
+@dataclass(frozen=True, eq=False)
+class _Weights:
+    """One layer-direction's weights arranged for the steps below (detached: no weight gradients)."""
+
+    w_in: Tensor  # (d, G*H) input weights, transposed, tanh rows doubled
+    bias: Tensor  # (G*H,) the bias folded into the input part
+    w_rec: Tensor  # (H, G'*H) recurrent weights transposed (GRU: the r, z blocks only)
+    w_n: Tensor | None = None  # GRU: (H, H) the candidate's recurrent weights, transposed, doubled
+    b_n: Tensor | None = None  # GRU torch variant: (H,) b_hn doubled (it sits inside r ⊙ (…))
+
+
+def _arrange(cell: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> _Weights:
+    w_ih, w_hh, b_ih, b_hh = (p.detach() for p in (w_ih, w_hh, b_ih, b_hh))
+    H = int(w_hh.shape[1])
+    if cell == "rnn":
+        return _Weights((2 * w_ih).T, 2 * (b_ih + b_hh), (2 * w_hh).T)
+    if cell == "lstm":
+        # torch's blocks are (i, f, g, o); (i, f, o, g) puts the sigmoids first, and g's rows are doubled.
+        order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
+        scale = torch.ones(4 * H, dtype=w_ih.dtype, device=w_ih.device)
+        scale[3 * H:] = 2.0
+        order = order.to(w_ih.device)
+        return _Weights((w_ih[order] * scale[:, None]).T, (b_ih + b_hh)[order] * scale,
+                        (w_hh[order] * scale[:, None]).T)
+    # GRU: r and z take both biases in the input part; the candidate's rows are doubled.
+    scale = torch.ones(3 * H, dtype=w_ih.dtype, device=w_ih.device)
+    scale[2 * H:] = 2.0
+    bias = b_ih.clone()
+    bias[:2 * H] += b_hh[:2 * H]
+    if cell == "gru-book":
+        bias[2 * H:] += b_hh[2 * H:]  # tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn): b_hn joins the input part
+    return _Weights((w_ih * scale[:, None]).T, bias * scale, w_hh[:2 * H].T, (2 * w_hh[2 * H:]).T,
+                    None if cell == "gru-book" else 2 * b_hh[2 * H:])
+
+
+def _tanh_of_doubled(a: Tensor) -> Tensor:
+    """tanh(a / 2) as 2σ(a) − 1: the callers' weights are doubled, so this is tanh of the true argument."""
+    return torch.sigmoid(a) * 2 - 1
+
+
+def _run_direction(cell: str, w: _Weights, steps_in: list[Tensor], h: Tensor, c: Tensor | None,
+                   reverse: bool) -> tuple[list[Tensor], list[Tensor] | None]:
+    """Step through one direction; ``steps_in[t]`` is x_t W_inᵀ + bias, (G*H,). Returns the states by position."""
+    T, H = len(steps_in), int(h.shape[-1])
+    hs: list[Tensor | None] = [None] * T
+    cs: list[Tensor | None] | None = [None] * T if cell == "lstm" else None
+    for t in (range(T - 1, -1, -1) if reverse else range(T)):
+        x = steps_in[t]  # (G*H,)
+        if cell == "rnn":
+            h = _tanh_of_doubled(torch.addmm(x, h, w.w_rec))  # (1, H)
+        elif cell == "lstm":
+            assert c is not None and cs is not None
+            i, f, o, g = torch.sigmoid(torch.addmm(x, h, w.w_rec)).view(1, 4, H).unbind(1)  # 4 × (1, H)
+            c = torch.addcmul(f * c, i, g * 2 - 1)  # c = f ⊙ c + i ⊙ tanh(·)
+            h = o * _tanh_of_doubled(c * 2)  # (1, H) o ⊙ tanh(c)
+            cs[t] = c
+        else:
+            x_rz, x_n = x[:2 * H], x[2 * H:]  # small views of one step, not of the sequence
+            r, z = torch.sigmoid(torch.addmm(x_rz, h, w.w_rec)).view(1, 2, H).unbind(1)  # 2 × (1, H)
+            assert w.w_n is not None
+            if w.b_n is None:  # the book: W_hn (r ⊙ h), reset before the matmul
+                n = _tanh_of_doubled(torch.addmm(x_n, r * h, w.w_n))  # (1, H)
+            else:  # torch: r ⊙ (W_hn h + b_hn), reset after the matmul
+                n = _tanh_of_doubled(x_n + r * torch.addmm(w.b_n, h, w.w_n))  # (1, H)
+            h = n + z * (h - n)  # z ⊙ h + (1 - z) ⊙ n
+        hs[t] = h
+    return hs, cs  # type: ignore[return-value]
+
+
+def _initial(entry: object, size: int, lstm: bool, like: Tensor) -> tuple[Tensor, Tensor | None]:
+    """One direction's (h0, c0) as (1, H) tensors (graph kept); zeros for None."""
+    zeros = torch.zeros(1, size, dtype=like.dtype, device=like.device)
+    if entry is None:
+        return zeros, (zeros.clone() if lstm else None)
+    h, c = entry if isinstance(entry, tuple) else (entry, None)
+    h = h.reshape(1, size)  # type: ignore[union-attr]
+    c = None if not lstm else (zeros.clone() if c is None else c.reshape(1, size))
+    return h, c
+
+
+def run_stack(stack: RecurrentStack, inputs: Tensor, initial_state: State | None = None,
+              block: int = DEFAULT_BLOCK) -> StackRun:
+    """Unroll ``stack`` over one sequence of ``(T, d)`` inputs (graph kept), states as nodes.
+
+    ``inputs`` may carry a graph of its own (a decoder's context); zero leaves
+    are added to it per time block (``StackRun.input_deltas``). ``initial_state``
+    is the stacks' state list (one (1, H) entry per layer-direction, (h, c) for
+    the LSTM), graph kept; zeros when None.
+    """
+    spec = stack.spec
+    L, D, cell = spec.num_layers, spec.num_directions, spec.cell
+    if inputs.dim() != 2 or inputs.shape[0] < 1:
+        raise ValueError(f"inputs must be (T, d) with T >= 1, not {tuple(inputs.shape)}.")
+    if initial_state is not None and len(initial_state) != L * D:
+        raise ValueError(f"initial_state must have {L * D} entries (layers × directions), not {len(initial_state)}.")
+    blocks = time_blocks(int(inputs.shape[0]), block)
+    deltas = [torch.zeros(b.stop - b.start, inputs.shape[1], dtype=inputs.dtype, device=inputs.device,
+                          requires_grad=True) for b in blocks]
+    layer_in = [inputs[b] + deltas[k] for k, b in enumerate(blocks)]  # per block, (len, d)
+    hidden: list[list[Tensor]] = []
+    cells: list[list[Tensor]] = []
+    final: State = []
+    for layer in range(L):
+        outputs = []
+        for d in range(D):
+            w = _arrange(cell, *(p for p in _params(stack, layer, d)))
+            # One matmul per block, unbound into steps: (len, G*H) -> len × (G*H,)
+            steps_in = [row for x in layer_in for row in torch.addmm(w.bias, x, w.w_in).unbind(0)]
+            entry = None if initial_state is None else initial_state[layer * D + d]
+            h0, c0 = _initial(entry, int(w.w_rec.shape[0]), cell == "lstm", inputs)
+            hs, cs = _run_direction(cell, w, steps_in, h0, c0, reverse=d == 1)
+            hidden.append(hs)
+            if cs is not None:
+                cells.append(cs)
+            last = 0 if d == 1 else -1
+            final.append((hs[last], cs[last]) if cs is not None else hs[last])
+            outputs.append(hs)
+        # The layer above reads both directions, forward first, block by block.
+        layer_in = [torch.cat([torch.cat(hs[b], dim=0) for hs in outputs], dim=1) for b in blocks]  # (len, D*H)
+    return StackRun(blocks, hidden, cells if cell == "lstm" else None, deltas, layer_in, final, L, D)
+
+
+def _params(stack: RecurrentStack, layer: int, direction: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    w = layer_weights(stack, layer, direction)
+    return w.w_ih, w.w_hh, w.b_ih, w.b_hh
