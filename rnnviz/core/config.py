@@ -250,7 +250,8 @@ def memory_layout(config: DataConfig, task: str) -> dict[str, int]:
     """The settings a task that needs memory is generated with: those given, else TASK_DEFAULTS.
 
     Recall's length, unset, is lag + RECALL_TARGETS. Copy's sequence is copy_length symbols, lag blanks,
-    the go marker, then copy_length answer steps: 2 × copy_length + lag + 1 steps. Give num_steps or lag (the other follows) or both, if they agree.
+    the go marker, then copy_length answer steps: 2 × copy_length + lag + 1 steps. Give num_steps or lag
+    (the other follows) or both, if they agree.
     Raises ConfigError for a lag not shorter than a recall sequence, or a copy delay that does not fit.
     """
     defaults = TASK_DEFAULTS[task]

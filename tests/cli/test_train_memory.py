@@ -83,3 +83,9 @@ def test_the_memory_presets_are_listed_and_train(tmp_path: Path, capsys: pytest.
     assert main(["train", "--preset", "recall-lstm", "--lag", "2", *SMALL, "--out", str(out)]) == 0
     bundle = load_checkpoint(out)
     assert bundle.model_config.stack.cell == "lstm" and bundle.data_config.lag == 2
+
+
+def test_data_info_describes_a_generated_task(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "info", "recall"]) == 0
+    text = capsys.readouterr().out
+    assert "t − lag" in text and "lag 5" in text and "rnnviz train recall" in text
