@@ -69,7 +69,7 @@ the batched one, the faster, is the default.
 
 Rooms: :mod:`~rnnviz.core.gradients.records` (the records, numpy only),
 :mod:`~rnnviz.core.gradients.export` (NPZ, CSV, summary), :mod:`~rnnviz.core.gradients.unrolled`
-(the stack step by step), :mod:`~rnnviz.core.gradients.through_time` (the engine),
+(the stack step by step), :mod:`~rnnviz.core.gradients.engine` (the engine, ``through_time``),
 :mod:`~rnnviz.core.gradients.bundles` (a model bundle and a text). The per-group gradient norms
 during training live in :mod:`rnnviz.core.gradients.norms`. The torch rooms load on first use of
 one of their names, so importing the package does not import torch.
@@ -92,7 +92,7 @@ from rnnviz.core.gradients.records import (
 
 if TYPE_CHECKING:
     from rnnviz.core.gradients.bundles import gradients_lm, gradients_translation
-    from rnnviz.core.gradients.through_time import (
+    from rnnviz.core.gradients.engine import (
         DEFAULT_METHOD, METHODS, StepLoss, lm_step_loss, reach, through_time,
     )
     from rnnviz.core.gradients.unrolled import StackRun, run_stack
@@ -100,8 +100,8 @@ if TYPE_CHECKING:
 #: Names of the modules that import torch, loaded on first use (PEP 562).
 _LAZY: dict[str, str] = {
     "gradients_lm": "bundles", "gradients_translation": "bundles",
-    "through_time": "through_time", "lm_step_loss": "through_time", "reach": "through_time",
-    "StepLoss": "through_time", "METHODS": "through_time", "DEFAULT_METHOD": "through_time",
+    "through_time": "engine", "lm_step_loss": "engine", "reach": "engine",
+    "StepLoss": "engine", "METHODS": "engine", "DEFAULT_METHOD": "engine",
     "run_stack": "unrolled", "StackRun": "unrolled",
 }
 

@@ -20,7 +20,7 @@ from rnnviz.core.data.vocab import BOS, EOS, UNK, Vocab
 from rnnviz.core.decoding.reading import read_source
 from rnnviz.core.errors import DataError
 from rnnviz.core.gradients.records import DEFAULT_MAX_TOKENS, Gradients
-from rnnviz.core.gradients.through_time import (
+from rnnviz.core.gradients.engine import (
     DEFAULT_METHOD, _losses, _norms, _stack_record, lm_step_loss, through_time,
 )
 from rnnviz.core.gradients.unrolled import DEFAULT_BLOCK, run_stack
