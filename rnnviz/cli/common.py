@@ -101,12 +101,55 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def load_model(checkpoint: str | None, task: str | None, default_task: str = "lm"):
-    """The ModelBundle of ``checkpoint``, or the shipped model of ``task`` (``default_task`` if None).
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """``--run DIR`` and ``--epoch K``: a model from a recorded run, instead of ``--checkpoint``."""
+    from rnnviz.core.limits import RUN_EPOCH
+
+    parser.add_argument("--run", metavar="DIR", help="a run folder (rnnviz train ... --run-dir DIR): the model "
+                                                     "at --epoch K of it, instead of --checkpoint")
+    parser.add_argument("--epoch", type=in_range(RUN_EPOCH), metavar="K",
+                        help=ranged(RUN_EPOCH, "with --run: the epoch whose weights to use, 0 for the weights "
+                                               "before training (default: the last complete epoch)"))
+
+
+def load_run_model(run: str, epoch: int | None, task: str | None):
+    """The ModelBundle of ``run`` (a run folder) at ``epoch`` (None: its last complete one), as
+    ``load_model`` opens a checkpoint: checked, and refused when it is not of ``task``. The run's
+    notices (an epoch skipped, a note of its recorder) are printed on stderr."""
+    from rnnviz.core.errors import DataError
+    from rnnviz.core.runs import open_run
+
+    opened = open_run(run)
+    try:
+        bundle = opened.bundle_at(epoch)
+    finally:
+        for notice in opened.notices:
+            print(f"rnnviz: note: the run {opened.name}: {notice}", file=sys.stderr)
+    if task is not None and bundle.task != task:
+        words = {"lm": "a language model", "mt": "a translation model"}
+        raise DataError(f"the run {opened.name} trained {words.get(bundle.task, 'a ' + bundle.task + ' model')}, "
+                        f"but {words.get(task, task)} is needed here; give a run of that task.")
+    print(f"rnnviz: using {bundle.origin.describe()} ({opened.status}, epochs "
+          f"{opened.epochs()[0]}–{opened.epochs()[-1]})", file=sys.stderr)
+    return bundle
+
+
+def load_model(checkpoint: str | None, task: str | None, default_task: str = "lm", *,
+               run: str | None = None, epoch: int | None = None):
+    """The ModelBundle of ``checkpoint``, of ``run`` at ``epoch`` (see :func:`load_run_model`), or the
+    shipped model of ``task`` (``default_task`` if None).
 
     With a checkpoint and ``task=None`` the file's own task is taken; with a
     task, a checkpoint of the other task is refused by ``load_checkpoint``.
     """
+    from rnnviz.core.errors import ConfigError
+
+    if run is not None and checkpoint is not None:
+        raise ConfigError("give --checkpoint FILE or --run DIR, not both.")
+    if epoch is not None and run is None:
+        raise ConfigError("--epoch picks an epoch of a recorded run: add --run DIR.")
+    if run is not None:
+        return load_run_model(run, epoch, task)
     if checkpoint is not None:
         from rnnviz.core.checkpoint import load_checkpoint
 

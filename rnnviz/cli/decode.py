@@ -7,7 +7,7 @@ import json
 import sys
 
 from rnnviz.cli.beam import add_beam_options
-from rnnviz.cli.common import in_range, load_model, ranged
+from rnnviz.cli.common import add_run_options, in_range, load_model, ranged
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.limits import BEAM_SIZE, DECODE_MAX_LEN, GENERATION_LENGTH, SEED, TEMPERATURE
 
@@ -15,7 +15,7 @@ from rnnviz.core.limits import BEAM_SIZE, DECODE_MAX_LEN, GENERATION_LENGTH, SEE
 def cmd_generate(args: argparse.Namespace) -> int:
     from rnnviz.core.decoding import generate
 
-    bundle = load_model(args.checkpoint, "lm")
+    bundle = load_model(args.checkpoint, "lm", run=args.run, epoch=args.epoch)
     # Temperature 0 samples greedily (generate() says so); it must never fall back to 1.
     strategy = "sample" if args.temperature is not None else "greedy"
     temperature = args.temperature if args.temperature is not None else 1.0
@@ -50,7 +50,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     sentences = list(args.sentences) or [line.strip() for line in sys.stdin if line.strip()]
     if not sentences:
         raise RnnvizError("there is nothing to translate: give sentences as arguments or on standard input.")
-    bundle = load_model(args.checkpoint, "mt")
+    bundle = load_model(args.checkpoint, "mt", run=args.run, epoch=args.epoch)
     options = _beam_options(args, bundle)
     if options is None and args.tree is not None:
         raise RnnvizError("--tree applies to beam search with --json; add --beam K.")
@@ -84,6 +84,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 def add_commands(commands: argparse._SubParsersAction) -> None:
     gen = commands.add_parser("generate", help="continue a prefix with a language model")
     gen.add_argument("--checkpoint", help="a language-model checkpoint (default: the shipped one)")
+    add_run_options(gen)
     gen.add_argument("--prefix", required=True, help="text to continue, e.g. 'time traveller '")
     gen.add_argument("--length", type=in_range(GENERATION_LENGTH), default=50,
                      help=ranged(GENERATION_LENGTH, "tokens to generate, default 50"))
@@ -106,6 +107,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                "hypothesis's.")
     tr.add_argument("sentences", nargs="*", metavar="SENTENCE")
     tr.add_argument("--checkpoint", help="a translation checkpoint (default: the shipped one)")
+    add_run_options(tr)
     tr.add_argument("--beam", type=in_range(BEAM_SIZE), metavar="K",
                     help=ranged(BEAM_SIZE, "beam search with beam size K (default: greedy search)"))
     tr.add_argument("--max-len", type=in_range(DECODE_MAX_LEN), metavar="T",

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rnnviz.cli.common import in_range, load_model, ranged
+from rnnviz.cli.common import add_run_options, in_range, load_model, ranged
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.limits import TRACE_TOKENS, check_memory
 
@@ -47,7 +47,7 @@ def cmd_gates(args: argparse.Namespace) -> int:
     if not args.out and not args.csv:
         raise RnnvizError("nothing to write: give --out FILE.npz (every array) and/or --csv FILE.csv "
                           "(the gate values, one row each).")
-    bundle = load_model(args.checkpoint, args.task)  # task None: whichever the file holds
+    bundle = load_model(args.checkpoint, args.task, run=args.run, epoch=args.epoch)  # task None: the file's
     tokens = args.max_tokens or (DEFAULT_MAX_TOKENS if bundle.task == "lm" else bundle.max_len)
     check_memory(f"tracing {tokens:,} tokens", trace_bytes(bundle.model_config, len(bundle.vocabs[0]), tokens),
                  "give a smaller --max-tokens, or a shorter text.")
@@ -84,6 +84,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                "direction, gate, step, token, unit, value.")
     gates.add_argument("--checkpoint", help="a checkpoint; its task decides what is traced "
                        "(default: the shipped model for --task)")
+    add_run_options(gates)
     gates.add_argument("--task", choices=("lm", "mt"),
                        help="without --checkpoint: the shipped language model (lm, the default) or translation "
                             "model (mt); with one: refuse a checkpoint of the other task")

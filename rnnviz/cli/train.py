@@ -17,7 +17,7 @@ from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
 from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError, DataError, RnnvizError
 from rnnviz.core.limits import BATCH_SIZE, COPY_LENGTH, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LAG, \
-    LEARNING_RATE, MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SEED, SYMBOLS, TASK_SEQUENCES
+    LEARNING_RATE, MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SAVE_EVERY_STEPS, SEED, SYMBOLS, TASK_SEQUENCES
 
 if TYPE_CHECKING:
     from rnnviz.core.models.presets import Preset
@@ -216,6 +216,8 @@ def _trim_notice(data) -> str | None:
 #: Exit codes: 0 done and saved; 1 an error, or a non-finite loss (saved as it was before that step);
 #: 3 the loss diverged, not saved (0 with --keep-diverged, saved); 130 Ctrl-C (saved as it was).
 EXIT_DIVERGED = 3
+#: --run-dir: writing the run failed (a full disk); training stopped, the run keeps its complete epochs.
+EXIT_RECORDING_FAILED = 4
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -227,18 +229,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     from rnnviz.core.train import resolve_device
 
     if args.compare is not None:
+        if args.run_dir is not None:
+            raise ConfigError("--run-dir records one run; --compare trains several: leave one of them out.")
         from rnnviz.cli.memory_compare import run_comparison
 
         return run_comparison(args, _preset_configs)
-    if args.out is None:
-        raise ConfigError("say where to save the trained model: --out FILE (a checkpoint, e.g. model.pt).")
+    if args.out is None and args.run_dir is None:
+        raise ConfigError("say where to save the trained model: --out FILE (a checkpoint, e.g. model.pt) and/or "
+                          "--run-dir DIR (a run folder: every epoch's weights and the curves, to replay).")
+    if args.save_every_steps is not None and args.run_dir is None:
+        raise ConfigError("--save-every-steps saves weights into a run folder: add --run-dir DIR.")
     task, preset = _resolve_task(args)
     _check_task_options(args, task)
     if task == "mt" and args.sampling is not None:
         raise ConfigError("--sampling says how a language model's text is cut into windows; a translation "
                           "model reads sentence pairs: leave it out.")
     # Before any data is built: a run that cannot be saved is not worth training.
-    out = check_destination(args.out, "the checkpoint", "--out")
+    out = check_destination(args.out, "the checkpoint", "--out") if args.out is not None else None
+    if args.run_dir is not None:
+        from rnnviz.cli.runs import check_run_dir
+
+        check_run_dir(args.run_dir)
     data_config, model_config, train_config = (_preset_configs(args, preset) if preset is not None
                                                else _quick_configs(args, task))
     tail = ""  # the summary line's word on the preset
@@ -259,6 +270,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"training {describe(bundle)}, on {data_config.corpus} with {train_config.optimizer} "
           f"lr {train_config.lr:g} on {session.device}", file=sys.stderr)
     bar = EpochBar(train_config.epochs)
+    recorder = None
+    if args.run_dir is not None:
+        from rnnviz.cli.runs import start_recording
+
+        recorder = start_recording(args, session, model_config)
     events = session.start()  # the session adds each event to the model's history
     last_step = last_epoch = None
     scales: list[float] = []  # each step's clip scale: how often clipping acted, and by how much
@@ -267,6 +283,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         event = next(events)
         while not isinstance(event, Finished):
             command = None
+            if recorder is not None and not _recorded(recorder, event):
+                outcome, command = "recording failed", Stop()
             if isinstance(event, Step):
                 last_step, elapsed = event, event.elapsed
                 scales.append(event.clip_scale)
@@ -276,9 +294,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                 bar.epoch(event)
             elif isinstance(event, NonFinite):
                 print(f"rnnviz: {event.message}", file=sys.stderr)
-                outcome, command = "non-finite", Stop()
+                outcome = "non-finite" if outcome == "completed" else outcome
+                command = Stop()
             event = events.send(command)
         elapsed = event.elapsed
+        if recorder is not None:
+            _recorded(recorder, event)
         if event.reason == "diverged":
             outcome = "diverged"
             print(f"rnnviz: {diverged_message(event, train_config.grad_clip is not None)}", file=sys.stderr)
@@ -287,11 +308,29 @@ def cmd_train(args: argparse.Namespace) -> int:
         events.close()
         outcome = "interrupted"
         print(file=sys.stderr)
+    finally:
+        if recorder is not None:  # the manifest's status, the lock removed; never raises
+            recorder.close(None if outcome in ("completed", "diverged") else outcome)
     if train_config.grad_clip is not None and scales:
         from rnnviz.core.gradients.norms import summarize_clipping
 
         print(summarize_clipping(scales).sentence(train_config.grad_clip), file=sys.stderr)
     summary = _summary(last_step, last_epoch, elapsed) + tail
+    if recorder is not None:
+        from rnnviz.cli.runs import recorded_words
+
+        summary += f"; {recorded_words(recorder)}"
+    if outcome == "recording failed":
+        if out is not None:
+            bundle.model.cpu()
+            summary += f"; saved {save_checkpoint(bundle, out)}"
+        print(f"{outcome}: {summary}")
+        return EXIT_RECORDING_FAILED
+    if out is None:  # --run-dir alone: the run folder is the result
+        print(f"{outcome}: {summary}")
+        if outcome == "diverged":
+            return 0 if args.keep_diverged else EXIT_DIVERGED
+        return {"completed": 0, "non-finite": 1, "interrupted": 130}[outcome]
     if outcome == "diverged" and not args.keep_diverged:
         print(f"{outcome}: {summary}; not saved (--keep-diverged saves it anyway)")
         return EXIT_DIVERGED
@@ -299,6 +338,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     path = save_checkpoint(bundle, out)
     print(f"{outcome}: {summary}; saved {path}")
     return {"completed": 0, "diverged": 0, "non-finite": 1, "interrupted": 130}[outcome]
+
+
+def _recorded(recorder, event) -> bool:
+    """Record ``event`` into the run folder; False (said on stderr) when recording failed just now."""
+    from rnnviz.core.runs import RecordingFailed
+
+    try:
+        recorder.record(event)
+    except RecordingFailed as exc:
+        print(f"rnnviz: {exc} Training stopped.", file=sys.stderr)
+        return False
+    return True
 
 
 def _summary(step, epoch, elapsed: float) -> str:
@@ -394,7 +445,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                                                  "shuffled and split 80/10/10"))
     train.add_argument("--device", help="auto (the default: cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=in_range(SEED), help=ranged(SEED, "random seed, default 0"))
-    train.add_argument("--out", help="checkpoint file to write (checked before training; needed unless --compare)")
+    train.add_argument("--out", help="checkpoint file to write (checked before training; needed unless --compare "
+                                     "or --run-dir)")
+    train.add_argument("--run-dir", metavar="DIR",
+                       help="record the run into DIR (a new or empty folder): the settings, every step's "
+                            "curves and every epoch's weights, to replay with rnnviz runs show/compare, "
+                            "rnnviz gates/generate/translate --run DIR --epoch K, or the app; another process "
+                            "can follow it while it trains")
+    train.add_argument("--save-every-steps", type=in_range(SAVE_EVERY_STEPS), metavar="N",
+                       help=ranged(SAVE_EVERY_STEPS, "with --run-dir: also save the weights every N steps "
+                                                     "(the end of every epoch is saved anyway)"))
     memory = train.add_argument_group("tasks that need memory (recall, adding, copy)")
     memory.add_argument("--lag", type=in_range(LAG), help=ranged(LAG, "recall: the target at step t is the input "
                         "at t - lag (sequences of lag + 25 steps unless --num-steps); copy: the delay of blanks"))

@@ -201,6 +201,9 @@ GRAD_CLIP = Limit(
     cli=("train --clip",), app=("Config: clip gradient norm",))
 SEED = Limit("the seed", 0, 2**63 - 1, "Any whole number in range gives a reproducible run (torch takes 64 "
              "bits).", cli=("train --seed", "generate --seed"), app=("Config: seed", "Generate: seed"))
+RUN_EPOCH = Limit("the epoch", 0, EPOCHS.hi, "A run holds the epochs it trained, 0 being the weights before "
+                  "training; rnnviz runs show RUN lists them.", cli=("gates --epoch", "generate --epoch",
+                                                                    "translate --epoch"))
 SAVE_EVERY_STEPS = Limit("the steps between saves", 1, 10_000_000, "Each save writes the whole model into the run "
                          "folder; the end of every epoch is saved anyway.", "steps", cli=("train --save-every-steps",))
 

@@ -321,7 +321,7 @@ class Run:
 
     def _no_epoch(self, epoch: int) -> str:
         epochs = self.epochs()
-        have = _ranges(epochs) if epochs else "none yet"
+        have = epoch_ranges(epochs) if epochs else "none yet"
         return f"the run {self.name} has no complete epoch {epoch} (complete: {have}). " + self._notice_hint()
 
     def _notice_hint(self) -> str:
@@ -344,7 +344,7 @@ def _what(record: journal.WeightsRecord) -> str:
     return f"epoch {record.epoch}" + (" (the initial weights)" if record.kind == "initial" else "")
 
 
-def _ranges(numbers: tuple[int, ...]) -> str:
+def epoch_ranges(numbers: tuple[int, ...]) -> str:
     """(0, 1, 2, 5, 7, 8) -> "0–2, 5, 7–8"."""
     parts: list[str] = []
     start = prev = numbers[0]
