@@ -91,7 +91,7 @@ class RunRecorder:
         self.notes: list[str] = [lock.note] if lock.note else []
         self.failed: RecordingFailed | None = None
         self.closed = False
-        self.epochs: list[int] = []  # complete epochs, as recorded
+        self.epochs: list[int] = []  # complete epochs, as recorded (the initial weights' first)
         self._groups: tuple[Any, ...] | None = None
         self._finished: Finished | None = None
         self._fd: int | None = None
@@ -171,6 +171,8 @@ class RunRecorder:
             write_atomically(self.folder / name, "wb", lambda out: _write(out, data), what)
             if kind != "epoch":
                 self._line(journal.encode_weights(record))
+            if kind == "initial":
+                self.epochs.append(epoch)
         except (OSError, DataError) as exc:
             raise self._fail(what, exc) from None
         return record
