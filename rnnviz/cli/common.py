@@ -86,15 +86,30 @@ class EpochBar:
         self.stream.flush()
 
     def epoch(self, event) -> None:
-        val = "" if event.val_loss is None else f"  val loss {event.val_loss:.3f} (perplexity {event.val_perplexity:.2f})"
-        if getattr(event, "val_metric", None) is not None:  # a memory task's accuracy or mse
-            from rnnviz.core.events import metric_text
-
-            val += f"  val {metric_text(event.metric, event.val_metric)}"
-        self.stream.write(("\r" if self.live else "") + f"epoch {event.epoch}/{self.epochs}  train loss "
-                          f"{event.train_loss:.3f} (perplexity {event.train_perplexity:.2f}){val}  "
+        metric = getattr(event, "val_metric", None)
+        if metric is not None:  # a memory task: its accuracy or mse says it; a perplexity would mean nothing
+            loss = f"train loss {event.train_loss:.3f}"
+            val = f"  val {metric_words(event.metric, metric)}"
+        else:
+            loss = f"train loss {event.train_loss:.3f} (perplexity {event.train_perplexity:.2f})"
+            val = "" if event.val_loss is None else \
+                f"  val loss {event.val_loss:.3f} (perplexity {event.val_perplexity:.2f})"
+        self.stream.write(("\r" if self.live else "") + f"epoch {event.epoch}/{self.epochs}  {loss}{val}  "
                           f"{event.tokens_per_s:,.0f} tok/s  {event.elapsed:.1f} s\n")
         self.stream.flush()
+
+
+def metric_words(metric: str | None, value: float | None) -> str:
+    """A memory task's metric as the CLI prints it; the adding problem's names its baseline, the error of
+    always guessing 1 ("mse 0.0123 (guessing 1: 0.167)")."""
+    from rnnviz.core.events import metric_text
+
+    text = metric_text(metric, value)
+    if metric == "mse" and text:
+        from rnnviz.core.data.memory_tasks import ADDING_BASELINE_MSE
+
+        text += f" (guessing 1: {ADDING_BASELINE_MSE:.3f})"
+    return text
 
 
 def _print_json(data: Any) -> None:

@@ -21,6 +21,18 @@ def _vocab_sizes(task: str, vocab: int | None) -> tuple[int, ...]:
     return (VOCAB_SIZE.check(vocab),) * len(DEFAULT_VOCAB[task])  # argparse checked it; callers may not
 
 
+def _preset_vocab_sizes(preset: Any, vocab: int | None) -> tuple[int, ...]:
+    """A memory task's vocabulary follows from its alphabet (the preset's symbols); --vocab overrides it."""
+    from rnnviz.core.config import MEMORY_TASKS, TASK_DEFAULTS
+    from rnnviz.core.models.anatomy import memory_vocab_sizes
+
+    task = preset.config.task
+    if task not in MEMORY_TASKS:
+        return _vocab_sizes(task, vocab)
+    sizes = memory_vocab_sizes(task, int(preset.train.get("symbols") or TASK_DEFAULTS[task].get("symbols", 0)))
+    return sizes if vocab is None else (VOCAB_SIZE.check(vocab),) * len(sizes)
+
+
 def _short_section(section: str) -> str:
     """The section's number and title, without a trailing remark such as "(exercise ...)"."""
     return re.split(r" \((?=[a-z])", section, maxsplit=1)[0]
@@ -56,7 +68,7 @@ def _hidden_text(layer) -> str:
 
 def _print_table(preset, info) -> None:
     vocab = ", ".join(f"{label}={size:,}" for label, size in zip(
-        ("V",) if preset.config.task == "lm" else ("V_src", "V_tgt"), info.vocab_sizes))
+        ("V_src", "V_tgt") if preset.config.task == "mt" else ("V",), info.vocab_sizes)) or "none (two numbers per step)"
     print(f"{preset.name}: {preset.title}")
     print(f"  book section {preset.section}")
     print(f"  vocabulary   {vocab}   (B = batch size)")
@@ -86,7 +98,7 @@ def cmd_stack_show(args: argparse.Namespace) -> int:
     from rnnviz.core.models.presets import get_preset
 
     preset = get_preset(args.preset)
-    info = anatomy(preset.config, _vocab_sizes(preset.config.task, args.vocab))
+    info = anatomy(preset.config, _preset_vocab_sizes(preset, args.vocab))
     if args.json:
         _print_json({"preset": preset.name, "title": preset.title, "section": preset.section,
                      "task": preset.config.task, "config": preset.config.to_dict(),

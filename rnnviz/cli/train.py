@@ -315,7 +315,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from rnnviz.core.gradients.norms import summarize_clipping
 
         print(summarize_clipping(scales).sentence(train_config.grad_clip), file=sys.stderr)
-    summary = _summary(last_step, last_epoch, elapsed) + tail
+    summary = _summary(last_step, last_epoch, elapsed,
+                       getattr(bundle.model, "metric_name", None) is not None) + tail
     if recorder is not None:
         from rnnviz.cli.runs import recorded_words
 
@@ -352,19 +353,24 @@ def _recorded(recorder, event) -> bool:
     return True
 
 
-def _summary(step, epoch, elapsed: float) -> str:
-    from rnnviz.core.events import metric_text
+def _summary(step, epoch, elapsed: float, has_metric: bool = False) -> str:
+    from rnnviz.cli.common import metric_words
 
     if step is None:
         return "no step was taken"
     parts = [f"{step.step} steps"]
-    if epoch is not None:
+    if epoch is not None and epoch.val_metric is not None:  # a memory task: its metric, not a perplexity
+        parts.append(f"final loss {epoch.train_loss:.3f}")
+        parts.append(f"validation {metric_words(epoch.metric, epoch.val_metric)}")
+        parts.append(f"{epoch.tokens_per_s:,.0f} tokens/s")
+    elif epoch is not None:
         parts.append(f"final loss {epoch.train_loss:.3f} (perplexity {epoch.train_perplexity:.2f})")
         if epoch.val_loss is not None:
             parts.append(f"validation perplexity {epoch.val_perplexity:.2f}")
-        if epoch.val_metric is not None:
-            parts.append(f"validation {metric_text(epoch.metric, epoch.val_metric)}")
         parts.append(f"{epoch.tokens_per_s:,.0f} tokens/s")
+    elif has_metric:  # stopped before an epoch ended: a memory task's loss alone
+        parts.append(f"last loss {step.loss:.3f}")
+        parts.append(f"{step.tokens_per_s:,.0f} tokens/s")
     else:
         parts.append(f"last loss {step.loss:.3f} (perplexity {step.perplexity:.2f})")
         parts.append(f"{step.tokens_per_s:,.0f} tokens/s")

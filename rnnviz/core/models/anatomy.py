@@ -219,9 +219,17 @@ def _bridge(encoder: StackSpec, decoder: StackSpec) -> list[ExtraInfo]:
     return extras
 
 
+def memory_vocab_sizes(task: str, symbols: int) -> tuple[int, ...]:
+    """The vocabulary a task that needs memory builds (memory_tasks.memory_vocab): ``<unk>`` and the
+    letters, and for copy the blank and the go marker; none for the adding problem."""
+    return {"recall": (symbols + 1,), "copy": (symbols + 3,)}.get(task, ())
+
+
 def _check_vocab_sizes(config: ModelConfig, vocab_sizes: tuple[int, ...]) -> tuple[int, ...]:
     sizes = tuple(int(v) for v in vocab_sizes)
-    wanted = 1 if config.task == "lm" else 2
+    if config.task == "adding":  # two numbers in, one out: no vocabulary
+        return ()
+    wanted = 2 if config.task == "mt" else 1  # a language model, recall and copy: one
     if len(sizes) != wanted:
         what = "one vocabulary size (V,)" if wanted == 1 else "two vocabulary sizes (V_src, V_tgt)"
         raise ConfigError(f"a{' language' if wanted == 1 else ' translation'} model takes {what}, "
@@ -237,7 +245,15 @@ def anatomy(config: ModelConfig, vocab_sizes: tuple[int, ...]) -> ModelAnatomy:
     sizes = _check_vocab_sizes(config, vocab_sizes)
     layers: list[LayerInfo] = []
     extras: list[ExtraInfo] = []
-    if config.task == "lm":
+    if config.task == "adding":
+        # AddingRNN: each step reads (value, marker); one number comes out, read at the last step.
+        extras.append(ExtraInfo("inputs", "(B, d=2): the value and the marker of each step", 0,
+                                "no parameters: the numbers are the inputs", "lm"))
+        layers += _stack_layers("lm", config.stack, 2, "(B, d=2)")
+        q_in = config.stack.output_size
+        extras.append(ExtraInfo("output layer", f"y_t = H_t w + b: w ({q_in}, 1), b (1,) → one number; the answer "
+                                "is the last step's", q_in + 1, f"{q_in} + 1 = {_n(q_in + 1)}", "lm"))
+    elif config.task != "mt":  # a language model, or recall and copy (SymbolRNN: the same shape)
         (vocab,) = sizes
         embed = config.embed_size
         if embed:
