@@ -146,8 +146,8 @@ def read_manifest(path: Path) -> Manifest:
         raise DataError(f"{path} could not be read ({detail}).") from None
     try:
         data = json.loads(text)
-    except ValueError as exc:
-        raise _refuse(path, f"it is not JSON ({exc}).") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than any manifest
+        raise _refuse(path, f"it is not JSON as rnnviz writes it ({str(exc)[:120]}).") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DataError(f"{path} is not an rnnviz run manifest. Open a folder recorded by rnnviz "
                         "(rnnviz train ... --run-dir DIR, or the app's runs).")

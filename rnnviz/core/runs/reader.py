@@ -215,7 +215,7 @@ class Run:
                 continue
             try:
                 item = self._decoder.decode(json.loads(raw))
-            except (ValueError, UnicodeDecodeError) as exc:  # json's and journal.LineError
+            except (ValueError, RecursionError) as exc:  # json's (and UnicodeDecodeError), journal.LineError
                 text = f"line {self._line_number} of {EVENTS} was skipped: {str(exc)[:120]}."
                 self.notices.append(text)
                 notes.append(text)
