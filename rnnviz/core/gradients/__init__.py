@@ -42,6 +42,10 @@ Public API
     A translation model scoring ``reference`` (teacher forcing): the decoder's
     g, G, x as above; the encoder's ``g`` for the whole target's loss
     L = Σ_s ℓ_s and its maps with one row per decoder loss ℓ_s.
+``gradients_memory(bundle, index=0, *, maps=True)``
+    A model of a task that needs memory (recall, copy, adding) reading its validation sequence
+    ``index``, scored where it is trained (:mod:`~rnnviz.core.gradients.memory`); ``recall_reach``
+    picks recall's lesson, G[s, s − lag].
 ``through_time(stack, inputs, step_loss, initial_state=None, *, tokens=None, loss_steps=None, maps=True)``
     The general entry: any ``RecurrentStack`` reading ``(T, d)`` inputs, scored
     at every step by ``step_loss(top_outputs, steps) -> losses`` (e.g.
@@ -95,6 +99,7 @@ if TYPE_CHECKING:
     from rnnviz.core.gradients.engine import (
         DEFAULT_METHOD, METHODS, StepLoss, lm_step_loss, reach, through_time,
     )
+    from rnnviz.core.gradients.memory import gradients_memory, recall_reach
     from rnnviz.core.gradients.unrolled import StackRun, run_stack
 
 #: Names of the modules that import torch, loaded on first use (PEP 562).
@@ -103,6 +108,7 @@ _LAZY: dict[str, str] = {
     "through_time": "engine", "lm_step_loss": "engine", "reach": "engine",
     "StepLoss": "engine", "METHODS": "engine", "DEFAULT_METHOD": "engine",
     "run_stack": "unrolled", "StackRun": "unrolled",
+    "gradients_memory": "memory", "recall_reach": "memory",
 }
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
@@ -110,6 +116,6 @@ __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 __all__ = [
     "CSV_HEADER", "DEFAULT_MAX_TOKENS", "DEFAULT_METHOD", "DIRECTIONS", "FORMAT", "METHODS", "VERSION",
     "Gradients", "LayerGradients", "StackGradients", "StackRun", "StepLoss", "arrays", "export_gradients",
-    "gradients_lm", "gradients_translation", "lm_step_loss", "reach", "read_npz", "run_stack", "summary",
-    "through_time",
+    "gradients_lm", "gradients_memory", "gradients_translation", "lm_step_loss", "reach", "read_npz",
+    "recall_reach", "run_stack", "summary", "through_time",
 ]
