@@ -309,8 +309,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         outcome = "interrupted"
         print(file=sys.stderr)
     finally:
-        if recorder is not None:  # the manifest's status, the lock removed; never raises
+        if recorder is not None:  # what is queued written, the manifest's status, the lock removed; never raises
             recorder.close(None if outcome in ("completed", "diverged") else outcome)
+    if recorder is not None and recorder.failed is not None and outcome != "recording failed":
+        print(f"rnnviz: {recorder.failed}", file=sys.stderr)  # it failed on the run's last writes
+        outcome = "recording failed"
     if train_config.grad_clip is not None and scales:
         from rnnviz.core.gradients.norms import summarize_clipping
 
@@ -425,10 +428,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--implementation", choices=("auto", "fused", "scratch"),
                        help="torch's fused kernels, or the book's equations step by step (default auto: fused "
                             "where torch has a kernel)")
-    train.add_argument("--init", choices=("book", "torch"),
+    train.add_argument("--init", choices=("book", "torch", "forget-bias"),
                        help="initial weights: book = as the book's code (Xavier-uniform for the encoder-decoder, "
                             "N(0, 0.01²) for the scratch cells, torch's default for torch's layers); torch = "
-                            "torch's defaults everywhere (default: book)")
+                            "torch's defaults everywhere; forget-bias = book, with an LSTM's forget-gate bias 3 "
+                            "so that its cell holds from the start (not the book's; the LSTM memory presets) "
+                            "(default: book)")
     train.add_argument("--token-level", choices=("char", "word"), help="lm tokens, default char")
     train.add_argument("--sampling", choices=("book", "random-offset"),
                        help="lm windows: book = every window of num_steps, the first 10,000 for training and "

@@ -17,14 +17,23 @@ What it writes and when (see ``layout`` and ``journal``):
 - with ``save_every_steps`` N: the weights after every N-th step, the same way;
 - at ``close``: the Finished line, the manifest's final status; the lock is removed.
 
-Any failure to write (a full disk) raises :class:`RecordingFailed`, a DataError saying what
-could not be written and what the run keeps; the recorder then writes nothing more.
+The disk work (serialising, hashing, writing, fsync) runs on one writer thread, in the order the
+events came: ``record`` only encodes a line, or copies the weights, and queues it, so that an
+fsync never holds up training (the bounded queue makes training wait if the disk falls far
+behind). ``flush`` waits until everything queued is on disk; ``close`` does too.
+
+A failure to write (a full disk) makes the next ``record`` (or ``flush``) raise
+:class:`RecordingFailed`, a DataError saying what could not be written and what the run keeps;
+the recorder then writes nothing more (``failed`` holds the error).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -37,6 +46,8 @@ from rnnviz.core.runs.layout import EVENTS, LOCK, MANIFEST, epoch_file, is_run, 
 from rnnviz.core.runs.lock import RunLock, read_owner
 from rnnviz.core.runs.manifest import manifest_dict, now_text, write_manifest
 
+#: Jobs waiting for the writer thread at most: a few epochs' weights, thousands of step lines.
+QUEUE_SIZE = 4096
 _APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -91,6 +102,9 @@ class RunRecorder:
         self.notes: list[str] = [lock.note] if lock.note else []
         self.failed: RecordingFailed | None = None
         self.closed = False
+        self._reported = False  # ``failed`` was raised to the caller once
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(QUEUE_SIZE)
+        self._thread: threading.Thread | None = None
         self.epochs: list[int] = []  # complete epochs, as recorded (the initial weights' first)
         self._groups: tuple[Any, ...] | None = None
         self._finished: Finished | None = None
@@ -133,8 +147,11 @@ class RunRecorder:
     def _fail(self, what: str, exc: BaseException) -> RecordingFailed:
         if isinstance(exc, OSError):
             said = f"could not write {what} in {self.folder}: {explain(exc)}."
-        else:  # write_atomically's own words, which already name the file and the reason
+        elif isinstance(exc, DataError):  # write_atomically's own words, which name the file and the reason
             said = str(exc).replace(" The previous file, if any, is unchanged.", "")
+        else:
+            said = (f"could not write {what} in {self.folder}: {type(exc).__name__}: {exc} (a bug in rnnviz; "
+                    "please report it).")
         kept = (f"epochs up to {self.epochs[-1]}" if self.epochs else "no complete epoch")
         self.failed = RecordingFailed(f"recording stopped: {said} The run keeps what it had ({kept}); the rest "
                                       "of this training is not recorded.")
@@ -150,68 +167,121 @@ class RunRecorder:
                 self._line({"type": "note", "text": note})
         except (OSError, DataError) as exc:
             raise self._fail("the run's manifest and event file", exc) from None
-        self._save("initial", self._epoch, self._step)
+        self._save("initial", self._epoch, self._step, self._weights())
+        if self.failed is not None:
+            raise self.failed
+        self._thread = threading.Thread(target=self._work, name=f"rnnviz run writer ({self.folder.name})",
+                                        daemon=True)  # daemon: a caller that never closes must not hang at exit
+        self._thread.start()
 
-    def _line(self, line: dict[str, Any]) -> None:
-        assert self._fd is not None
-        _write(self._fd, journal.dumps(line))
+    # ---- the writer thread ----
 
-    def _save(self, kind: str, epoch: int, step: int) -> journal.WeightsRecord:
-        """The model's weights to their file (temporary name, fsync, rename), then a weights line unless
-        ``kind`` is "epoch" (the epoch line, with the record, follows)."""
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                if self.failed is None:
+                    job()
+            except Exception as exc:  # a bug, not the disk: said as the recording's failure, never lost
+                self._fail("the run", exc)
+            finally:
+                self._queue.task_done()
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        """Queue ``job`` for the writer thread; raise the recording's failure once, when there is one."""
+        self._raise_failure()
+        if self.failed is None and not self.closed:
+            self._queue.put(job)
+
+    def _raise_failure(self) -> None:
+        if self.failed is not None and not self._reported:
+            self._reported = True
+            raise self.failed
+
+    def flush(self) -> None:
+        """Wait until everything recorded so far is written; RecordingFailed if writing failed."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.join()
+        self._raise_failure()
+
+    def _weights(self) -> dict[str, Any]:
+        """A copy of the model's weights now, on the CPU (the model trains on while they are written)."""
+        return {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.bundle.model.state_dict().items()}
+
+    def _line(self, line: dict[str, Any] | bytes) -> None:
+        """One line to the event file (writer thread; or the caller's, before the thread starts)."""
+        if self._fd is None:
+            raise OSError("the run's event file is closed")
+        _write(self._fd, line if isinstance(line, bytes) else journal.dumps(line))
+
+    def _lines(self, lines: list[bytes], what: str = "the run's event file") -> None:
+        try:
+            for line in lines:
+                self._line(line)
+        except OSError as exc:
+            self._fail(what, exc)
+
+    def _save(self, kind: str, epoch: int, step: int, tensors: dict[str, Any],
+              end: EpochEnd | None = None) -> None:
+        """The weights to their file (temporary name, fsync, rename), then their line: a weights line, or
+        for ``kind`` "epoch" the epoch line of ``end`` with the record, and an fsync of the event file.
+        On the writer thread (the initial weights: the caller's); a failure is kept in ``failed``."""
         from safetensors.torch import save
 
         name = step_file(step) if kind == "step" else epoch_file(epoch)
-        tensors = {k: v.detach().to("cpu", copy=True).contiguous() for k, v in self.bundle.model.state_dict().items()}
         data = save(tensors, metadata={"format": "rnnviz-run-weights", "kind": kind, "epoch": str(epoch),
                                        "step": str(step)})  # (bytes) header + raw values
         record = journal.WeightsRecord(kind, epoch, step, name, hashlib.sha256(data).hexdigest(), len(data))
         what = f"the weights of epoch {epoch}" if kind != "step" else f"the weights of step {step}"
         try:
             write_atomically(self.folder / name, "wb", lambda out: _write(out, data), what)
-            if kind != "epoch":
+            if kind == "epoch":
+                assert end is not None and self._fd is not None
+                self._line(journal.encode(end, record))
+                os.fsync(self._fd)  # the epoch is now on disk, line and weights
+            else:
                 self._line(journal.encode_weights(record))
-            if kind == "initial":
+            if kind != "step":
                 self.epochs.append(epoch)
         except (OSError, DataError) as exc:
-            raise self._fail(what, exc) from None
-        return record
+            self._fail(what, exc)
 
     def record(self, event: Event) -> None:
-        """Write what ``event`` adds to the run (call it for every event, in order, before the next)."""
-        if self.failed is not None or self.closed:
+        """Queue what ``event`` adds to the run (call it for every event, in order, before the next: the
+        weights are copied now). Raises RecordingFailed once, at the first call after writing failed;
+        after that it records nothing and raises nothing."""
+        if self.closed:
             return
-        try:
-            if isinstance(event, Step):
-                self._step = event.step
-                if event.groups and event.groups is not self._groups:
-                    self._groups = event.groups
-                    self._line(journal.encode_groups(event.groups))
-                self._line(journal.encode(event))
-                if self.save_every_steps and event.step % self.save_every_steps == 0:
-                    self._save("step", event.epoch, event.step)
-            elif isinstance(event, EpochEnd):
-                record = self._save("epoch", event.epoch, event.step)
-                self._line(journal.encode(event, record))
-                assert self._fd is not None
-                os.fsync(self._fd)  # the epoch is now on disk, line and weights
-                self.epochs.append(event.epoch)
-            elif isinstance(event, (NonFinite, Finished)):
-                self._line(journal.encode(event))
-                if isinstance(event, Finished):
-                    self._finished = event
-        except RecordingFailed:
-            raise
-        except OSError as exc:
-            raise self._fail("the run's event file", exc) from None
+        self._raise_failure()
+        if self.failed is not None:
+            return
+        if isinstance(event, Step):
+            self._step = event.step
+            lines = []
+            if event.groups and event.groups is not self._groups:
+                self._groups = event.groups
+                lines.append(journal.dumps(journal.encode_groups(event.groups)))
+            lines.append(journal.dumps(journal.encode(event)))
+            self._submit(lambda: self._lines(lines))
+            if self.save_every_steps and event.step % self.save_every_steps == 0:
+                tensors = self._weights()
+                self._submit(lambda: self._save("step", event.epoch, event.step, tensors))
+        elif isinstance(event, EpochEnd):
+            tensors = self._weights()
+            self._submit(lambda: self._save("epoch", event.epoch, event.step, tensors, event))
+        elif isinstance(event, (NonFinite, Finished)):
+            line = journal.dumps(journal.encode(event))
+            self._submit(lambda: self._lines([line]))
+            if isinstance(event, Finished):
+                self._finished = event
 
     def note(self, text: str) -> None:
         """A sentence for whoever opens the run (shown by ``rnnviz runs show`` and the app)."""
-        if self.failed is None and not self.closed:
-            try:
-                self._line({"type": "note", "text": text})
-            except OSError as exc:
-                raise self._fail("the run's event file", exc) from None
+        if not self.closed:
+            line = journal.dumps({"type": "note", "text": text})
+            self._submit(lambda: self._lines([line]))
 
     def close(self, status: str | None = None, reason: str | None = None) -> None:
         """End the recording: ``status`` (default: the Finished event's reason, else "interrupted")
@@ -219,6 +289,9 @@ class RunRecorder:
         recording keeps "failed" and its reason. Never raises: the run already holds what matters."""
         if self.closed:
             return
+        if self._thread is not None:
+            self._queue.put(None)  # after everything queued: the thread writes it all, then ends
+            self._thread.join()
         self.closed = True
         if self.failed is not None:
             status, reason = "failed", str(self.failed)

@@ -221,6 +221,11 @@ def test_a_full_disk_stops_the_recording_cleanly_keeping_what_it_had(tmp_path: P
             if isinstance(event, EpochEnd) and event.epoch == 3:
                 break
             event = events.send(None)
+        if failure is None:  # written by the recorder's thread: the failure may come out only now
+            try:
+                recorder.flush()
+            except RecordingFailed as exc:
+                failure = exc
     finally:
         events.close()
         recorder.close()
