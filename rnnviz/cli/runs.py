@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rnnviz.cli.common import in_range, ranged
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.limits import FOLLOW_INTERVAL, FOLLOW_TIMEOUT
 
 # ---- recording, for rnnviz train --run-dir ----------------------------------------------------
 
@@ -152,6 +154,34 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 1 if args.verify and run.notices else 0
 
 
+def _epoch_line(end: Any) -> str:
+    from rnnviz.core.events import metric_text
+
+    val = "" if end.val_loss is None else f", validation loss {end.val_loss:.3f}"
+    metric = metric_text(end.metric, end.val_metric)
+    return (f"epoch {end.epoch}: train loss {end.train_loss:.3f}{val}" + (f", {metric}" if metric else "")
+            + f" (step {end.step:,}, {end.elapsed:.1f} s)")
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    """Print the run's epochs as they come, until it ends (or --timeout)."""
+    from rnnviz.core.events import EpochEnd
+    from rnnviz.core.runs import follow, open_run
+
+    run = open_run(args.run)
+    print(f"run {run.name}: {run.status}", flush=True)
+    for end in run.epoch_ends():
+        print(_epoch_line(end), flush=True)
+    for update in follow(run, interval=args.interval, timeout=args.timeout):
+        for event in update.events:
+            if isinstance(event, EpochEnd):
+                print(_epoch_line(event), flush=True)
+        for note in update.notes:
+            print(f"note: {note}", flush=True)
+    print(f"run {run.name}: {run.status}" + ("" if run.finished else " (still running; stopped following)"))
+    return 0
+
+
 # ---- rnnviz runs compare | export-tb -----------------------------------------------------------
 
 
@@ -208,6 +238,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                       help="also check every weights file against its SHA-256 (reads them all); exit 1 on a problem")
     show.add_argument("--json", action="store_true", help="print JSON instead")
     show.set_defaults(func=cmd_show)
+
+    follow = sub.add_parser("follow", help="print a run's epochs as another process records them",
+                            description="Print each epoch of the run as it is recorded (by another process, or "
+                                        "on another machine into a synced folder), until the run ends.")
+    follow.add_argument("run", metavar="RUN", help="a run folder")
+    follow.add_argument("--interval", type=in_range(FOLLOW_INTERVAL), default=1.0, metavar="S",
+                        help=ranged(FOLLOW_INTERVAL, "seconds between two looks at the folder, default 1"))
+    follow.add_argument("--timeout", type=in_range(FOLLOW_TIMEOUT), metavar="S",
+                        help=ranged(FOLLOW_TIMEOUT, "stop following after S seconds (default: when the run ends)"))
+    follow.set_defaults(func=cmd_follow)
 
     compare = sub.add_parser("compare", help="overlay the loss curves of several runs, as SVG or PNG",
                              description="Draw the loss per epoch of each run, one colour a run (validation solid, "

@@ -190,3 +190,11 @@ def test_export_tb_writes_an_event_file(runs: Path, tmp_path: Path, capsys: pyte
     assert [v for _, v in val] == pytest.approx([e.val_loss for e in ends], rel=1e-6)
     assert main(["runs", "export-tb", str(runs / "lm-a"), str(tmp_path / "tb")]) == 0  # again: replaced, not doubled
     assert len(list((tmp_path / "tb" / "lm-a").glob("events.out.tfevents.*"))) == 1
+
+
+def test_runs_follow_prints_the_epochs_of_a_finished_run_and_ends(runs: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["runs", "follow", str(runs / "lm-a"), "--interval", "0.05", "--timeout", "5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "run lm-a: completed" and lines[-1] == "run lm-a: completed"
+    assert [line.split(":")[0] for line in lines[1:-1]] == ["epoch 1", "epoch 2"]
