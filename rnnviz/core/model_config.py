@@ -193,9 +193,11 @@ class StackSpec:
 
 
 Bridge = Literal["auto", "identity", "linear"]
-#: How a new model's weights are drawn: as the book's code draws them, or torch's defaults throughout.
-Init = Literal["book", "torch"]
-INITS: tuple[str, ...] = ("book", "torch")
+#: How a new model's weights are drawn: as the book's code draws them, or torch's defaults throughout;
+#: "forget-bias" is "book" with an LSTM's forget gates opened at the start (initialisation.FORGET_BIAS;
+#: not the book's: the tasks that need memory, issue 17).
+Init = Literal["book", "torch", "forget-bias"]
+INITS: tuple[str, ...] = ("book", "torch", "forget-bias")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ MAX_DEPTH = 32
 MAX_TEXT = lim.TRACE_TOKENS.hi
 MAX_PATH = 4096
 
-TASKS = ("lm", "mt")
+TASKS = ("lm", "mt", "recall", "adding", "copy")
+TEXT_TASKS = ("lm", "mt")  # the tasks read from a corpus (a user's file is one of these)
+MEMORY_TASKS = ("recall", "adding", "copy")  # generated from their settings (the Data dock's "memory")
 #: The Builder's dropout box (rnnviz.gui.widgets.stack_editor) stops below the config's bound of 1.
 MAX_DROPOUT = 0.95
 # Names the panels' combo boxes hold (the GUI test compares them with the panels).
@@ -249,14 +251,21 @@ VOCAB = Int(lim.VOCAB_SIZE.lo, lim.VOCAB_SIZE.hi)
 DATA = Fields({
     "corpus": LocalPath(),  # a registry name or a file path
     "task": Choice(TASKS),
-    "user_files": ListOf(Pair(LocalPath(), Choice(TASKS)), 0, 100),
-    "last": Fields({task: LocalPath() for task in TASKS}),
+    "user_files": ListOf(Pair(LocalPath(), Choice(TEXT_TASKS)), 0, 100),
+    "last": Fields({**{task: LocalPath() for task in TEXT_TASKS}, "memory": Choice(MEMORY_TASKS)}),
     "last_dir": LocalPath(),
+    # A task that needs memory: the Data dock's settings (DataConfig's names; num_steps absent: it follows).
+    "memory": Fields({
+        "lag": ranged(lim.LAG), "num_steps": ranged(lim.NUM_STEPS), "symbols": ranged(lim.SYMBOLS),
+        "copy_length": ranged(lim.COPY_LENGTH), "num_train": ranged(lim.TASK_SEQUENCES),
+        "num_val": ranged(lim.TASK_SEQUENCES), "seed": SEED,
+    }),
 })
 
 BUILDER = Fields({
     "task": Choice(TASKS),
-    "vocab_sizes": Fields({"lm": ListOf(VOCAB, 1, 1), "mt": ListOf(VOCAB, 2, 2)}),
+    "vocab_sizes": Fields({"lm": ListOf(VOCAB, 1, 1), "mt": ListOf(VOCAB, 2, 2), "recall": ListOf(VOCAB, 1, 1),
+                           "copy": ListOf(VOCAB, 1, 1), "adding": ListOf(VOCAB, 0, 0)}),
     "model": Model(),
 })
 
@@ -265,7 +274,7 @@ GATES = Fields({
     "part": Choice(GATE_PARTS), "layer": Int(0, lim.NUM_LAYERS.hi - 1), "direction": Choice(GATE_DIRECTIONS),
     "sort": Choice(GATE_SORTS), "sort_gate": Text(32), "top_n": ranged(lim.TOP_UNITS),
     "unit_filter": Text(1000), "speed": ranged(lim.PLAY_SPEED), "step": Int(0, MAX_TEXT),
-    "unit": ranged(lim.UNIT_INDEX),
+    "unit": ranged(lim.UNIT_INDEX), "sequence": Int(0, lim.TASK_SEQUENCES.hi - 1),
 })
 
 TRANSLATE = Fields({

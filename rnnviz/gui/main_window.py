@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.events import EpochEnd, Step
 from rnnviz.gui import concurrency
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         self.builder.sig_preset_applied.connect(self._on_preset)
         self.config_panel.sig_edit_model.connect(lambda: self.tabs.setCurrentWidget(self.builder))
         self._on_model_changed()
+        self.data_panel.sig_memory_changed.connect(self.models.memory_settings_changed)
 
     # ---- training ----
 
@@ -207,7 +209,8 @@ class MainWindow(QMainWindow):
         self.store.start_run(label, task)
         self.training_view.begin_run(label, task)
         self._clipped = train.grad_clip is not None
-        self.controller.start(TrainingJob(data, model, train, label, self.training_view.probe(), initial))
+        probe = "" if task in MEMORY_TASKS else self.training_view.probe()  # a memory task has no live sample
+        self.controller.start(TrainingJob(data, model, train, label, probe, initial))
         return True
 
     def _continuable(self, task: str, data, model):
@@ -300,8 +303,9 @@ class MainWindow(QMainWindow):
         self.builder.set_task(task)
         defaults = {p.strip() for p in (*DEFAULT_PROBES.values(), *BOOK_PROBES.values())}
         if self.training_view.probe().strip() in {"", *defaults}:  # never overwrite what the user typed
-            self.training_view.set_probe(BOOK_PROBES.get(corpus, DEFAULT_PROBES[task]))
-        self.controller.set_probe(self.training_view.probe())
+            self.training_view.set_probe(BOOK_PROBES.get(corpus, DEFAULT_PROBES.get(task, "")))
+        self.controller.set_probe("" if task in MEMORY_TASKS else self.training_view.probe())
+        self.models.selection_changed(task)
 
     def _on_snapshot(self, bundle) -> None:
         """A copy of the model from the worker (an epoch's weights to follow, or the trained model)."""
@@ -335,7 +339,8 @@ class MainWindow(QMainWindow):
     def _on_preset(self, name: str) -> None:
         from rnnviz.core.models.presets import get_preset
 
-        self.config_panel.apply_recipe(get_preset(name).train)
+        self.models.preset_applied(get_preset(name))  # a memory task's preset also sets its data (first:
+        self.config_panel.apply_recipe(get_preset(name).train)  # choosing the task resets the dock's recipe)
 
     def panels_state(self) -> dict:
         """The Config dock's state with the Builder's and the model tabs' inside it (one entry in sessions and settings)."""

@@ -23,7 +23,8 @@ from rnnviz.core.models.origin import ModelOrigin
 if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
 
-TASKS = ("lm", "mt")
+#: A language model, translation, and the tasks that need memory (each its own corpus, generated).
+TASKS = ("lm", "mt", "recall", "adding", "copy")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class AppStore(QObject):
 
     @property
     def task(self) -> str:
-        """The task of the data in use: "lm" or "mt"."""
+        """The task of the data in use: "lm", "mt", or a task that needs memory ("recall", "adding", "copy")."""
         return self._task
 
     @property

@@ -1,14 +1,19 @@
 """The main window's model tabs: the shipped models loaded when a model tab is first shown, the
 Gates tab's model and probe, a beam tree shown from another tab, an opened checkpoint made the
-model of its task, and what a run's end means for the user (a diverged run is said in a dialog)."""
+model of its task, and what a run's end means for the user (a diverged run is said in a dialog).
+
+A task that needs memory (recall, adding, copy): its Data dock settings reach the Config dock and the
+Builder's vocabulary; its preset sets its data too; and the tabs that do not apply to it (Generate,
+Translate, Beam search) say so at their top."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QMessageBox, QWidget
 
+from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.gui import concurrency
 
 if TYPE_CHECKING:
@@ -16,6 +21,11 @@ if TYPE_CHECKING:
 
 #: What the Gates tab reads until the user types something: a sentence long enough to watch the gates.
 GATE_PROBES = {"lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
+#: What each tab that does not apply to a memory task does instead, for its notice.
+_NOT_FOR_MEMORY = {"generate": "Generate continues a text with a language model",
+                   "translate": "Translate turns a sentence into French with a translation model",
+                   "beam": "Beam search explores the outputs of a language or translation model"}
+_NOTICE_STYLE = "background: #fff3cd; color: #5c4400; padding: 6px; border: 1px solid #e0c36c;"
 _ENDINGS = {"completed": "Training finished.", "stopped": "Training stopped.", "diverged": "Training diverged."}
 
 
@@ -26,6 +36,76 @@ class WindowModels(QObject):
         super().__init__(window)
         self.window = window
         self._loading: set[str] = set()  # tasks whose shipped model is being loaded
+        self._notices: dict[str, QLabel] = {}  # tab -> its "does not apply to a memory task" notice
+
+    @property
+    def notices(self) -> dict[str, QLabel]:
+        """The notices at the top of Generate, Translate and Beam search (made once those tabs exist)."""
+        if not self._notices:
+            w = self.window
+            for name, panel in (("generate", w.generate_panel), ("translate", w.translate_panel),
+                                ("beam", w.beam_panel)):
+                notice = QLabel()
+                notice.setWordWrap(True)
+                notice.setStyleSheet(_NOTICE_STYLE)
+                notice.setVisible(False)
+                layout = panel.layout()
+                if isinstance(layout, QBoxLayout):
+                    layout.insertWidget(0, notice)
+                self._notices[name] = notice
+        return self._notices
+
+    # ---- a task that needs memory ----
+
+    def memory_settings_changed(self, settings: dict) -> None:
+        """The Data dock's settings of a memory task: the Config dock builds its data from them, and the
+        Builder counts its input and output layers with its alphabet."""
+        from rnnviz.core.models.anatomy import memory_vocab_sizes
+
+        w = self.window
+        w.config_panel.set_data_settings(settings)
+        task = w.data_panel.memory_box.task()
+        if task in ("recall", "copy"):
+            w.builder.set_vocab_sizes(task, memory_vocab_sizes(task, int(settings.get("symbols", 2))))
+
+    def selection_changed(self, task: str) -> None:
+        """The tabs that do not apply to a task that needs memory say so (they keep their own models)."""
+        for name, notice in self.notices.items():
+            notice.setVisible(task in MEMORY_TASKS)
+            if task in MEMORY_TASKS:
+                notice.setText(f"<b>Not for {task}.</b> {_NOT_FOR_MEMORY[name]}; {task} is a task that needs "
+                               "memory, whose model reads generated sequences. Its training curves are in the "
+                               "Training tab and its gates in the Gates tab. This tab still shows "
+                               + ("the translation model." if name == "translate" else "the language model"
+                                  + (" or translation model." if name == "beam" else ".")))
+
+    def _show_memory_data(self, data: Any) -> None:
+        """An opened model of a memory task: the Data dock shows the data it was trained on (kept as the dock
+        has it when it already says the same, e.g. "auto" lengths after a session was restored)."""
+        from rnnviz.core.config import DataConfig
+        from rnnviz.core.errors import RnnvizError
+        from rnnviz.gui.panels.data_memory import SETTINGS
+
+        panel, task = self.window.data_panel, data.task
+        wanted = {k: getattr(data, k) for k in SETTINGS if getattr(data, k, None) is not None}
+        if panel.selection() == (task, task):
+            try:
+                shown = DataConfig(corpus=task, task=task, **panel.memory_settings()).resolved(task)
+                if all(getattr(shown, k) == v for k, v in wanted.items()):
+                    return
+            except RnnvizError:
+                pass
+        panel.use_memory_task(task, wanted)
+
+    def preset_applied(self, preset: Any) -> None:
+        """A memory task's preset (recall-gru …) also sets the task's data in the Data dock."""
+        task = preset.config.task
+        if task not in MEMORY_TASKS:
+            return
+        from rnnviz.gui.panels.data_memory import SETTINGS
+
+        settings = {k: v for k, v in preset.train.items() if k in SETTINGS and isinstance(v, int)}
+        self.window.data_panel.use_memory_task(task, settings)
 
     def tabs(self) -> tuple[QWidget, ...]:
         w = self.window
@@ -33,7 +113,8 @@ class WindowModels(QObject):
 
     def give_gates(self, bundle: Any) -> None:
         w = self.window
-        if bundle is not None and w.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
+        if bundle is not None and bundle.task in GATE_PROBES and \
+                w.gates_panel.probe().strip() in {"", *GATE_PROBES.values()}:
             w.gates_panel.set_probe(GATE_PROBES[bundle.task])  # never overwrite what the user typed
         run = w.store.current_run()
         if bundle is not None and bundle.origin.kind == "trained" and run is not None and not run.ended:
@@ -86,7 +167,10 @@ class WindowModels(QObject):
         w.store.set_model(bundle)
         w.builder.set_model_config(bundle.model_config)
         w.config_panel.set_from(bundle.data_config, bundle.train_config)
-        w.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
+        if bundle.task in MEMORY_TASKS:
+            self._show_memory_data(bundle.data_config)
+        else:
+            w.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
         name = bundle.origin.describe()[len("opened "):]
         w.statusBar().showMessage(f"Opened {name}: press Train to continue training it.", 8000)
         if bundle.origin.notes:

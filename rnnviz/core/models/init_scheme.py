@@ -6,6 +6,8 @@ The Builder names what "book" does for the model on screen before torch is loade
 
 from __future__ import annotations
 
+import dataclasses
+
 from rnnviz.core.config import ModelConfig, StackSpec
 
 #: The book's ``sigma`` for its scratch cells and their language model's output layer.
@@ -17,6 +19,10 @@ BOOK_SCRATCH_CLASS: dict[str, str] = {
 }
 
 
+#: "forget-bias": an LSTM's forget gates start at σ(3) ≈ 0.95 (initialisation._open_forget_gates).
+FORGET_BIAS = 3.0
+
+
 def is_scratch(spec: StackSpec) -> bool:
     """The stack runs the book's scratch equations (its weights are drawn as the scratch classes draw them)."""
     return spec.resolved_implementation == "scratch"
@@ -24,6 +30,13 @@ def is_scratch(spec: StackSpec) -> bool:
 
 def describe_init(config: ModelConfig) -> str:
     """What ``config.init`` does for this model, in a sentence (the Builder's tooltip, the CLI's help)."""
+    if config.init == "forget-bias":
+        opened = (f"; then every forget-gate bias is {FORGET_BIAS:g} (f = σ(…+{FORGET_BIAS:g}) ≈ 0.95), so the "
+                  "memory cell holds what it stores for tens of steps from the start (Gers et al. 2000, "
+                  "Jozefowicz et al. 2015; not the book's)") if config.stack.cell == "lstm" else \
+            " (the forget-gate bias applies to an LSTM only; this model has none)"
+        book = describe_init(dataclasses.replace(config, init="book"))
+        return book.rstrip(".") + opened + "."
     if config.init == "torch":
         return ("torch's default for every layer: uniform in ±1/√h for the recurrent weights and biases, "
                 "±1/√fan_in for the linear layers, N(0, 1) for embeddings.")
@@ -45,6 +58,7 @@ def init_note(model_init: str, wanted: str | None) -> str | None:
     """The sentence to tell a user whose chosen ``wanted`` init differs from an existing model's; else None."""
     if wanted is None or wanted == model_init:
         return None
-    said = {"book": "the book's scheme", "torch": "torch's default"}
+    said = {"book": "the book's scheme", "torch": "torch's default",
+            "forget-bias": "the book's scheme with the LSTM's forget gates opened"}
     return (f"This model was initialised with {said.get(model_init, model_init)}; the initialisation "
             f"chosen now ({wanted}) applies only to new models, so it goes on from its own weights.")

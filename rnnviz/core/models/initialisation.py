@@ -23,6 +23,13 @@ redraws what the book's own code draws differently:
   ``nn.RNN``/``nn.GRU``/``nn.LSTM`` and an ``nn.LazyLinear`` output, all at
   torch's default, so nothing is redrawn.
 
+``"forget-bias"`` is ``"book"``, then every LSTM layer's forget-gate bias set to
+:data:`FORGET_BIAS` (b_ih's forget block; b_hh's is set to zero, so that their sum is
+FORGET_BIAS): f = σ(…+3) ≈ 0.95 at the start, so the memory cell keeps what it holds for
+tens of steps before any training, instead of losing half of it each step. Gers, Schmidhuber
+& Cummins (2000) and Jozefowicz, Zaremba & Sutskever (2015) open the forget gate (they use a
+bias of 1); the book does not. Other cells are untouched.
+
 The redraw happens after construction, from torch's global generator, so a
 model is still deterministic under ``bundle_for(..., seed=...)``. The words
 for each scheme, without torch, are in ``init_scheme``.
@@ -34,7 +41,7 @@ import torch
 from torch import nn
 
 from rnnviz.core.config import INITS, ModelConfig
-from rnnviz.core.models.init_scheme import BOOK_SIGMA, is_scratch
+from rnnviz.core.models.init_scheme import BOOK_SIGMA, FORGET_BIAS, is_scratch
 
 
 @torch.no_grad()
@@ -55,6 +62,16 @@ def _xavier_weights(module: nn.Module) -> None:
             nn.init.xavier_uniform_(parameter)
 
 
+@torch.no_grad()
+def _open_forget_gates(stack: nn.Module) -> None:
+    """Every LSTM bias's forget block (torch's gate order i, f, g, o): b_ih = FORGET_BIAS, b_hh = 0."""
+    for name, parameter in stack.named_parameters():
+        leaf = name.rsplit(".", 1)[-1]
+        if leaf.startswith("bias") and parameter.dim() == 1 and parameter.shape[0] % 4 == 0:
+            h = parameter.shape[0] // 4
+            parameter[h:2 * h] = 0.0 if "hh" in leaf else FORGET_BIAS
+
+
 def initialise(model: nn.Module, config: ModelConfig) -> None:
     """Redraw ``model``'s weights as ``config.init`` says (see the module's docstring); in place.
 
@@ -70,6 +87,8 @@ def initialise(model: nn.Module, config: ModelConfig) -> None:
         if is_scratch(config.stack):
             _normal_weights_zero_biases(model.stack, BOOK_SIGMA)  # type: ignore[arg-type]
             _normal_weights_zero_biases(model.output, BOOK_SIGMA)  # type: ignore[arg-type]
+        if config.init == "forget-bias" and config.stack.cell == "lstm":
+            _open_forget_gates(model.stack)  # type: ignore[arg-type]
         return
     # The encoder–decoder: the book's init_seq2seq.
     _xavier_weights(model.encoder.stack)  # type: ignore[union-attr, arg-type]

@@ -27,12 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.config import ModelConfig
+from rnnviz.core.config import MEMORY_TASKS, ModelConfig
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.limits import EMBED_SIZE
 from rnnviz.core.models.anatomy import ModelAnatomy, anatomy
 from rnnviz.core.models.init_scheme import describe_init
 from rnnviz.core.models.labels import model_label
+from rnnviz.core.models.memory_presets import MEMORY_PRESETS
 from rnnviz.core.models.presets import PRESETS, get_preset
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.cost_table import CostTable
@@ -41,12 +42,15 @@ from rnnviz.gui.widgets.stack_diagram import StackDiagram
 from rnnviz.gui.widgets.stack_editor import StackEditor, set_item_enabled
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
-DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq"}
+DEFAULT_PRESET = {"lm": "gru-lm", "mt": "seq2seq", "recall": "recall-gru", "adding": "adding-gru",
+                  "copy": "copy-gru"}
+#: The book's presets and the tasks that need memory's (RNN vs GRU vs LSTM), as the preset box lists them.
+ALL_PRESETS = {**PRESETS, **MEMORY_PRESETS}
 #: Vocabulary sizes used until the data panel reports the corpus's own: The Time Machine's
 #: 28 characters; for translation, sizes of the order of the book's English–French vocabularies.
-DEFAULT_VOCAB = {"lm": (28,), "mt": (195, 214)}
+DEFAULT_VOCAB = {"lm": (28,), "mt": (195, 214), "recall": (9,), "adding": (), "copy": (11,)}
 #: The initialisation combo's entries: ModelConfig.init's values and their words.
-INIT_CHOICES = (("book", "book"), ("torch", "torch's default"))
+INIT_CHOICES = (("book", "book"), ("torch", "torch's default"), ("forget-bias", "book, LSTM forget gate open"))
 NO_BIDIRECTIONAL_DECODER = ("The decoder cannot be bidirectional: it generates left to right and cannot read "
                             "words it has not produced yet.")
 
@@ -79,9 +83,10 @@ class BuilderPanel(QWidget):
         return self._task
 
     def set_task(self, task: str) -> None:
-        """Switch between a language model and a translation model (the task's default preset)."""
-        if task not in ("lm", "mt"):
-            raise ValueError(f"task must be 'lm' or 'mt', not {task!r}")
+        """Switch between a language model, a translation model and a task that needs memory (the task's
+        default preset)."""
+        if task not in DEFAULT_PRESET:
+            raise ValueError(f"task must be 'lm', 'mt' or one of {', '.join(MEMORY_TASKS)}, not {task!r}")
         if task != self._task:
             self._task = task
             self._fill_presets()
@@ -104,14 +109,16 @@ class BuilderPanel(QWidget):
             config = self.model_config()
         except RnnvizError:
             return ""
-        return next((name for name, p in PRESETS.items() if p.config == config), "")
+        return next((name for name, p in ALL_PRESETS.items() if p.config == config), "")
 
     def model_config(self) -> ModelConfig:
         """The model as built; a ConfigError says why when it cannot be."""
         embed = self.embed.value() or None
         init = self.init.currentData()
-        if self._task == "lm":
-            return ModelConfig("lm", self.encoder.spec(), embed_size=embed, init=init)
+        if self._task == "adding":  # two numbers per step: nothing to embed
+            return ModelConfig("adding", self.encoder.spec(), init=init)
+        if self._task != "mt":  # a language model, recall, copy
+            return ModelConfig(self._task, self.encoder.spec(), embed_size=embed, init=init)  # type: ignore[arg-type]
         return ModelConfig("mt", self.encoder.spec(), self.decoder.spec(), embed, self.bridge.currentData(), init)
 
     def set_model_config(self, config: ModelConfig) -> None:
@@ -168,13 +175,13 @@ class BuilderPanel(QWidget):
         """Restore what ``state`` saved; anything unreadable is ignored."""
         sizes = state.get("vocab_sizes")
         if isinstance(sizes, dict):
-            for task in ("lm", "mt"):
+            for task in DEFAULT_PRESET:
                 if isinstance(sizes.get(task), list) and all(isinstance(s, int) and s > 0 for s in sizes[task]):
                     self._vocab_sizes[task] = tuple(sizes[task])
         try:
             self.set_model_config(ModelConfig.from_dict(state["model"]))
         except (KeyError, TypeError, ValueError, RnnvizError):
-            if state.get("task") in ("lm", "mt"):
+            if state.get("task") in DEFAULT_PRESET:
                 self.set_task(state["task"])
 
     def apply_theme(self, theme: Theme) -> None:
@@ -310,7 +317,7 @@ class BuilderPanel(QWidget):
         self.preset_box.blockSignals(True)
         self.preset_box.clear()
         self.preset_box.addItem("custom", "")
-        for name, preset in PRESETS.items():
+        for name, preset in ALL_PRESETS.items():
             if preset.config.task == self._task:
                 self.preset_box.addItem(f"{preset.title}  [{name}]", name)
         self.preset_box.setCurrentIndex(max(0, self.preset_box.findData(select)))
@@ -328,6 +335,7 @@ class BuilderPanel(QWidget):
         self.embed.set_reasons(below="translation embeds words, so an embedding size must be at least 1; "
                                      "0 (one-hot) is for a language model" if is_mt else "")
         self.encoder.bidirectional.setText("bidirectional encoder" if is_mt else "bidirectional")
+        self.embed.setEnabled(self._task != "adding")  # the adding problem reads numbers, not symbols
 
     # ---- reactions ----
 
@@ -398,6 +406,6 @@ class BuilderPanel(QWidget):
         if info is None:
             self.totals.setText("")
             return
-        vocab = " and ".join(f"{v:,}" for v in info.vocab_sizes)
+        vocab = " and ".join(f"{v:,}" for v in info.vocab_sizes) or "none (two numbers per step)"
         self.totals.setText(f"<b>{info.total_params:,}</b> parameters in torch (two bias vectors per gate block), "
                             f"{info.total_book_params:,} in the book's count (one); vocabulary {vocab}.")

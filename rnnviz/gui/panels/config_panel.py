@@ -20,17 +20,15 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QLabel,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from rnnviz.core.config import BOOK_SPLIT, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.config import BOOK_SPLIT, MEMORY_TASKS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.data.corpora import default_corpus
 from rnnviz.core.errors import RnnvizError
 from rnnviz.core.estimate import RunEstimate, Suggestion, estimate_run, long_run_warning, suggest_smaller
@@ -43,59 +41,19 @@ from rnnviz.core.limits import (
     MAX_EXAMPLES,
     NUM_STEPS,
     SEED,
-    Limit,
 )
+from rnnviz.gui.panels.config_widgets import combo as _combo
+from rnnviz.gui.panels.config_widgets import dspin as _dspin
+from rnnviz.gui.panels.config_widgets import recipe_model
+from rnnviz.gui.panels.config_widgets import spin as _spin
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 _WARNING_STYLE = "color: #b35900; font-weight: bold;"  # orange: a long run is allowed, but said so
-
-
-def recipe_model(task: str) -> ModelConfig:
-    """The model the book's recipe trains when the Builder has said nothing (RECIPES)."""
-    recipe = RECIPES[task]
-    stack = StackSpec("gru", (recipe["hidden"],) * recipe["layers"])
-    if task == "lm":
-        return ModelConfig("lm", stack, embed_size=recipe["embed"])
-    return ModelConfig("mt", stack, stack, recipe["embed"], "identity")
-
-
-def _combo(tip: str, *items: tuple[str, str]) -> QComboBox:
-    """A combo box of (text, name) items; the names are what configs and sessions hold."""
-    box = QComboBox()
-    for text, name in items:
-        box.addItem(text, name)
-    box.setToolTip(tip)
-    # The dock stays narrow: the box shows what fits, its list and tooltip the whole text.
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(6)
-    return box
-
-
 _LM_TRAIN, _LM_VAL = BOOK_SPLIT["lm"]
 _MT_TRAIN, _MT_VAL = BOOK_SPLIT["mt"]
 _ALL_PAIRS, _BOOKS_PAIRS = "all", f"the book's {_MT_TRAIN}"  # the pairs box's special text, per split
-
-
-def _spin(limit: Limit, tip: str, special: str | None = None) -> QSpinBox:
-    """A spin box over ``limit``'s range (rnnviz.core.limits), the range in its tooltip."""
-    box = QSpinBox()
-    box.setRange(*limit.spin_range())  # type: ignore[arg-type]
-    box.setToolTip(limit.tip(tip))
-    if special:
-        box.setSpecialValueText(special)  # shown at the minimum
-    return box
-
-
-def _dspin(limit: Limit, tip: str, decimals: int, step: float, special: str | None = None) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setDecimals(decimals)  # before the range, which Qt rounds to the decimals
-    box.setRange(*limit.spin_range())
-    box.setSingleStep(step)
-    box.setToolTip(limit.tip(tip))
-    if special:
-        box.setSpecialValueText(special)
-    return box
+__all__ = ["ConfigPanel", "recipe_model"]
 
 
 class ConfigPanel(QWidget):
@@ -117,6 +75,9 @@ class ConfigPanel(QWidget):
         self._corpus: str | None = None  # None: the task's built-in corpus
         self._model: ModelConfig | None = None  # None: the book's recipe for the task
         self._estimate: RunEstimate | None = None
+        # A task that needs memory: its settings from the Data dock (lag, num_steps, symbols, copy_length,
+        # num_train, num_val, seed); they draw the sequences, and this dock's seed the first weights.
+        self._data_settings: dict[str, int] = {}
         self._suggestion: Suggestion | None = None
         self.model_summary = QLabel("GRU 32")
         self.model_summary.setWordWrap(True)
@@ -194,7 +155,8 @@ class ConfigPanel(QWidget):
         self.max_examples_label = QLabel("Sentence pairs")
         form.addRow(self.max_examples_label, self.max_examples)
         self._form = form
-        form.addRow("Seed", self.seed)
+        self.seed_label = QLabel("Seed")
+        form.addRow(self.seed_label, self.seed)
         layout = QVBoxLayout(self)
         layout.addWidget(model)
         layout.addWidget(training)
@@ -219,6 +181,14 @@ class ConfigPanel(QWidget):
         if task != self._task:
             self._task = task
             self._apply_recipe(task)
+            self._changed()
+
+    def set_data_settings(self, settings: dict[str, int]) -> None:
+        """A task that needs memory: its generation settings as the Data dock holds them (DataConfig's
+        names: lag, num_steps, symbols, copy_length, num_train, num_val, seed)."""
+        settings = dict(settings)
+        if settings != self._data_settings:
+            self._data_settings = settings
             self._changed()
 
     def set_corpus(self, corpus: str) -> None:
@@ -262,13 +232,17 @@ class ConfigPanel(QWidget):
         """The data and training configs for a run; raises RnnvizError (ConfigError) with the reason."""
         is_mt = self._task == "mt"
         book_mt = is_mt and self.mt_split.currentData() == "book"
+        train = TrainConfig(epochs=self.epochs.value(), lr=self.lr.value(), optimizer=self.optimizer.currentData(),
+                            grad_clip=self.clip.value() or None, device=device, seed=self.seed.value())
+        if self._task in MEMORY_TASKS:  # generated: the Data dock's settings draw it, the corpus is the task
+            settings = {"seed": self.seed.value(), **self._data_settings}
+            return DataConfig(corpus=self._task, task=self._task, batch_size=self.batch_size.value(),
+                              **settings), train
         data = DataConfig(corpus=corpus, task=self._task, num_steps=self.num_steps.value(),
                           batch_size=self.batch_size.value(), seed=self.seed.value(),
                           max_examples=(self.max_examples.value() or None) if is_mt else None,
                           lm_sampling="random-offset" if is_mt else self.lm_sampling.currentData(),
                           num_val=self._num_val if book_mt else None)
-        train = TrainConfig(epochs=self.epochs.value(), lr=self.lr.value(), optimizer=self.optimizer.currentData(),
-                            grad_clip=self.clip.value() or None, device=device, seed=self.seed.value())
         return data, train
 
     def error_text(self) -> str:
@@ -325,7 +299,7 @@ class ConfigPanel(QWidget):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Restore what state() saved; unknown or out-of-range values are ignored."""
-        self._task = state.get("task", self._task) if state.get("task") in ("lm", "mt") else self._task
+        self._task = state.get("task", self._task) if state.get("task") in RECIPES else self._task
         self._update_task_labels()
         for name in ("optimizer", "lm_sampling", "mt_split"):
             combo: QComboBox = getattr(self, name)
@@ -372,15 +346,18 @@ class ConfigPanel(QWidget):
             self.max_examples.setValue(num_train)
 
     def _update_task_labels(self) -> None:
-        is_mt = self._task == "mt"
+        is_mt, memory = self._task == "mt", self._task in MEMORY_TASKS
         book = self.mt_split.currentData() == "book"
         self.num_steps_label.setText("Sentence length (tokens)" if is_mt else "Time steps per window")
         self.max_examples_label.setText("Training pairs" if book else "Sentence pairs")
         self.max_examples.setSpecialValueText(_BOOKS_PAIRS if book else _ALL_PAIRS)
         self.max_examples.setEnabled(is_mt)
         self.max_examples_label.setEnabled(is_mt)
-        self._form.setRowVisible(self.lm_sampling, not is_mt)  # each task's own way of cutting its data
+        self._form.setRowVisible(self.lm_sampling, not is_mt and not memory)  # each task cuts its data its way
         self._form.setRowVisible(self.mt_split, is_mt)
+        self._form.setRowVisible(self.max_examples, not memory)
+        self._form.setRowVisible(self.num_steps, not memory)  # a generated task's length is in the Data dock
+        self.seed_label.setText("Seed (weights)" if memory else "Seed")
 
     def _changed(self) -> None:
         self._update_task_labels()  # the split names the pairs box

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.core.data.corpora import (
     CorpusInfo,
     availability,
@@ -47,20 +48,29 @@ from rnnviz.core.data.corpora import (
 from rnnviz.core.data.stats import LmStats, MtStats
 from rnnviz.core.data.summary import Loaded, LoadRequest, Serial, load_corpus_stats
 from rnnviz.gui.concurrency import run_in_background
+from rnnviz.gui.panels.data_download import DownloadMixin
+from rnnviz.gui.panels.data_memory import MemoryTaskBox
 from rnnviz.gui.panels.data_stats_view import CorpusStatsView
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.download_dialog import DownloadDialog, format_bytes
 from rnnviz.gui.widgets.eliding_combo import ElidingComboBox
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
-TASKS: tuple[str, ...] = ("lm", "mt")
-_TASK_LABELS = {"lm": "&Language model", "mt": "&Translation"}
+#: The tasks the app loads data for: text corpora, and the tasks that need memory (generated).
+TASKS: tuple[str, ...] = ("lm", "mt", *MEMORY_TASKS)
+#: The task buttons: a language model, translation, and the tasks that need memory as one choice.
+CHOICES: tuple[str, ...] = ("lm", "mt", "memory")
+_TASK_LABELS = {"lm": "&Language model", "mt": "&Translation", "memory": "&Memory tasks"}
 #: The room for a row of controls in the Data dock at its default width (400 px, less its scroll bar and margins).
 DOCK_ROOM = 340
 _FILE_FILTER = "Text corpora (*.txt *.tsv *.tab *.text);;All files (*)"
 
 
-class DataPanel(QWidget):
+def _choice(task: str) -> str:
+    return "memory" if task in MEMORY_TASKS else task
+
+
+class DataPanel(DownloadMixin, QWidget):
     """Corpus choice, its statistics and plots: the Data dock of the main window.
 
     :meth:`selection` is the corpus whose statistics are shown, the one the rest
@@ -68,8 +78,11 @@ class DataPanel(QWidget):
     or a book corpus waiting for Download (the panel says so).
     """
 
-    #: (corpus name or file path, task "lm" | "mt"), after a successful load.
+    #: (corpus name or file path, task "lm" | "mt"), after a successful load; for a task that needs memory
+    #: (task, task): it is its own corpus, chosen at once (nothing to load).
     sig_selection_changed = Signal(str, str)
+    #: dict: the settings of the task that needs memory shown (DataConfig's names), whenever they change.
+    sig_memory_changed = Signal(dict)
     #: The LmStats / MtStats now shown.
     sig_stats_ready = Signal(object)
 
@@ -110,7 +123,11 @@ class DataPanel(QWidget):
         """
         if task not in TASKS:
             QMessageBox.warning(self, "Cannot use this corpus",
-                                f"unknown task {task!r}; use 'lm' (language model) or 'mt' (translation).")
+                                f"unknown task {task!r}; use 'lm' (language model), 'mt' (translation), or a task "
+                                f"that needs memory ({', '.join(MEMORY_TASKS)}).")
+            return
+        if task in MEMORY_TASKS:
+            self.use_memory_task(task)
             return
         registered = {info.name for info in list_corpora()}
         self._request(corpus if corpus in registered else os.path.abspath(os.path.expanduser(corpus)), task)
@@ -120,6 +137,23 @@ class DataPanel(QWidget):
         path = os.path.abspath(os.path.expanduser(path))
         self._last_dir = str(Path(path).parent)
         self._request(path, task)
+
+    def use_memory_task(self, task: str, settings: dict | None = None) -> None:
+        """Choose a task that needs memory (recall, adding, copy), with ``settings`` (DataConfig's names:
+        lag, num_steps, symbols, copy_length, num_train, num_val, seed) or its defaults. Synchronous: it is
+        generated when a run starts, so nothing is loaded; emits sig_selection_changed(task, task)."""
+        self._supersede()  # a text corpus still loading is no longer wanted
+        self._set_busy(None)
+        self._shown = (task, task)
+        self._last["memory"] = task
+        self._populate(task, task)
+        self.memory_box.set_task(task, settings)
+        self._show_memory(True)
+        self.sig_selection_changed.emit(task, task)
+
+    def memory_settings(self) -> dict[str, int]:
+        """The settings of the task that needs memory shown (DataConfig's names), {} for a text corpus."""
+        return self.memory_box.settings() if self._shown[1] in MEMORY_TASKS else {}
 
     def stats(self) -> LmStats | MtStats | None:
         """The statistics now shown (None before the first load)."""
@@ -148,7 +182,7 @@ class DataPanel(QWidget):
         """Plain data for a saved session."""
         return {"corpus": self._shown[0], "task": self._shown[1],
                 "user_files": [[path, task] for path, task in self._user_files],
-                "last": dict(self._last), "last_dir": self._last_dir}
+                "last": dict(self._last), "last_dir": self._last_dir, "memory": self.memory_settings()}
 
     def restore_state(self, state: dict) -> None:
         """Restore :meth:`state`'s output; missing user files are dropped, bad values ignored."""
@@ -157,17 +191,20 @@ class DataPanel(QWidget):
         files = state.get("user_files") or []
         if isinstance(files, list):
             for entry in files:
-                if (isinstance(entry, (list, tuple)) and len(entry) == 2 and entry[1] in TASKS
+                if (isinstance(entry, (list, tuple)) and len(entry) == 2 and entry[1] in ("lm", "mt")
                         and isinstance(entry[0], str) and Path(entry[0]).is_file()):
                     self._remember_file(entry[0], entry[1])
         last = state.get("last")
         if isinstance(last, dict):
-            self._last.update({t: c for t, c in last.items() if t in TASKS and isinstance(c, str)})
+            self._last.update({t: c for t, c in last.items() if t in CHOICES and isinstance(c, str)})
         if isinstance(state.get("last_dir"), str):
             self._last_dir = state["last_dir"]
         self._populate(self._combo_task, self.combo.currentData() or self._shown[0])
         corpus, task = state.get("corpus"), state.get("task")
-        if isinstance(corpus, str) and task in TASKS:
+        if task in MEMORY_TASKS:
+            memory = state.get("memory")
+            self.use_memory_task(task, memory if isinstance(memory, dict) else None)
+        elif isinstance(corpus, str) and task in TASKS:
             self.set_selection(corpus, task)
 
     def is_busy(self) -> bool:
@@ -188,15 +225,17 @@ class DataPanel(QWidget):
     # -- building -------------------------------------------------------------------
 
     def _build_ui(self) -> None:
-        self.task_buttons: dict[str, QRadioButton] = {t: QRadioButton(_TASK_LABELS[t]) for t in TASKS}
+        self.task_buttons: dict[str, QRadioButton] = {t: QRadioButton(_TASK_LABELS[t]) for t in CHOICES}
+        self.task_buttons["memory"].setToolTip("Recall, the adding problem, copy: generated sequences that only a "
+                                               "network with memory can learn (RNN vs GRU vs LSTM).")
         self.task_group = QButtonGroup(self)
         task_row = QHBoxLayout()
-        for index, task in enumerate(TASKS):
-            self.task_group.addButton(self.task_buttons[task], index)
-            task_row.addWidget(self.task_buttons[task])
+        for index, choice in enumerate(CHOICES):
+            self.task_group.addButton(self.task_buttons[choice], index)
+            task_row.addWidget(self.task_buttons[choice])
         task_row.addStretch(1)
         self.task_buttons["lm"].setChecked(True)
-        self.task_group.idClicked.connect(lambda index: self._on_task_clicked(TASKS[index]))
+        self.task_group.idClicked.connect(lambda index: self._on_task_clicked(CHOICES[index]))
 
         # Closed, the combo shows "name · status", elided (tooltip whole) when even that does not fit;
         # a wheel over it scrolls the dock unless it was clicked: it never loads a corpus by surprise.
@@ -233,22 +272,29 @@ class DataPanel(QWidget):
             view.size_label
         self.status_label, self.length_note, self.plots = view.status_label, view.length_note, view.plots
         self.zipf_plot, self.length_plot = view.zipf_plot, view.length_plot
+        self.memory_box = MemoryTaskBox()
+        self.memory_box.setVisible(False)
+        self.memory_box.sig_changed.connect(self.sig_memory_changed)
 
         layout = QVBoxLayout(self)
         layout.addLayout(choice)
         layout.addSpacing(6)
         layout.addWidget(view, 1)
+        layout.addWidget(self.memory_box)
+        self._memory_stretch = QWidget()  # keeps the task's box at the top while it is shown
+        layout.addWidget(self._memory_stretch, 1)
+        self._memory_stretch.setVisible(False)
 
     # -- the combo ----------------------------------------------------------------------
 
     def _populate(self, task: str, current: str) -> None:
         """Fill the combo with ``task``'s corpora and user files, selecting ``current``."""
         self._combo_task = task
-        self.task_buttons[task].setChecked(True)
+        self.task_buttons[_choice(task)].setChecked(True)
         self.combo.blockSignals(True)
         self.combo.clear()
         for info in list_corpora():
-            if info.task == task:
+            if _choice(info.task) == _choice(task):
                 status = self._status(info)
                 self.combo.add_item(f"{info.name} — {info.title} ({status})", info.name,
                                     f"{info.name} · {status}", info.provenance)
@@ -287,21 +333,29 @@ class DataPanel(QWidget):
 
     # -- user actions -------------------------------------------------------------------
 
-    def _on_task_clicked(self, task: str) -> None:
-        if task == self._combo_task:
+    def _on_task_clicked(self, choice: str) -> None:
+        if choice == _choice(self._combo_task):
             return
-        key = self._last.get(task) or default_corpus(task)  # type: ignore[arg-type]
-        self._populate(task, key)
-        self._choose(self.combo.currentData(), task)
+        if choice == "memory":
+            task = self._last.get("memory") or MEMORY_TASKS[0]
+            self._choose(task, task)
+            return
+        key = self._last.get(choice) or default_corpus(choice)  # type: ignore[arg-type]
+        self._populate(choice, key)
+        self._choose(self.combo.currentData(), choice)
 
     @Slot(int)
     def _on_combo_activated(self, index: int) -> None:
         key = self.combo.itemData(index)
         if key is not None:
-            self._choose(key, self._combo_task)
+            self._choose(key, key if key in MEMORY_TASKS else self._combo_task)
 
     def _choose(self, key: str, task: str) -> None:
         """The combo shows ``key``: load it, or say that it waits for Download."""
+        if task in MEMORY_TASKS:
+            if (key, task) != self._shown:
+                self.use_memory_task(task)
+            return
         if (key, task) == self._shown and self._loaded is not None:
             self._supersede()  # picked again: nothing to reload, no signal to send
             self._revert()
@@ -374,76 +428,41 @@ class DataPanel(QWidget):
         """Show the current selection again, as it was before the failed attempt."""
         self._set_busy(None)
         self._populate(self._shown[1], self._shown[0])
-        if self._loaded is not None:
+        if self._shown[1] in MEMORY_TASKS:
+            self._show_memory(True)
+        elif self._loaded is not None:
             self._show_loaded(self._loaded)
 
     # -- showing ----------------------------------------------------------------------------
 
     def _set_busy(self, text: str | None) -> None:
+        if text is not None:
+            self._show_memory(False)
         self.stats_view.set_busy(text)
+
+    def _show_memory(self, on: bool) -> None:
+        """The task's settings in place of a corpus's statistics (and no Download or Open file)."""
+        self.stats_view.setVisible(not on)
+        self.memory_box.setVisible(on)
+        self._memory_stretch.setVisible(on)
+        self.download_button.setVisible(not on)
+        self.open_button.setVisible(not on)
 
     def _show_info(self, info: CorpusInfo, status: str | None = None) -> None:
         self.stats_view.show_info(info, "user file" if info.source == "file" else (status or self._status(info)))
 
     def _show_loaded(self, loaded: Loaded) -> None:
+        self._show_memory(False)
         self._show_info(loaded.stats.info)
         self.stats_view.show_stats(loaded.stats, loaded.line_lengths)
 
     def _preview(self, info: CorpusInfo) -> None:
         """A book corpus that is not downloaded: describe it, point at Download."""
         self._supersede()
+        self._show_memory(False)
         self._set_busy(None)
         self._show_info(info, "not downloaded")
         self.stats_view.clear_stats("not downloaded")
         self.stats_view.say(
             f"Not downloaded yet. Press Download to fetch {format_bytes(info.size_bytes)} from the "
             f"book's data hub. Until then the app keeps using {Path(self._shown[0]).name}.")
-
-    # -- download ----------------------------------------------------------------------------
-
-    def _on_download_clicked(self) -> None:
-        info = self._registered(self.combo.currentData())
-        if info is None or info.remote is None or (self._download and self._download.is_running()):
-            return
-        dialog = DownloadDialog(info.remote, info.title, self)
-        dialog.sig_downloaded.connect(self._on_downloaded)
-        dialog.sig_failed.connect(self._on_download_failed)
-        dialog.sig_cancelled.connect(self._on_download_cancelled)
-        self._download, self._downloading = dialog, info.name
-        self.download_button.setEnabled(False)
-        dialog.start()
-
-    def download_dialog(self) -> DownloadDialog | None:
-        """The dialog of the download running (or last run)."""
-        return self._download
-
-    def _download_ended(self) -> str:
-        name = self._downloading
-        if self._download is not None:
-            self._download.deleteLater()
-        self._populate(self._combo_task, self.combo.currentData())  # the statuses changed
-        return name
-
-    @Slot(object)
-    def _on_downloaded(self, _path: object) -> None:
-        name = self._download_ended()
-        info = get_info(name)
-        self._populate(info.task, name)
-        self._request(name, info.task)
-        self._download = None
-
-    @Slot(str)
-    def _on_download_failed(self, _message: str) -> None:
-        self._download_ended()
-        self._download = None
-        self._update_download_button()
-        self.stats_view.say("The download failed (see the message); nothing was kept. "
-                            f"The app keeps using {Path(self._shown[0]).name}.")
-
-    @Slot()
-    def _on_download_cancelled(self) -> None:
-        self._download_ended()
-        self._download = None
-        self._update_download_button()
-        self.stats_view.say("Download cancelled; nothing was kept. "
-                            f"The app keeps using {Path(self._shown[0]).name}.")

@@ -48,9 +48,17 @@ class SampleBox(QGroupBox):
         self.probe_edit.editingFinished.connect(self._on_probe_edited)
 
     def set_task(self, task: str) -> None:
-        """"lm" (a prefix to continue) or "mt" (a sentence to translate); ValueError otherwise."""
+        """"lm" (a prefix to continue), "mt" (a sentence to translate), or a task that needs memory (no
+        live sample: the box says where to look instead); ValueError otherwise."""
+        memory = task in ("recall", "adding", "copy")
+        self.probe_edit.setEnabled(not memory)
+        if memory:
+            self.probe_label.setText("No live sample")
+            self.probe_edit.setPlaceholderText("a task that needs memory: watch its accuracy or error in the "
+                                               "curves, and its gates in the Gates tab")
+            return
         if task not in _TASK_PROBE_LABELS:
-            raise ValueError(f"task must be 'lm' or 'mt', got {task!r}")
+            raise ValueError(f"task must be 'lm', 'mt', 'recall', 'adding' or 'copy', got {task!r}")
         text, placeholder = _TASK_PROBE_LABELS[task]
         self.probe_label.setText(text)
         self.probe_edit.setPlaceholderText(placeholder)

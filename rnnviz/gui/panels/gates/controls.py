@@ -131,8 +131,19 @@ class GatesControls(QWidget):
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
         self.export_button.setMenu(self.export_menu)
+        # A task that needs memory: the model reads one of its validation sequences, not a typed text.
+        self.sequence_label = QLabel("Validation &sequence")
+        self.sequence_spin = QSpinBox()
+        self.sequence_spin.setToolTip("Which validation sequence the model reads (the first is 1); the same "
+                                      "sequences every time, drawn from the task's seed. Up/Down or the arrows "
+                                      "pick another.")
+        self.sequence_label.setBuddy(self.sequence_spin)
+        self.probe_label = probe_label
         probe_row.addWidget(probe_label)
         probe_row.addWidget(self.probe_edit, 3)
+        probe_row.addWidget(self.sequence_label)
+        probe_row.addWidget(self.sequence_spin)
+        self.set_sequences(None)
         probe_row.addWidget(self.trace_button)
         probe_row.addWidget(self.follow_check)
         probe_row.addWidget(self.model_label, 2)
@@ -180,6 +191,24 @@ class GatesControls(QWidget):
             view_row.addSpacing(4)
         view_row.addStretch(0)
         return view_row
+
+    def set_sequences(self, count: int | None) -> None:
+        """A memory task's model: pick one of ``count`` validation sequences instead of typing a probe
+        (None: a language or translation model, the probe row as usual)."""
+        memory = count is not None
+        for widget in (self.probe_label, self.probe_edit):
+            widget.setVisible(not memory)
+        for widget in (self.sequence_label, self.sequence_spin):
+            widget.setVisible(memory)
+        if memory:
+            self.sequence_spin.blockSignals(True)
+            self.sequence_spin.setRange(1, max(1, int(count)))
+            self.sequence_spin.setSuffix(f" of {int(count):,}")
+            self.sequence_spin.blockSignals(False)
+
+    def sequence(self) -> int:
+        """The validation sequence chosen, counted from 0."""
+        return self.sequence_spin.value() - 1
 
     # ---- the choices
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 _DEFAULT_STATE: dict[str, Any] = {
     "probe": "", "saturation_text": "", "follow": False, "part": "encoder", "layer": 0, "direction": "forward",
     "sort": "as-is", "sort_gate": "hidden", "top_n": 0, "unit_filter": "", "speed": 2.0, "step": 0, "unit": -1,
+    "sequence": 0,
 }
 _NO_MODEL = "No model yet: train one, or open a checkpoint, and its gates appear here."
 _BOTH = TraceRequest(probe=True, saturation=True)
@@ -50,7 +51,7 @@ class GatesPanel(GatesView):
         super().__init__(parent)
         self._probe_error = _NO_MODEL
         self._last_probe = ""
-        self._tracer = Tracer(lambda: (self.probe(), self.saturation_text()), self)
+        self._tracer = Tracer(lambda: (self.probe(), self.saturation_text()), self, self.controls.sequence)
         self._connect_tracing()
         self.apply_theme(NORMAL)
         self.restore_state(_DEFAULT_STATE)
@@ -70,6 +71,14 @@ class GatesPanel(GatesView):
 
     def bundle(self) -> ModelBundle | None:
         return self._tracer.bundle()
+
+    def set_sequence(self, index: int) -> None:
+        """A memory task's model: read validation sequence ``index`` (from 0) and trace it."""
+        self.controls.sequence_spin.setValue(int(index) + 1)
+
+    def sequence(self) -> int:
+        """The validation sequence a memory task's model reads (from 0)."""
+        return self.controls.sequence()
 
     def set_follow_training(self, on: bool) -> None:
         self.follow_check.setChecked(bool(on))
@@ -119,7 +128,8 @@ class GatesPanel(GatesView):
         return {"probe": self.probe(), "saturation_text": self.saturation_text(), "follow": self.follow_training(),
                 "part": self.part(), "layer": self.layer(), "direction": self.direction(), "sort": self.sort()[0],
                 "sort_gate": self.sort()[1], "top_n": self.top_n(), "unit_filter": self.unit_filter(),
-                "speed": self.speed(), "step": self.step(), "unit": -1 if self.unit() is None else self.unit()}
+                "speed": self.speed(), "step": self.step(), "unit": -1 if self.unit() is None else self.unit(),
+                "sequence": self.sequence()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Apply settings from :meth:`state`; unknown keys and bad values are ignored. Retraces once."""
@@ -133,6 +143,9 @@ class GatesPanel(GatesView):
             for key in ("step", "unit"):  # where to look once a trace is there (applied now if one is)
                 if isinstance(state.get(key), int):
                     self._wanted[key] = state[key]
+            if isinstance(state.get("sequence"), int) and state["sequence"] >= 0:
+                self._wanted_sequence = state["sequence"]
+                self.controls.sequence_spin.setValue(state["sequence"] + 1)
             if isinstance(state.get("saturation_text"), str):
                 self.saturation_edit.setPlainText(state["saturation_text"])
             if isinstance(state.get("probe"), str):
@@ -151,6 +164,7 @@ class GatesPanel(GatesView):
     def _connect_tracing(self) -> None:
         self.probe_edit.editingFinished.connect(self._on_probe_edited)
         self.controls.trace_button.clicked.connect(self._on_trace_clicked)
+        self.controls.sequence_spin.valueChanged.connect(self._on_sequence_changed)
         self.follow_check.toggled.connect(self._on_follow_toggled)
         self.saturation_view.use_button.clicked.connect(lambda: self.set_saturation_text(self.saturation_text()))
         self._tracer.sig_busy.connect(self._show_busy)
@@ -160,6 +174,7 @@ class GatesPanel(GatesView):
                                  self.export_image, self.sig_status.emit)
 
     def _set_bundle(self, bundle: ModelBundle | None) -> None:
+        self._show_sequences(bundle)
         self._tracer.set_bundle(bundle)
         self._saturation = None
         if bundle is None:
@@ -170,6 +185,25 @@ class GatesPanel(GatesView):
             self._show_messages()
             return
         self._probe_error = ""
+        self._request(_BOTH)
+
+    def _show_sequences(self, bundle: ModelBundle | None) -> None:
+        """A memory task's model reads its validation sequences: the spin box instead of the probe."""
+        from rnnviz.core.config import MEMORY_TASKS
+
+        if bundle is None or bundle.task not in MEMORY_TASKS:
+            self.controls.set_sequences(None)
+            return
+        count = int(bundle.data_config.num_val or 1)
+        updating, self._updating = self._updating, True
+        try:
+            self.controls.set_sequences(count)
+            self.controls.sequence_spin.setValue(min(getattr(self, "_wanted_sequence", 0), count - 1) + 1)
+        finally:
+            self._updating = updating
+
+    def _on_sequence_changed(self, value: int) -> None:
+        self._wanted_sequence = value - 1
         self._request(_BOTH)
 
     def _request(self, request: TraceRequest) -> None:

@@ -14,12 +14,15 @@ lazily), not when the panel is built.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from shiboken6 import isValid
 
+from rnnviz.core.config import MEMORY_TASKS
+from rnnviz.core.errors import RnnvizError
 from rnnviz.core.introspect import probing
 from rnnviz.core.introspect.probing import TraceCost, TraceRequest, TraceResult
 from rnnviz.gui.concurrency import run_in_background
@@ -31,6 +34,23 @@ log = logging.getLogger(__name__)
 
 #: A trace expected to take longer than this (seconds) runs off the GUI thread.
 SYNC_BUDGET_S = 0.012
+#: A memory task's sequence up to this many steps is traced on the GUI thread (a few ms).
+MEMORY_SYNC_STEPS = 200
+
+
+def compute_memory(bundle: ModelBundle, index: int, request: TraceRequest) -> TraceResult:
+    """A memory task's model reading validation sequence ``index`` (``core.introspect.memory``); the
+    saturation plot reads the same sequence. A bad index becomes a message, not an exception."""
+    from rnnviz.core.introspect.memory import trace_memory
+
+    start = time.perf_counter()
+    try:
+        trace = trace_memory(bundle, index)
+    except RnnvizError as error:
+        return TraceResult(request, (), str(error), None, "", (), 0, time.perf_counter() - start)
+    saturation = {"lm": [trace]} if request.saturation else None
+    return TraceResult(request, (trace,) if request.probe else (), "", saturation, "", (), trace.num_steps,
+                       time.perf_counter() - start)
 
 
 class Tracer(QObject):
@@ -47,9 +67,11 @@ class Tracer(QObject):
     #: A trace raised (a bug, or a failure in the background); the message for the user.
     sig_failed = Signal(str)
 
-    def __init__(self, texts: Callable[[], tuple[str, str]], parent: QObject | None = None) -> None:
+    def __init__(self, texts: Callable[[], tuple[str, str]], parent: QObject | None = None,
+                 sequence: Callable[[], int] = lambda: 0) -> None:
         super().__init__(parent)
         self._texts = texts
+        self._sequence = sequence  # a memory task's validation sequence to read
         self._bundle: ModelBundle | None = None
         self._in_flight: TraceRequest | None = None
         self._pending: TraceRequest | None = None
@@ -79,9 +101,15 @@ class Tracer(QObject):
         bundle = self._bundle
         assert bundle is not None
         probe, saturation_text = self._texts()
-        # Looked up in probing at each call: a test patches the work there.
-        job = lambda: probing.compute(bundle, probe, saturation_text, request)  # noqa: E731
-        if self._cost.estimate(bundle, probe, saturation_text, request) <= SYNC_BUDGET_S:
+        if bundle.task in MEMORY_TASKS:
+            index = self._sequence()
+            job = lambda: compute_memory(bundle, index, request)  # noqa: E731
+            quick = int(bundle.data_config.num_steps or 0) <= MEMORY_SYNC_STEPS
+        else:
+            # Looked up in probing at each call: a test patches the work there.
+            job = lambda: probing.compute(bundle, probe, saturation_text, request)  # noqa: E731
+            quick = self._cost.estimate(bundle, probe, saturation_text, request) <= SYNC_BUDGET_S
+        if quick:
             try:
                 result = job()
             except Exception as error:  # a bug: a message, never a traceback on screen
@@ -122,6 +150,7 @@ class Tracer(QObject):
     def _deliver(self, result: TraceResult, bundle: ModelBundle) -> None:
         if bundle is not self._bundle:
             return  # a model replaced while this was traced: its request is already queued
-        self._cost.learn(bundle, result)
+        if bundle.task not in MEMORY_TASKS:
+            self._cost.learn(bundle, result)
         self.sig_done.emit(result)
 
