@@ -277,6 +277,12 @@ GATES = Fields({
     "unit": ranged(lim.UNIT_INDEX), "sequence": Int(0, lim.TASK_SEQUENCES.hi - 1),
 })
 
+GRADIENTS = Fields({
+    "text": Text(), "reference": Text(), "sequence": Int(0, lim.NUM_VAL.hi - 1), "follow": Bool(),
+    "layer": Int(1, lim.NUM_LAYERS.hi), "direction": Choice(GATE_DIRECTIONS), "part": Choice(GATE_PARTS),
+    "cell": Bool(),
+})
+
 TRANSLATE = Fields({
     "sentence": Text(), "reference": Text(), "beam_size": BEAM_SIZE, "nbest": ranged(lim.NBEST),
     "alpha": ALPHA, "length_penalty": Choice(LENGTH_PENALTIES),
@@ -308,7 +314,8 @@ CONFIG = Fields({
     "lm_sampling": Choice(LM_SAMPLINGS),
     "mt_split": Choice(MT_SPLITS),
     "seed": SEED,
-    "builder": BUILDER, "gates": GATES, "translate": TRANSLATE, "generate": GENERATE, "beam": BEAM,
+    "builder": BUILDER, "gates": GATES, "gradients": GRADIENTS, "translate": TRANSLATE, "generate": GENERATE,
+    "beam": BEAM,
 })
 
 VIEW = Fields({

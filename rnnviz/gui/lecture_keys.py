@@ -53,10 +53,10 @@ class LectureKey:
 #: Every key the lecture uses, in the order the shortcut sheet lists them.
 KEYS: tuple[LectureKey, ...] = (
     LectureKey((Key.Key_Right, Key.Key_PageDown), "→ or PageDown", "next",
-               "next: a time step in Gates, Generate and Beam search; a training step in Training "
+               "next: a time step in Gates, Generate and Beam search, the next loss row in Gradients; a training step in Training "
                "(a paused run starts when none is in progress, as the Step button says)", text=True),
     LectureKey((Key.Key_Left, Key.Key_PageUp), "← or PageUp", "previous",
-               "previous: a time step back in Gates, Generate and Beam search", text=True),
+               "previous: a time step back in Gates, Generate and Beam search, the loss row above in Gradients", text=True),
     LectureKey((Key.Key_Space,), "Space", "train", "train; pause; resume (the toolbar's first button says which)",
                text=True),
     LectureKey((Key.Key_Escape,), "Esc", "stop", "stop training (the model is kept); uncover a blanked screen"),
@@ -140,6 +140,8 @@ class LectureKeys(QObject):
         tab = w.tabs.currentWidget()
         if tab is w.gates_panel:
             w.gates_panel.next_step() if direction > 0 else w.gates_panel.previous_step()
+        elif tab is w.gradients_panel:  # the loss row s: how far that loss reaches back
+            w.gradients_panel.next_row() if direction > 0 else w.gradients_panel.previous_row()
         elif tab is w.generate_panel:
             w.generate_panel.set_cursor(w.generate_panel.cursor() + direction)
         elif tab is w.beam_panel:
@@ -148,7 +150,7 @@ class LectureKeys(QObject):
             w.step()
         else:
             name = w.tabs.tabText(w.tabs.currentIndex())
-            self._tab_message = f"The {name} tab has no steps (→ and ← step Gates, Generate, Beam search)."
+            self._tab_message = f"The {name} tab has no steps (→ and ← step Gates, Gradients, Generate, Beam search)."
             w.statusBar().showMessage(self._tab_message, 5000)
             if not self._clears_on_tab:  # the message speaks of this tab: it goes when the tab does
                 self._clears_on_tab = True

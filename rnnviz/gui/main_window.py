@@ -35,6 +35,7 @@ from rnnviz.gui.panels.data_panel import DataPanel
 from rnnviz.gui.panels.follow import ModelFollower
 from rnnviz.gui.panels.gates import GatesPanel
 from rnnviz.gui.panels.generate_panel import GeneratePanel
+from rnnviz.gui.panels.gradients import GradientsPanel
 from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.panels.translate_panel import TranslatePanel
 from rnnviz.gui.store import AppStore
@@ -85,13 +86,15 @@ class MainWindow(QMainWindow):
         self.training_view = TrainingView()
         self.builder = BuilderPanel()
         self.gates_panel = GatesPanel()
+        self.gradients_panel = GradientsPanel()
         self.translate_panel = TranslatePanel()
         self.generate_panel = GeneratePanel()
         self.beam_panel = BeamPanel()
         self.tabs = PanelTabs()
         self.tabs.setDocumentMode(True)
         for panel, title in ((self.training_view, "Training"), (self.builder, "Builder"),
-                             (self.gates_panel, "Gates"), (self.translate_panel, "Translate"),
+                             (self.gates_panel, "Gates"), (self.gradients_panel, "Gradients"),
+                             (self.translate_panel, "Translate"),
                              (self.generate_panel, "Generate"), (self.beam_panel, "Beam search")):
             self.tabs.add_panel(panel, title)
         self.setCentralWidget(self.tabs)
@@ -138,6 +141,8 @@ class MainWindow(QMainWindow):
         store = self.store
         self.followers = {
             "gates": ModelFollower(self.gates_panel, store, lambda s: s.model(s.task), self.models.give_gates, "Gates"),
+            "gradients": ModelFollower(self.gradients_panel, store, lambda s: s.model(s.task),
+                                       self.models.give_gradients, "Gradients"),
             "translate": ModelFollower(self.translate_panel, store, lambda s: s.model("mt"),
                                        self.translate_panel.set_bundle, "Translate"),
             "generate": ModelFollower(self.generate_panel, store, lambda s: s.model("lm"),
@@ -158,6 +163,7 @@ class MainWindow(QMainWindow):
         c.sig_saved.connect(self.files.on_saved)
         c.sig_snapshot.connect(self._on_snapshot)
         self.gates_panel.sig_status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.gradients_panel.sig_status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         for panel in (self.translate_panel, self.generate_panel):
             panel.sig_show_tree.connect(self.models.show_tree)
         self.tabs.currentChanged.connect(self.models.on_tab)
@@ -273,6 +279,7 @@ class MainWindow(QMainWindow):
             if following and self._snapshot_epoch is None:
                 self._snapshot_epoch = last_epoch.epoch  # one snapshot at a time: a slow trace never piles up
                 self.controller.request_snapshot()
+        self.models.follow_gradients(last_step)  # a snapshot every second or two while Gradients follows
         if last_step is not None and self._run is not None:
             self.status_speed.setText(f"{last_step.tokens_per_s:,.0f} tokens/s")
             self.status_time.setText(progress_text(self._run, last_step))
@@ -345,12 +352,13 @@ class MainWindow(QMainWindow):
     def panels_state(self) -> dict:
         """The Config dock's state with the Builder's and the model tabs' inside it (one entry in sessions and settings)."""
         return {**self.config_panel.state(), "builder": self.builder.state(), "gates": self.gates_panel.state(),
-                "translate": self.translate_panel.state(), "generate": self.generate_panel.state(),
+                "gradients": self.gradients_panel.state(), "translate": self.translate_panel.state(), "generate": self.generate_panel.state(),
                 "beam": self.beam_panel.state()}
 
     def restore_panels_state(self, state: dict) -> None:
         self.config_panel.restore_state(state)
-        for key, panel in (("gates", self.gates_panel), ("translate", self.translate_panel),
+        for key, panel in (("gates", self.gates_panel), ("gradients", self.gradients_panel),
+                           ("translate", self.translate_panel),
                            ("generate", self.generate_panel), ("beam", self.beam_panel)):
             if isinstance(state.get(key), dict):
                 panel.restore_state(state[key])

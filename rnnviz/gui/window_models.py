@@ -109,7 +109,7 @@ class WindowModels(QObject):
 
     def tabs(self) -> tuple[QWidget, ...]:
         w = self.window
-        return (w.gates_panel, w.translate_panel, w.generate_panel, w.beam_panel)
+        return (w.gates_panel, w.gradients_panel, w.translate_panel, w.generate_panel, w.beam_panel)
 
     def give_gates(self, bundle: Any) -> None:
         w = self.window
@@ -121,6 +121,29 @@ class WindowModels(QObject):
             w.gates_panel.show_snapshot(bundle, run.epoch)  # following a run in progress
         else:
             w.gates_panel.set_bundle(bundle)
+
+    def give_gradients(self, bundle: Any) -> None:
+        """The Gradients tab's model (it keeps the models it was given, for its overlays)."""
+        self.window.gradients_panel.set_bundle(bundle)
+
+    def follow_gradients(self, last_step: Any) -> None:
+        """While a run trains and the Gradients tab is shown and follows, a snapshot every
+        ``SNAPSHOT_INTERVAL_S`` at most, one at a time, never while the tab still computes."""
+        import time
+
+        from rnnviz.gui.panels.gradients import SNAPSHOT_INTERVAL_S
+
+        w = self.window
+        panel = w.gradients_panel
+        if last_step is None or not panel.follow_training() or w.tabs.currentWidget() is not panel:
+            return
+        now = time.monotonic()
+        if w._snapshot_epoch is not None or panel.is_busy() or \
+                now - getattr(self, "_gradients_asked", -SNAPSHOT_INTERVAL_S) < SNAPSHOT_INTERVAL_S:
+            return
+        self._gradients_asked = now
+        w._snapshot_epoch = last_step.epoch  # one snapshot at a time (cleared when it arrives)
+        w.controller.request_snapshot()
 
     def on_tab(self, index: int) -> None:
         w = self.window

@@ -1,0 +1,575 @@
+"""The Gradients tab: how far back each loss reaches through the model, and how that differs by cell.
+
+The public API and signals are listed in :mod:`rnnviz.gui.panels.gradients`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from rnnviz.core.config import MEMORY_TASKS
+from rnnviz.core.errors import RnnvizError
+from rnnviz.gui.panels.gradients import exports, lesson
+from rnnviz.gui.panels.gradients.computing import Computer, GradientsRequest, Outcome, Overlay
+from rnnviz.gui.panels.gradients.controls import GradientsControls
+from rnnviz.gui.panels.gradients.plots import Curve, GradientPlots
+from rnnviz.gui.style import NORMAL, Theme, scaled_font
+from rnnviz.gui.widgets.fold import FoldButton
+from rnnviz.gui.widgets.gate_heatmap import CURSOR_COLOR
+
+if TYPE_CHECKING:
+    from rnnviz.core.gradients import Gradients, StackGradients
+    from rnnviz.core.models.factory import ModelBundle
+
+#: What the model reads until the user types something: a phrase of its corpus.
+DEFAULT_TEXTS = {"time-machine": "the time traveller for so it will be convenient to speak of him",
+                 "lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
+NO_MODEL = "No model yet: train one, or open a checkpoint, and its gradients through time appear here."
+NO_PATH = ("Grey hatch: no path. ℓ_s cannot depend on H_t there (a forward state after step s), which is not a "
+           "gradient that vanished. Click a row of the map, or press → / ←, to draw how that loss reaches back.")
+_DEFAULT_STATE: dict[str, Any] = {"text": "", "reference": "", "sequence": 0, "follow": True, "layer": 1,
+                                  "direction": "forward", "part": "decoder", "cell": True}
+
+
+@dataclass
+class _Entry:
+    """A model of this window whose g may be overlaid: its latest weights and whether it is shown."""
+
+    label: str
+    bundle: Any
+    shown: bool = True
+
+
+class GradientsPanel(QWidget):
+    """g[t] and G[s, t] of the current model, the other runs' g overlaid, a sentence with the lesson."""
+
+    #: A one-line message for the main window's status bar.
+    sig_status = Signal(str)
+    #: A new result is on screen: the Gradients (None when the input could not be read).
+    sig_result_ready = Signal(object)
+    #: The user toggled "Follow training".
+    sig_follow_changed = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bundle: ModelBundle | None = None
+        self._outcome: Outcome | None = None
+        self._entries: dict[str, _Entry] = {}
+        self._overlays: dict[str, tuple[int, GradientsRequest, Overlay]] = {}  # key -> (bundle id, request, g)
+        self._row: int | None = None  # the loss row chosen (None: the last)
+        self._allow_unknown_for: str | None = None  # the text whose unknown tokens may be read as <unk>
+        self._theme = NORMAL
+        base = QApplication.font().pointSizeF()
+        self._base_pt = base if base > 0 else 10.0
+        self._updating = False
+        self._closed = False  # closing: the focus leaving a text box must not start work
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._build()
+        self._computer = Computer(self)
+        self._computer.sig_busy.connect(self._show_busy)
+        self._computer.sig_done.connect(self._apply)
+        self._connect()
+        self.restore_state(_DEFAULT_STATE)
+        self.apply_theme(NORMAL)
+        self._show()
+
+    # ------------------------------------------------------------------ public API: model and input
+
+    def set_bundle(self, bundle: ModelBundle | None) -> None:
+        """Show ``bundle`` (an idle model or a training snapshot, never one training); None clears the tab.
+        It becomes one of this window's runs, whose g the other models' plots can overlay."""
+        self._bundle = bundle
+        if bundle is None:
+            self._computer.cancel()
+            self._outcome = None
+            self._show()
+            return
+        self._entries[lesson.model_key(bundle)] = _Entry(lesson.model_label(bundle), bundle,
+                                                         self._entries.get(lesson.model_key(bundle),
+                                                                           _Entry("", None)).shown)
+        self._fill_overlay_menu()
+        memory = bundle.task in MEMORY_TASKS
+        count = int(bundle.data_config.num_val or 1) if memory else 0
+        self._updating = True
+        try:
+            self.controls.set_kind(bundle.task if bundle.task in ("lm", "mt") else "memory", count)
+            if not self.text().strip() or self.text() in DEFAULT_TEXTS.values():
+                key = "mt" if bundle.task == "mt" else str(bundle.data_config.corpus or "")
+                self._set_text(DEFAULT_TEXTS.get(key, DEFAULT_TEXTS["lm"]))
+        finally:
+            self._updating = False
+        self.compute()
+
+    def bundle(self) -> ModelBundle | None:
+        return self._bundle
+
+    def compute(self) -> None:
+        """Compute again for the current model and input (off the GUI thread; the newest request wins)."""
+        if self._updating or self._closed:
+            return
+        bundle = self._bundle
+        if bundle is None:
+            self._show()
+            return
+        request = self.request()
+        key = lesson.model_key(bundle)
+        others = []
+        for other_key, entry in self._entries.items():
+            cached = self._overlays.get(other_key)
+            if other_key == key or not entry.shown or entry.bundle.task != bundle.task:
+                continue
+            if cached is None or cached[0] != id(entry.bundle) or not cached[1].same_input(bundle.task, request):
+                others.append((other_key, entry.label, entry.bundle))
+        self._computer.submit(bundle, request, others)
+
+    def request(self) -> GradientsRequest:
+        """What the model reads now."""
+        text = self.text()
+        return GradientsRequest(text, self.reference(), self.sequence(), self._allow_unknown_for == text)
+
+    def set_text(self, text: str) -> None:
+        """The text (a translation's source) to read; computes again. A translation's new source is scored
+        on its own greedy translation until a reference is given."""
+        if text != self.text() and self._bundle is not None and self._bundle.task == "mt":
+            self.controls.reference_edit.setText("")
+            self._last_reference = ""
+        self._set_text(text)
+        self.compute()
+
+    def text(self) -> str:
+        return self.controls.text_edit.text()
+
+    def set_reference(self, text: str) -> None:
+        """A translation's reference ("" = the model's own greedy translation); computes again."""
+        self.controls.reference_edit.setText(text)
+        self._last_reference = text
+        self.compute()
+
+    def reference(self) -> str:
+        return self.controls.reference_edit.text()
+
+    def set_sequence(self, index: int) -> None:
+        """A memory task's model: read validation sequence ``index`` (from 0)."""
+        self.controls.sequence_spin.setValue(int(index) + 1)
+
+    def sequence(self) -> int:
+        return self.controls.sequence_spin.value() - 1
+
+    def allow_unknown(self) -> None:
+        """Read the tokens the vocabulary lacks as <unk> (for this text), and compute again."""
+        self._allow_unknown_for = self.text()
+        self.compute()
+
+    def follow_training(self) -> bool:
+        return self.controls.follow_check.isChecked()
+
+    def set_follow_training(self, on: bool) -> None:
+        self.controls.follow_check.setChecked(bool(on))
+
+    def is_busy(self) -> bool:
+        return self._computer.is_busy()
+
+    # ------------------------------------------------------------------ public API: what is shown
+
+    def result(self) -> Gradients | None:
+        """The current model's gradients on screen, or None."""
+        return None if self._outcome is None else self._outcome.result
+
+    def message(self) -> str:
+        """Why there is nothing to show (the refusal), else the notices."""
+        shown = (self.controls.refusal, self.message_label)
+        return "\n".join(label.text() for label in shown if label.isVisibleTo(self) and label.text())
+
+    def readout_text(self) -> str:
+        return self.readout.text()
+
+    def part(self) -> str:
+        return self.controls.part() or (self.result().stack.part if self.result() is not None else "lm")
+
+    def set_part(self, part: str) -> None:
+        index = self.controls.part_combo.findData(part)
+        if index < 0:
+            raise ValueError(f"this result has no part {part!r}.")
+        self.controls.part_combo.setCurrentIndex(index)
+
+    def layer(self) -> int:
+        """The layer the map shows, from 1."""
+        return self.controls.layer()
+
+    def set_layer(self, layer: int) -> None:
+        if not 1 <= layer <= self.controls.layer_combo.count():
+            raise ValueError(f"layer must be 1…{self.controls.layer_combo.count()}, not {layer}.")
+        self.controls.layer_combo.setCurrentIndex(layer - 1)
+
+    def direction(self) -> str:
+        return self.controls.direction()
+
+    def set_direction(self, direction: str) -> None:
+        if direction == "backward" and not self.controls.direction_combo.isEnabled():
+            raise ValueError("this layer has no backward direction.")
+        self.controls.direction_combo.setCurrentIndex(self.controls.direction_combo.findData(direction))
+
+    def row(self) -> int:
+        """The loss row chosen, from 0 (the last when none was picked)."""
+        rows = self.plots.values.shape[0]
+        return min(self._row, rows - 1) if self._row is not None and rows else max(rows - 1, 0)
+
+    def set_row(self, row: int) -> None:
+        """Choose loss row ``row`` (from 0, clamped): the map outlines it and the plot draws it."""
+        rows = self.plots.values.shape[0]
+        if not rows:
+            return
+        self._row = min(max(int(row), 0), rows - 1)
+        self._refresh()
+
+    def next_row(self) -> None:
+        self.set_row(self.row() + 1)
+
+    def previous_row(self) -> None:
+        self.set_row(self.row() - 1)
+
+    def overlays(self) -> list[str]:
+        """The labels of the other runs whose g is drawn now."""
+        return [c.label for c in self.plots.curves() if c.label in {e.label for e in self._entries.values()}]
+
+    def set_overlay_shown(self, label: str, shown: bool) -> None:
+        for entry in self._entries.values():
+            if entry.label == label:
+                entry.shown = shown
+        self._fill_overlay_menu()
+        self.compute()
+
+    def forget_overlays(self) -> None:
+        """Forget every run but the one shown: no overlay remains."""
+        key = None if self._bundle is None else lesson.model_key(self._bundle)
+        self._entries = {k: e for k, e in self._entries.items() if k == key}
+        self._overlays.clear()
+        self._fill_overlay_menu()
+        self._refresh()
+
+    # ------------------------------------------------------------------ exports, theme, state
+
+    def export_npz(self, path: str | os.PathLike[str]) -> Path:
+        return exports.export_npz(self._need_result(), path)
+
+    def export_csv(self, path: str | os.PathLike[str]) -> Path:
+        return exports.export_csv(self._need_result(), path)
+
+    def export_image(self, path: str | os.PathLike[str]) -> Path:
+        self._need_result()
+        return exports.export_image(self.plots, path)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        body = scaled_font(self.font(), self._base_pt * theme.font_scale)
+        self.setFont(body)
+        self.readout.setFont(scaled_font(body, self._base_pt * theme.font_scale * 1.15))
+        for label in (self.message_label, self.legend_line):
+            label.setFont(body)
+        self.message_label.setStyleSheet(
+            f"QLabel {{ background: #fff4d6; color: {theme.foreground}; border: 1px solid #e6b84d; "
+            f"border-radius: 4px; padding: {int(4 * theme.font_scale)}px; }}")
+        self.plots.apply_theme(theme, self._base_pt)
+        self.fold_button.set_folded(theme.font_scale > 1.2)  # on the projector the plots get the height
+        self._refresh()
+
+    def state(self) -> dict[str, Any]:
+        wanted = getattr(self, "_wanted", {})  # restored choices not applied yet (no result to hold them)
+        shown = self.controls.layer_combo.count() > 0
+        return {"text": self.text(), "reference": self.reference(), "sequence": self.sequence(),
+                "follow": self.follow_training(), "layer": self.layer() if shown else wanted.get("layer", 1),
+                "direction": self.direction() if shown else wanted.get("direction", "forward"),
+                "part": self.controls.part() or wanted.get("part", "decoder"),
+                "cell": self.controls.cell_check.isChecked()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Apply settings from :meth:`state`; unknown keys and bad values are ignored. Computes once."""
+        self._updating = True
+        try:
+            if isinstance(state.get("text"), str):
+                self._set_text(state["text"])
+            if isinstance(state.get("reference"), str):
+                self.controls.reference_edit.setText(state["reference"])
+            for key, box in (("follow", self.controls.follow_check), ("cell", self.controls.cell_check)):
+                if isinstance(state.get(key), bool):
+                    box.setChecked(state[key])
+            if isinstance(state.get("sequence"), int) and state["sequence"] >= 0:
+                self._wanted_sequence = state["sequence"]
+                self.controls.sequence_spin.setValue(state["sequence"] + 1)
+            self._wanted = {k: state[k] for k in ("layer", "direction", "part") if k in state}
+        finally:
+            self._updating = False
+        self._last_reference = self.reference()
+        self.compute()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        root = QVBoxLayout(self)
+        root.setContentsMargins(6, 6, 6, 6)
+        self.controls = GradientsControls()
+        root.addWidget(self.controls)
+        fold_row = QHBoxLayout()
+        self.fold_button = FoldButton(self.controls.view_box, self.controls.summary, "View")
+        self.legend_line = QLabel(NO_PATH)
+        self.legend_line.setWordWrap(True)
+        self.legend_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        fold_row.addWidget(self.fold_button, 0, Qt.AlignmentFlag.AlignTop)
+        fold_row.addWidget(self.legend_line, 1)
+        root.addLayout(fold_row)
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        root.addWidget(self.message_label)
+        self.readout = QLabel(" ")
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        root.addWidget(self.readout)
+        self.plots = GradientPlots()
+        root.addWidget(self.plots, 1)
+        self.text_edit, self.reference_edit = self.controls.text_edit, self.controls.reference_edit
+        self.sequence_spin, self.follow_check = self.controls.sequence_spin, self.controls.follow_check
+
+    def _connect(self) -> None:
+        c = self.controls
+        c.text_edit.editingFinished.connect(self._on_text_edited)
+        c.reference_edit.editingFinished.connect(self._on_reference_edited)
+        c.compute_button.clicked.connect(self.compute)
+        c.sequence_spin.valueChanged.connect(lambda _: self.compute())
+        c.unknown_button.clicked.connect(self.allow_unknown)
+        c.follow_check.toggled.connect(lambda on: None if self._updating else self.sig_follow_changed.emit(on))
+        c.sig_view_changed.connect(self._on_view_changed)
+        self.plots.sig_row_clicked.connect(self._on_row_clicked)
+        exports.fill_export_menu(c.export_menu, self, self.export_npz, self.export_csv, self.export_image,
+                                 self.sig_status.emit)
+
+    def _set_text(self, text: str) -> None:
+        self._last_text = text
+        if self.controls.text_edit.text() != text:
+            self.controls.text_edit.setText(text)
+            self.controls.text_edit.setCursorPosition(0)
+
+    # ------------------------------------------------------------------ reactions
+
+    def _on_text_edited(self) -> None:
+        if self.text() != getattr(self, "_last_text", None):
+            self._last_text = self.text()
+            if self._bundle is not None and self._bundle.task == "mt":
+                self.controls.reference_edit.setText("")  # a new sentence: its own greedy translation
+                self._last_reference = ""
+            self.compute()
+
+    def _on_reference_edited(self) -> None:
+        if self.reference() != getattr(self, "_last_reference", None):
+            self._last_reference = self.reference()
+            self.compute()
+
+    def _on_view_changed(self) -> None:
+        self._refresh()
+        self.fold_button.refresh()
+
+    def _on_row_clicked(self, row: int) -> None:
+        self.set_row(row)
+        self.setFocus(Qt.FocusReason.MouseFocusReason)  # the arrows move the row right after a click
+
+    def _show_busy(self, busy: bool) -> None:
+        self.controls.compute_button.setText("Computing…" if busy else "Compute")
+
+    def _apply(self, outcome: Outcome) -> None:
+        if outcome.bundle is not self._bundle:
+            return  # a model replaced meanwhile: its own request is on its way
+        for overlay in outcome.overlays:
+            entry = self._entries.get(overlay.key)
+            if entry is not None:
+                self._overlays[overlay.key] = (id(entry.bundle), outcome.request, overlay)
+        if outcome.result is None:
+            self._outcome = replace(outcome, overlays=())
+            field = self.controls.reference_edit if "reference" in outcome.error.lower() and \
+                outcome.bundle.task == "mt" and "sentence has" not in outcome.error else self.controls.text_edit
+            self.controls.show_refusal(_sentence(outcome.error), outcome.unknown, field)
+            self.sig_status.emit(_sentence(outcome.error))
+        else:
+            if outcome.greedy and not self.reference():
+                self.controls.reference_edit.setText(outcome.reference)
+                self._last_reference = outcome.reference
+            first = self._outcome is None or self._outcome.result is None or \
+                self._outcome.result.tokens != outcome.result.tokens
+            self._outcome = outcome
+            if first:
+                self._row = None
+            self.controls.show_refusal("")
+            result = outcome.result
+            stack = result.stack
+            parts = ("decoder", "encoder") if result.encoder is not None else (stack.part,)
+            self.controls.set_parts(parts, stack.num_layers, stack.num_directions > 1, stack.cell_variant == "lstm")
+            self._apply_wanted()
+            self.sig_status.emit(f"Gradients through time: {stack.steps} steps in {outcome.seconds * 1000:.0f} ms.")
+        self._show()
+        self.sig_result_ready.emit(self.result())
+
+    def _apply_wanted(self) -> None:
+        wanted, self._wanted = getattr(self, "_wanted", {}), {}
+        for key, setter in (("part", self.set_part), ("layer", self.set_layer), ("direction", self.set_direction)):
+            if key in wanted:
+                try:
+                    setter(wanted[key])
+                except (ValueError, TypeError):
+                    pass
+
+    # ------------------------------------------------------------------ drawing
+
+    def _need_result(self) -> Gradients:
+        result = self.result()
+        if result is None:
+            reason = self.controls.refusal.text() or ("" if self._bundle is not None else NO_MODEL)
+            raise RnnvizError("Nothing to export yet: " + (reason or "compute the gradients first."))
+        return result
+
+    def _stack(self) -> StackGradients | None:
+        result = self.result()
+        if result is None:
+            return None
+        return result.encoder if self.controls.part() == "encoder" and result.encoder is not None else result.stack
+
+    def _show(self) -> None:
+        if self._bundle is None:
+            self.controls.show_refusal("")
+            self.message_label.setText(NO_MODEL)
+            self.message_label.setVisible(True)
+            self.readout.setText(" ")
+            self.plots.clear_plots()
+            return
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._updating:
+            return
+        stack = self._stack()
+        if stack is None:
+            self.plots.clear_plots()
+            self.readout.setText(" ")
+            self.message_label.setVisible(False)
+            return
+        result = self.result()
+        assert result is not None and self._outcome is not None
+        if self.controls.layer_combo.count() != stack.num_layers:  # the encoder and decoder may differ
+            self.controls.set_layers(stack.num_layers, stack.num_directions > 1)
+        layer = min(self.layer(), stack.num_layers)
+        direction = self.direction() if stack.num_directions > 1 else "forward"
+        chosen = stack.get(layer, direction)
+        lstm = stack.cell_variant == "lstm" and self.controls.cell_check.isChecked()
+        curves = []
+        for k, d in enumerate(stack.layers):
+            name = f"H layer {d.layer}" + (f" {d.direction}" if stack.num_directions > 1 else "")
+            bold = d is chosen
+            curves.append(Curve(name, d.g, self._theme.color(k), width=1.2 if bold else 0.8))
+            if lstm and d.cell_g is not None:
+                curves.append(Curve(name.replace("H", "C", 1), d.cell_g, self._theme.color(k), dashed=True,
+                                    width=1.2 if bold else 0.8))
+        drawn, notes = self._overlay_curves(result, stack, layer, len(stack.layers))
+        curves += [Curve(label, d.g, self._theme.color(len(stack.layers) + i), width=0.9)
+                   for i, (label, d) in enumerate(drawn)]
+        values = chosen.G
+        rows = result.stack.inputs
+        row = self.row() if values is not None else None
+        if values is not None and row is not None and self._row is not None and row != values.shape[0] - 1:
+            curves.append(Curve(f"row {row + 1}: ℓ_{row + 1} back through time", values[row], CURSOR_COLOR,
+                                width=1.4))
+        loss = "L" if stack.part == "encoder" else f"ℓ_{int(np.flatnonzero(np.isfinite(result.losses))[-1]) + 1}"
+        what = f"layer {layer}" + (f" {direction}" if stack.num_directions > 1 else "")
+        self.plots.show_gradients(curves, values, stack.inputs, rows, row,
+                                  (f"g[t] = ‖∂{loss}/∂H_t‖ (log scale)",
+                                   f"G[s, t] = ‖∂ℓ_s/∂H_t‖, {what} (log colours; rows: loss s)"))
+        label = lesson.model_label(self._bundle) if self._bundle is not None else ""
+        sentence = lesson.readout(chosen, label, drawn, stack.steps, stack.part == "encoder")
+        if self._bundle is not None and self._bundle.task == "recall" and chosen.G is not None:
+            from rnnviz.core.gradients import recall_reach
+
+            lag = int(self._bundle.data_config.lag or 0)
+            if 0 < lag < stack.steps:
+                own = chosen.G[range(lag, stack.steps), range(lag, stack.steps)]
+                sentence += lesson.recall_sentence(recall_reach(result, lag, layer, direction), own, lag)
+        self.readout.setText(sentence)
+        lines = [_sentence(n) for n in result.notices]
+        if self._outcome.greedy:
+            lines.insert(0, "Reference: the model's own greedy translation (type another to score it instead).")
+        lines += notes
+        self.message_label.setText("\n".join(lines))
+        self.message_label.setVisible(bool(lines))
+
+    def _overlay_curves(self, result: Gradients, stack: StackGradients, layer: int,
+                        count: int) -> tuple[list[tuple[str, Any]], list[str]]:
+        """The other runs' g on the same input, in their layer ``layer`` (or their top), and why others are not."""
+        drawn, notes = [], []
+        key = None if self._bundle is None else lesson.model_key(self._bundle)
+        request = self.request()
+        for other_key, entry in self._entries.items():
+            cached = self._overlays.get(other_key)
+            if other_key == key or not entry.shown or cached is None or self._bundle is None:
+                continue
+            if entry.bundle.task != self._bundle.task or not cached[1].same_input(self._bundle.task, request):
+                continue
+            overlay = cached[2]
+            if overlay.result is None:
+                notes.append(f"Not overlaid: {overlay.label}: {_sentence(overlay.error)}")
+                continue
+            other = overlay.result.encoder if stack.part == "encoder" and overlay.result.encoder else overlay.result.stack
+            if other.tokens != stack.tokens:
+                notes.append(f"Not overlaid: {overlay.label} reads another text ({' '.join(other.inputs[:8])}…): "
+                             "overlays compare models on the same input.")
+                continue
+            drawn.append((overlay.label, other.get(min(layer, other.num_layers), "forward")))
+        return drawn, notes
+
+    def _fill_overlay_menu(self) -> None:
+        menu = self.controls.overlays_menu
+        menu.clear()
+        key = None if self._bundle is None else lesson.model_key(self._bundle)
+        others = [(k, e) for k, e in self._entries.items() if k != key]
+        for other_key, entry in others:
+            action = menu.addAction(entry.label)
+            action.setCheckable(True)
+            action.setChecked(entry.shown)
+            action.toggled.connect(lambda on, label=entry.label: self.set_overlay_shown(label, on))
+        if others:
+            menu.addSeparator()
+        forget = menu.addAction("Forget the other runs", self.forget_overlays)
+        forget.setEnabled(bool(others))
+        self.controls.overlays_button.setText(f"Other runs ({len(others)})" if others else "Other runs")
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        self._closed = True
+        self._computer.cancel()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ keys
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """→ / PageDown, ← / PageUp move the loss row when the keys reach the tab itself (the window's
+        lecture keys do the same wherever the focus is)."""
+        moves = {Qt.Key.Key_Right: self.next_row, Qt.Key.Key_PageDown: self.next_row,
+                 Qt.Key.Key_Left: self.previous_row, Qt.Key.Key_PageUp: self.previous_row}
+        action = moves.get(Qt.Key(event.key()))
+        if action is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            action()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
