@@ -417,7 +417,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--corpus", help="a corpus name (rnnviz data list) or a file; default: the built-in "
                                         "phrasebook, or the preset's corpus")
     train.add_argument("--cell", choices=CELLS,
-                       help="default gru (torch's variant); gru-book applies the reset gate before the matmul")
+                       help="default gru (torch's variant); gru-book applies the reset gate before the matmul; "
+                            "gru-reset (reset gate only) and gru-update (update gate only) are the book's "
+                            "exercise 4 of section 10.2, scratch implementation only")
     train.add_argument("--layers", type=in_range(NUM_LAYERS), help=ranged(NUM_LAYERS, "number of layers"))
     train.add_argument("--hidden", type=in_range(HIDDEN_SIZE), help=ranged(HIDDEN_SIZE, "hidden size of every layer"))
     train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
@@ -468,7 +470,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                                                      "(the end of every epoch is saved anyway)"))
     memory = train.add_argument_group("tasks that need memory (recall, adding, copy)")
     memory.add_argument("--lag", type=in_range(LAG), help=ranged(LAG, "recall: the target at step t is the input "
-                        "at t - lag (sequences of lag + 25 steps unless --num-steps); copy: the delay of blanks"))
+                        "at t - lag (sequences of lag + 5 steps unless --num-steps); copy: the delay of blanks"))
     memory.add_argument("--symbols", type=in_range(SYMBOLS), help=ranged(SYMBOLS, "recall, copy: the alphabet"))
     memory.add_argument("--copy-length", type=in_range(COPY_LENGTH),
                         help=ranged(COPY_LENGTH, "copy: how many symbols to reproduce"))

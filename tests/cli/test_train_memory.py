@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from rnnviz.cli import main
+from rnnviz.core.config import RECALL_TARGETS
+from rnnviz.core.models.memory_presets import MEMORY_PRESETS
 from rnnviz.core.checkpoint import load_checkpoint
 from rnnviz.core.errors import DataError
 
@@ -18,7 +20,7 @@ def test_train_recall_saves_a_model_that_knows_its_lag(tmp_path: Path, capsys: p
     assert main(["train", "recall", "--lag", "3", "--symbols", "5", *SMALL, "--out", str(out)]) == 0
     assert "validation accuracy" in capsys.readouterr().out
     bundle = load_checkpoint(out, "recall")
-    assert (bundle.data_config.lag, bundle.data_config.symbols, bundle.data_config.num_steps) == (3, 5, 3 + 25)
+    assert (bundle.data_config.lag, bundle.data_config.symbols, bundle.data_config.num_steps) == (3, 5, 3 + RECALL_TARGETS)
     assert bundle.vocabs[0].to_list()[1:] == ["a", "b", "c", "d", "e"]
 
 
@@ -65,7 +67,8 @@ def test_compare_prints_one_row_per_cell_and_one_column_per_lag(capsys: pytest.C
     assert "lag 1" in table[0] and "lag 2" in table[0]
     assert [line.split()[0] for line in table[1:3]] == ["rnn", "gru"]
     assert all(line.count("%") == 2 for line in table[1:3])
-    assert table[-1].startswith("chance: 50.0%")  # the recall presets' 2 symbols
+    symbols = MEMORY_PRESETS["recall-gru"].train["symbols"]
+    assert table[-1].startswith(f"chance: {100 / symbols:.1f}%")  # 1 in the recall presets' symbols
 
 
 def test_data_list_shows_the_generated_tasks(capsys: pytest.CaptureFixture[str]) -> None:

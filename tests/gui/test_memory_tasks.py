@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog
 
+from rnnviz.core.config import RECALL_TARGETS
 from rnnviz.core.limits import COPY_LENGTH, LAG, SYMBOLS, TASK_SEQUENCES
 from rnnviz.gui.main_window import MainWindow
 from rnnviz.gui.panels.data_panel import DataPanel
@@ -104,7 +105,7 @@ def test_short_recall_training_shows_the_metric_and_the_gates_trace_it(qtbot, wi
     qtbot.waitUntil(lambda: gates.trace() is not None, timeout=30_000)
     assert gates.controls.sequence_spin.isVisible() and not gates.controls.probe_edit.isVisible()
     first = gates.trace().tokens
-    assert len(first) == 2 + 25 and set(first) <= {"a", "b", "c"}
+    assert len(first) == 2 + RECALL_TARGETS and set(first) <= {"a", "b", "c"}
     gates.set_sequence(5)
     qtbot.waitUntil(lambda: gates.trace() is not None and gates.trace().tokens != first, timeout=30_000)
     assert any("targets" in notice for notice in gates.trace().notices)

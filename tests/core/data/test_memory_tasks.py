@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.core.config import DataConfig
+from rnnviz.core.config import TASK_DEFAULTS, DataConfig
 from rnnviz.core.data.corpora import list_corpora, load_corpus
 from rnnviz.core.data.datasets import build_data
 from rnnviz.core.data.memory_tasks import BLANK, GO, IGNORE, MemoryData, build_memory_data
@@ -95,6 +95,6 @@ def test_tasks_are_listed_like_corpora_and_built_by_build_data() -> None:
 
 
 def test_labels_name_symbols_and_mark_the_marked_values() -> None:
-    assert len(_data("recall").step_labels(0)) == 30
+    assert len(_data("recall").step_labels(0)) == TASK_DEFAULTS["recall"]["num_steps"]
     labels = _data("adding", num_steps=8).step_labels(1)
     assert sum(label.startswith("*") for label in labels) == 2
