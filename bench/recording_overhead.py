@@ -136,7 +136,8 @@ def main() -> None:
         print()
     share = statistics.median(i / r for i, r in zip(inside, recorded))
     print(f"time inside the recorder: median {1000 * statistics.median(inside):.0f} ms a run, {100 * share:.2f}% "
-          "of the recorded run's time (the work recording adds, measured directly: immune to the machine's noise)")
+          "of the recorded run's time (the work recording adds to the training thread, measured directly: far less "
+          "sensitive to a shared machine's noise than the ratio of wall times)")
     print(f"ratio recorded/plain: {ratio:.3f} (target <= {TARGET})")
     if not args.folder:
         shutil.rmtree(root, ignore_errors=True)
