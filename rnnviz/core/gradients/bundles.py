@@ -21,7 +21,7 @@ from rnnviz.core.decoding.reading import read_source
 from rnnviz.core.errors import DataError
 from rnnviz.core.gradients.records import DEFAULT_MAX_TOKENS, Gradients
 from rnnviz.core.gradients.engine import (
-    DEFAULT_METHOD, _losses, _norms, _stack_record, lm_step_loss, through_time,
+    DEFAULT_METHOD, _losses, _norms, _stack_record, lm_step_loss, no_denormals, passes, through_time,
 )
 from rnnviz.core.gradients.unrolled import DEFAULT_BLOCK, run_stack
 from rnnviz.core.limits import GRADIENT_TOKENS
@@ -136,23 +136,24 @@ def gradients_translation(bundle: ModelBundle, source: str, reference: str | Non
     model = bundle.model
     device = next(model.parameters()).device
     steps = len(targets)
-    with torch.enable_grad():
+    how, batchable = passes(method, maps)
+    with torch.enable_grad(), no_denormals():
         src = torch.tensor([src_vocab.indices(seen)], device=device)  # (1, S)
         tgt = torch.tensor([tgt_vocab.indices(tokens)], device=device)  # (1, n)
         with torch.no_grad():
             enc_inputs = model.encoder.embedding(src.T)[:, 0]  # (S, E)
-        encoder = run_stack(model.encoder.stack, enc_inputs, None, block)
+        encoder = run_stack(model.encoder.stack, enc_inputs, None, block, batchable)
         context = context_of(model.config.stack, encoder.final)  # (1, C), from the unrolled states
         state = model.bridge(encoder.final) if model.bridge is not None else encoder.final
         dec_inputs = model.decoder.inputs(tgt[:, :-1], context)[:, 0]  # (n-1, E + C)
-        decoder = run_stack(model.decoder.stack, dec_inputs, state, block)
+        decoder = run_stack(model.decoder.stack, dec_inputs, state, block, batchable)
         losses = _losses(decoder, lm_step_loss(model.decoder.output, tgt[0, 1:]))
         # Rows: e_s for every decoder loss (with maps), and the ones row: L = Σ_s ℓ_s.
         reference_dtype = losses[0]
         every = torch.ones(1, steps, dtype=reference_dtype.dtype, device=device)
         unit = torch.eye(steps, dtype=reference_dtype.dtype, device=device)
         rows = torch.cat([unit, every]) if maps else torch.cat([unit[-1:], every])
-        dec_norms, enc_norms = _norms(losses, decoder.blocks, rows, [decoder, encoder], method)
+        dec_norms, enc_norms = _norms(losses, decoder.blocks, rows, [decoder, encoder], how)
         values = torch.cat(losses).detach().cpu().numpy()
     has = np.ones(steps, bool)
     map_rows = slice(0, steps) if maps else None

@@ -24,7 +24,8 @@ Three choices keep the backward pass linear in the length and batchable:
 
 The cells follow ``rnnviz.core.models.cells.EQUATIONS``: ``gru`` applies the
 reset gate after the hidden matmul as torch does, ``gru-book`` before it as the
-book does. No dropout: the model in evaluation mode.
+book does; the GRUs with one gate (``gru-reset``, ``gru-update``) as their scratch
+steps. No dropout: the model in evaluation mode.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from torch import Tensor
 from rnnviz.core.models.stacks import RecurrentStack, State, layer_weights
 
 #: Steps per time block: the granularity at which a backward pass can stop early.
-DEFAULT_BLOCK = 32
+DEFAULT_BLOCK = 64
 
 
 @dataclass(eq=False)
@@ -86,28 +87,36 @@ class _Weights:
     b_n: Tensor | None = None  # GRU torch variant: (H,) b_hn doubled (it sits inside r ⊙ (…))
 
 
-def _arrange(cell: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor) -> _Weights:
+def _arrange(cell: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor, double: float) -> _Weights:
+    """``double`` (2.0 or 1.0) scales the rows that feed a tanh: 2 where tanh is computed as 2σ(2a) − 1."""
     w_ih, w_hh, b_ih, b_hh = (p.detach() for p in (w_ih, w_hh, b_ih, b_hh))
     H = int(w_hh.shape[1])
     if cell == "rnn":
-        return _Weights((2 * w_ih).T, 2 * (b_ih + b_hh), (2 * w_hh).T)
+        return _Weights((double * w_ih).T, double * (b_ih + b_hh), (double * w_hh).T)
     if cell == "lstm":
-        # torch's blocks are (i, f, g, o); (i, f, o, g) puts the sigmoids first, and g's rows are doubled.
-        order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H), torch.arange(2 * H, 3 * H)])
+        # torch's blocks are (i, f, g, o); (i, f, o, g) puts the sigmoids first.
+        order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H),
+                           torch.arange(2 * H, 3 * H)]).to(w_ih.device)
         scale = torch.ones(4 * H, dtype=w_ih.dtype, device=w_ih.device)
-        scale[3 * H:] = 2.0
-        order = order.to(w_ih.device)
+        scale[3 * H:] = double
         return _Weights((w_ih[order] * scale[:, None]).T, (b_ih + b_hh)[order] * scale,
                         (w_hh[order] * scale[:, None]).T)
-    # GRU: r and z take both biases in the input part; the candidate's rows are doubled.
+    if cell in ("gru-reset", "gru-update"):  # blocks (gate, n): both biases join the input part
+        scale = torch.ones(2 * H, dtype=w_ih.dtype, device=w_ih.device)
+        scale[H:] = double
+        w_in, bias = (w_ih * scale[:, None]).T, (b_ih + b_hh) * scale
+        if cell == "gru-reset":  # W_hn (r ⊙ h) needs r first: its own matmul
+            return _Weights(w_in, bias, w_hh[:H].T, (double * w_hh[H:]).T)
+        return _Weights(w_in, bias, (w_hh * scale[:, None]).T)  # no reset gate: one matmul for z and n
+    # GRU: r and z take both biases in the input part.
     scale = torch.ones(3 * H, dtype=w_ih.dtype, device=w_ih.device)
-    scale[2 * H:] = 2.0
+    scale[2 * H:] = double
     bias = b_ih.clone()
     bias[:2 * H] += b_hh[:2 * H]
     if cell == "gru-book":
         bias[2 * H:] += b_hh[2 * H:]  # tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn): b_hn joins the input part
-    return _Weights((w_ih * scale[:, None]).T, bias * scale, w_hh[:2 * H].T, (2 * w_hh[2 * H:]).T,
-                    None if cell == "gru-book" else 2 * b_hh[2 * H:])
+    return _Weights((w_ih * scale[:, None]).T, bias * scale, w_hh[:2 * H].T, (double * w_hh[2 * H:]).T,
+                    None if cell == "gru-book" else double * b_hh[2 * H:])
 
 
 def _tanh_of_doubled(a: Tensor) -> Tensor:
@@ -116,29 +125,46 @@ def _tanh_of_doubled(a: Tensor) -> Tensor:
 
 
 def _run_direction(cell: str, w: _Weights, steps_in: list[Tensor], h: Tensor, c: Tensor | None,
-                   reverse: bool) -> tuple[list[Tensor], list[Tensor] | None]:
-    """Step through one direction; ``steps_in[t]`` is x_t W_inᵀ + bias, (G*H,). Returns the states by position."""
+                   reverse: bool, batchable: bool) -> tuple[list[Tensor], list[Tensor] | None]:
+    """Step through one direction; ``steps_in[t]`` is x_t W_inᵀ + bias, (G*H,). Returns the states by position.
+
+    ``batchable``: tanh as 2σ(2a) − 1, the weights feeding it doubled (see :func:`_arrange`)."""
     T, H = len(steps_in), int(h.shape[-1])
     hs: list[Tensor | None] = [None] * T
     cs: list[Tensor | None] | None = [None] * T if cell == "lstm" else None
+    act = _tanh_of_doubled if batchable else torch.tanh
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
         x = steps_in[t]  # (G*H,)
         if cell == "rnn":
-            h = _tanh_of_doubled(torch.addmm(x, h, w.w_rec))  # (1, H)
+            h = act(torch.addmm(x, h, w.w_rec))  # (1, H)
         elif cell == "lstm":
             assert c is not None and cs is not None
-            i, f, o, g = torch.sigmoid(torch.addmm(x, h, w.w_rec)).view(1, 4, H).unbind(1)  # 4 × (1, H)
-            c = torch.addcmul(f * c, i, g * 2 - 1)  # c = f ⊙ c + i ⊙ tanh(·)
-            h = o * _tanh_of_doubled(c * 2)  # (1, H) o ⊙ tanh(c)
+            a = torch.addmm(x, h, w.w_rec)  # (1, 4H) blocks i, f, o, g
+            if batchable:
+                i, f, o, g = torch.sigmoid(a).view(1, 4, H).unbind(1)  # 4 × (1, H); g is σ(2·) here
+                c = torch.addcmul(f * c - i, i, g, value=2.0)  # f ⊙ c + i ⊙ (2σ − 1) = f ⊙ c + i ⊙ tanh(·)
+                h = torch.addcmul(-o, o, torch.sigmoid(c * 2), value=2.0)  # o ⊙ (2σ(2c) − 1) = o ⊙ tanh(c)
+            else:
+                i, f, o = torch.sigmoid(a[:, :3 * H]).view(1, 3, H).unbind(1)  # 3 × (1, H)
+                c = torch.addcmul(f * c, i, torch.tanh(a[:, 3 * H:]))  # c = f ⊙ c + i ⊙ g
+                h = o * torch.tanh(c)  # (1, H)
             cs[t] = c
+        elif cell == "gru-update":
+            a = torch.addmm(x, h, w.w_rec)  # (1, 2H) blocks z, n
+            z, n = torch.sigmoid(a[:, :H]), act(a[:, H:])  # 2 × (1, H)
+            h = n + z * (h - n)  # z ⊙ h + (1 - z) ⊙ n
+        elif cell == "gru-reset":
+            assert w.w_n is not None
+            r = torch.sigmoid(torch.addmm(x[:H], h, w.w_rec))  # (1, H)
+            h = act(torch.addmm(x[H:], r * h, w.w_n))  # h = n: no update gate
         else:
             x_rz, x_n = x[:2 * H], x[2 * H:]  # small views of one step, not of the sequence
             r, z = torch.sigmoid(torch.addmm(x_rz, h, w.w_rec)).view(1, 2, H).unbind(1)  # 2 × (1, H)
             assert w.w_n is not None
             if w.b_n is None:  # the book: W_hn (r ⊙ h), reset before the matmul
-                n = _tanh_of_doubled(torch.addmm(x_n, r * h, w.w_n))  # (1, H)
+                n = act(torch.addmm(x_n, r * h, w.w_n))  # (1, H)
             else:  # torch: r ⊙ (W_hn h + b_hn), reset after the matmul
-                n = _tanh_of_doubled(x_n + r * torch.addmm(w.b_n, h, w.w_n))  # (1, H)
+                n = act(torch.addcmul(x_n, r, torch.addmm(w.b_n, h, w.w_n)))  # (1, H)
             h = n + z * (h - n)  # z ⊙ h + (1 - z) ⊙ n
         hs[t] = h
     return hs, cs  # type: ignore[return-value]
@@ -156,13 +182,15 @@ def _initial(entry: object, size: int, lstm: bool, like: Tensor) -> tuple[Tensor
 
 
 def run_stack(stack: RecurrentStack, inputs: Tensor, initial_state: State | None = None,
-              block: int = DEFAULT_BLOCK) -> StackRun:
+              block: int = DEFAULT_BLOCK, batchable: bool = True) -> StackRun:
     """Unroll ``stack`` over one sequence of ``(T, d)`` inputs (graph kept), states as nodes.
 
     ``inputs`` may carry a graph of its own (a decoder's context); zero leaves
     are added to it per time block (``StackRun.input_deltas``). ``initial_state``
     is the stacks' state list (one (1, H) entry per layer-direction, (h, c) for
-    the LSTM), graph kept; zeros when None.
+    the LSTM), graph kept; zeros when None. ``batchable``: build the graph for batched backward passes
+    (tanh written with σ, which has a batching rule); False builds a slightly smaller graph for passes
+    of one row.
     """
     spec = stack.spec
     L, D, cell = spec.num_layers, spec.num_directions, spec.cell
@@ -180,12 +208,12 @@ def run_stack(stack: RecurrentStack, inputs: Tensor, initial_state: State | None
     for layer in range(L):
         outputs = []
         for d in range(D):
-            w = _arrange(cell, *(p for p in _params(stack, layer, d)))
+            w = _arrange(cell, *_params(stack, layer, d), double=2.0 if batchable else 1.0)
             # One matmul per block, unbound into steps: (len, G*H) -> len × (G*H,)
             steps_in = [row for x in layer_in for row in torch.addmm(w.bias, x, w.w_in).unbind(0)]
             entry = None if initial_state is None else initial_state[layer * D + d]
             h0, c0 = _initial(entry, int(w.w_rec.shape[0]), cell == "lstm", inputs)
-            hs, cs = _run_direction(cell, w, steps_in, h0, c0, reverse=d == 1)
+            hs, cs = _run_direction(cell, w, steps_in, h0, c0, reverse=d == 1, batchable=batchable)
             hidden.append(hs)
             if cs is not None:
                 cells.append(cs)

@@ -67,13 +67,17 @@ def test_g_alone_is_the_same_without_the_maps() -> None:
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_the_methods_and_block_sizes_agree(bidirectional: bool) -> None:
-    reference = _run("gru", bidirectional, method="loop", block=3)
+@pytest.mark.parametrize("cell", ["rnn", "gru", "gru-book", "lstm"])
+def test_the_methods_and_block_sizes_agree(cell: str, bidirectional: bool) -> None:
+    """One pass per loss (plain tanh in the graph) and batched passes (tanh through σ) give one map."""
+    reference = _run(cell, bidirectional, method="loop", block=3)
     for options in ({"method": "batched", "block": 3}, {"method": "batched", "block": 64},
                     {"method": "loop", "block": 1}):
-        other = _run("gru", bidirectional, **options)
+        other = _run(cell, bidirectional, **options)
         for a, b in zip(reference.stack, other.stack):
             np.testing.assert_allclose(b.G, a.G, rtol=1e-6, atol=1e-12)
+            if a.cell_G is not None:
+                np.testing.assert_allclose(b.cell_G, a.cell_G, rtol=1e-6, atol=1e-12)
         np.testing.assert_allclose(other.stack.X, reference.stack.X, rtol=1e-6, atol=1e-12)
     with pytest.raises(ValueError, match="unknown method"):
         _run("gru", method="fast")
@@ -108,3 +112,20 @@ def test_tokens_name_the_steps() -> None:
     assert result.stack.inputs == tuple("abcdefghij") and result.stack.targets == tuple("bcdefghijk")
     with pytest.raises(ValueError, match="tokens must name"):
         _run("rnn", tokens=["a"])
+
+
+def _flushing() -> bool:
+    return float(torch.tensor([1e-39], dtype=torch.float32) * 1.0) == 0.0  # a denormal survives unless flushed
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_denormals_are_flushed_while_computing_and_the_setting_restored(before: bool) -> None:
+    from rnnviz.core.gradients.engine import no_denormals
+
+    torch.set_flush_denormal(before)
+    try:
+        with no_denormals():
+            assert _flushing()
+        assert _flushing() == before
+    finally:
+        torch.set_flush_denormal(False)
