@@ -352,7 +352,8 @@ class MainWindow(QMainWindow):
     def panels_state(self) -> dict:
         """The Config dock's state with the Builder's and the model tabs' inside it (one entry in sessions and settings)."""
         return {**self.config_panel.state(), "builder": self.builder.state(), "gates": self.gates_panel.state(),
-                "gradients": self.gradients_panel.state(), "translate": self.translate_panel.state(), "generate": self.generate_panel.state(),
+                "gradients": self.gradients_panel.state(), "translate": self.translate_panel.state(),
+                "generate": self.generate_panel.state(),
                 "beam": self.beam_panel.state()}
 
     def restore_panels_state(self, state: dict) -> None:
