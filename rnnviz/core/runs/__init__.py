@@ -13,9 +13,9 @@ No pickle anywhere: JSON for the manifest and events, safetensors for the weight
 from __future__ import annotations
 
 from rnnviz.core.runs.layout import find_runs, is_run, runs_home
-from rnnviz.core.runs.manage import delete_run, new_run_folder, rename_run
+from rnnviz.core.runs.manage import RunSummary, delete_run, new_run_folder, rename_run, summarize
 from rnnviz.core.runs.manifest import FORMAT, STATUSES, UNFINISHED, VERSION, Manifest
-from rnnviz.core.runs.reader import Run, RunSummary, RunUpdate, SavedWeights, follow, open_run, summarize
+from rnnviz.core.runs.reader import Run, RunUpdate, SavedWeights, follow, open_run
 from rnnviz.core.runs.writer import RecordingFailed, RunRecorder, check_run_folder
 
 __all__ = [

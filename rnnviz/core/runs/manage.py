@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rnnviz.core.atomic import explain
 from rnnviz.core.errors import DataError
 from rnnviz.core.runs.layout import EVENTS, LOCK, MANIFEST, is_run, parse_weights_file
 from rnnviz.core.runs.lock import read_owner
+from rnnviz.core.runs.reader import Run
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -88,3 +91,29 @@ def delete_run(folder: Path) -> list[str]:
         except OSError:  # something appeared meanwhile: it is not ours to delete
             pass
     return left
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``rnnviz runs list``."""
+
+    path: Path
+    name: str
+    task: str
+    model: str
+    epochs: int  # complete epochs (the initial weights not counted)
+    best_val: float | None  # the lowest validation loss
+    status: str
+    error: str | None = None  # why the run could not be opened (then the rest is empty)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def summarize(folder: Path) -> RunSummary:
+    try:
+        run = Run(folder)
+    except DataError as exc:
+        return RunSummary(folder, folder.name, "?", "?", 0, None, "unreadable", str(exc))
+    best = run.best_validation()
+    trained = [e for e in run.epochs() if e > run.manifest.start_epoch]
+    return RunSummary(folder, run.name, run.manifest.task, run.manifest.model_words, len(trained),
+                      None if best is None else best.val_loss, run.status)

@@ -19,12 +19,11 @@ can follow a folder that grows, on this machine or synced from another.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -247,7 +246,7 @@ class Run:
 
     def _file_ok(self, record: journal.WeightsRecord) -> bool:
         """A file a line names is there with the size the line says; else skipped with a notice."""
-        what = _what(record)
+        what = weights_words(record)
         try:
             size = (self.folder / record.file).stat().st_size
         except FileNotFoundError:
@@ -330,6 +329,8 @@ class Run:
     def verify(self) -> list[str]:
         """Check every saved file against its SHA-256 (reads them all); returns the problems found."""
         problems = []
+        from rnnviz.core.runs.weights import read_verified
+
         for saved in (*self._saves.values(), *self._step_saves.values()):
             try:
                 read_verified(self.folder, saved.record)
@@ -338,7 +339,7 @@ class Run:
         return problems
 
 
-def _what(record: journal.WeightsRecord) -> str:
+def weights_words(record: journal.WeightsRecord) -> str:
     if record.kind == "step":
         return f"step {record.step}"
     return f"epoch {record.epoch}" + (" (the initial weights)" if record.kind == "initial" else "")
@@ -358,24 +359,6 @@ def epoch_ranges(numbers: tuple[int, ...]) -> str:
     return ", ".join(parts)
 
 
-def read_verified(folder: Path, record: journal.WeightsRecord) -> bytes:
-    """The bytes of a weights file, checked against the size and SHA-256 its line recorded."""
-    path = folder / record.file
-    what = _what(record)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(record.bytes + 1)  # never more than the line vouches for
-    except OSError as exc:
-        raise DataError(f"{what} of the run {folder.name}: {path.name} cannot be read ({exc.strerror}).") from None
-    if len(data) != record.bytes:
-        raise DataError(f"{what} of the run {folder.name}: {path.name} is not the {record.bytes:,} bytes recorded; "
-                        "it was cut short or replaced. Choose another epoch.")
-    if hashlib.sha256(data).hexdigest() != record.sha256:
-        raise DataError(f"{what} of the run {folder.name}: {path.name} does not match the SHA-256 recorded when it "
-                        "was written: the file was damaged or replaced. Choose another epoch.")
-    return data
-
-
 def follow(run: Run, *, interval: float = 0.5, timeout: float | None = None,
            stop: Callable[[], bool] | None = None, sleep: Callable[[float], None] = time.sleep) -> Iterator[RunUpdate]:
     """Yield what a run being written adds, as it comes (polling the files' size and time every
@@ -390,29 +373,3 @@ def follow(run: Run, *, interval: float = 0.5, timeout: float | None = None,
         if timeout is not None and time.monotonic() - started > timeout:
             return
         sleep(interval)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One line of ``rnnviz runs list``."""
-
-    path: Path
-    name: str
-    task: str
-    model: str
-    epochs: int  # complete epochs (the initial weights not counted)
-    best_val: float | None  # the lowest validation loss
-    status: str
-    error: str | None = None  # why the run could not be opened (then the rest is empty)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def summarize(folder: Path) -> RunSummary:
-    try:
-        run = Run(folder)
-    except DataError as exc:
-        return RunSummary(folder, folder.name, "?", "?", 0, None, "unreadable", str(exc))
-    best = run.best_validation()
-    trained = [e for e in run.epochs() if e > run.manifest.start_epoch]
-    return RunSummary(folder, run.name, run.manifest.task, run.manifest.model_words, len(trained),
-                      None if best is None else best.val_loss, run.status)

@@ -9,11 +9,15 @@ the settings' types and ranges, each weight's shape against the shapes the setti
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rnnviz.core import checkpoint_checks as checks
 from rnnviz.core.errors import DataError, RnnvizError
 from rnnviz.core.events import History
+from rnnviz.core.runs import journal
+from rnnviz.core.runs.reader import weights_words
 
 if TYPE_CHECKING:
     from rnnviz.core.runs.reader import Run, SavedWeights
@@ -35,6 +39,24 @@ def _expected_bytes(run: Run) -> int:
     return 8 * values + _HEADER_ALLOWANCE
 
 
+def read_verified(folder: Path, record: journal.WeightsRecord) -> bytes:
+    """The bytes of a weights file, checked against the size and SHA-256 its line recorded."""
+    path = folder / record.file
+    what = weights_words(record)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(record.bytes + 1)  # never more than the line vouches for
+    except OSError as exc:
+        raise DataError(f"{what} of the run {folder.name}: {path.name} cannot be read ({exc.strerror}).") from None
+    if len(data) != record.bytes:
+        raise DataError(f"{what} of the run {folder.name}: {path.name} is not the {record.bytes:,} bytes recorded; "
+                        "it was cut short or replaced. Choose another epoch.")
+    if hashlib.sha256(data).hexdigest() != record.sha256:
+        raise DataError(f"{what} of the run {folder.name}: {path.name} does not match the SHA-256 recorded when it "
+                        "was written: the file was damaged or replaced. Choose another epoch.")
+    return data
+
+
 def load_bundle(run: Run, saved: SavedWeights, history: History) -> Any:
     """The ModelBundle of ``saved``; DataError naming the epoch (or step) and what is wrong."""
     from safetensors.torch import load
@@ -42,8 +64,6 @@ def load_bundle(run: Run, saved: SavedWeights, history: History) -> Any:
     from rnnviz.core.data.vocab import Vocab
     from rnnviz.core.models.factory import ModelBundle, build_model
     from rnnviz.core.models.origin import ModelOrigin
-    from rnnviz.core.runs.reader import read_verified
-
     record = saved.record
     what = f"step {record.step}" if record.kind == "step" else f"epoch {record.epoch}"
     path = run.folder / record.file

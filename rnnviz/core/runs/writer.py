@@ -42,7 +42,7 @@ from rnnviz.core.atomic import explain, remove_stale_temps, write_atomically
 from rnnviz.core.errors import DataError
 from rnnviz.core.events import EpochEnd, Event, Finished, NonFinite, Step
 from rnnviz.core.runs import journal
-from rnnviz.core.runs.layout import EVENTS, LOCK, MANIFEST, epoch_file, is_run, step_file
+from rnnviz.core.runs.layout import EVENTS, LOCK, epoch_file, is_run, step_file
 from rnnviz.core.runs.lock import RunLock, read_owner
 from rnnviz.core.runs.manifest import manifest_dict, now_text, write_manifest
 
@@ -331,4 +331,4 @@ class RunRecorder:
             self.close()
 
 
-__all__ = ["RecordingFailed", "RunRecorder", "check_run_folder", "MANIFEST"]
+__all__ = ["RecordingFailed", "RunRecorder", "check_run_folder"]
