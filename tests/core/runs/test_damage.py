@@ -236,3 +236,32 @@ def test_a_full_disk_stops_the_recording_cleanly_keeping_what_it_had(tmp_path: P
     assert run.epochs() == kept and all(run.bundle_at(e) for e in run.epochs())  # every epoch it kept opens
     assert not (tmp_path / "run" / LOCK).exists()
     assert not [p for p in (tmp_path / "run").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_weights_file_larger_than_the_model_can_take_is_refused_unread(run_folder: Path) -> None:
+    path = run_folder / "epoch-0002.safetensors"
+    data = path.read_bytes() + bytes(8 << 20)  # a file of megabytes for a model of kilobytes
+    path.write_bytes(data)
+    lines = _lines(run_folder)
+    for line in lines:
+        if line.get("file") == path.name:
+            line.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    _rewrite(run_folder, lines)
+    with pytest.raises(DataError, match="more than the model its settings describe can take"):
+        open_run(run_folder).bundle_at(2)
+
+
+def test_a_line_naming_a_file_outside_the_run_is_skipped(run_folder: Path) -> None:
+    lines = _lines(run_folder)
+    for line in lines:
+        if line.get("type") == "epoch" and line["epoch"] == 2:
+            line["file"] = "../../etc/passwd"
+    _rewrite(run_folder, lines)
+    run = open_run(run_folder)
+    assert 2 not in run.epochs() and any("not a plain file name" in n for n in run.notices)
+
+
+def test_a_manifest_nested_beyond_reason_is_refused_not_a_crash(run_folder: Path) -> None:
+    (run_folder / MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DataError, match="not JSON as rnnviz writes it"):
+        open_run(run_folder)

@@ -114,3 +114,21 @@ def test_an_interrupted_recording_says_so(tmp_path: Path, session_for) -> None:
     run = open_run(tmp_path / "run")
     assert run.status == "interrupted" and run.epochs() == (0, 1)
     assert not (tmp_path / "run" / "lock").exists()
+
+
+def test_a_continued_model_records_from_the_epoch_it_had_reached(tmp_path: Path, session_for) -> None:
+    from rnnviz.core.runs import RunRecorder, summarize
+    from rnnviz.core.session import TrainingSession
+
+    first = session_for(2)
+    first.run()
+    again = TrainingSession(first.data_config, None, first.train_config, initial=first.bundle)
+    assert again.prepare()
+    with RunRecorder.create(tmp_path / "run", again.bundle) as recorder:
+        again.run(recorder.record)
+    run = open_run(tmp_path / "run")
+    assert run.manifest.start_epoch == 2 and run.epochs() == (2, 3, 4)  # its first weights: where it had got to
+    assert [e.epoch for e in run.epoch_ends()] == [3, 4]
+    assert torch.equal(run.bundle_at(2).model.state_dict()["output.weight"],
+                       first.bundle.model.state_dict()["output.weight"])
+    assert summarize(tmp_path / "run").epochs == 2  # trained in this run
