@@ -8,19 +8,23 @@ kept: ``torch.autograd.grad(loss, H_t)`` is then the gradient of the loss with
 respect to that state, through every path it takes (the next step, the layer
 above, the output layer).
 
-Three choices keep the backward pass linear in the length and batchable:
+Four choices keep the passes linear in the length, batchable and fast:
 
 - The input part ``X W_ihᵀ + b`` of a layer-direction is computed per time
-  block and unbound into steps (``unbind``'s backward is one ``stack``), never
+  block and split into steps (``split``'s backward is one ``cat``), never
   sliced per step: a slice's backward fills a tensor as large as the whole
   sequence, which made one backward quadratic in the length.
 - The output of each time block is its own tensor, so the losses of block k
   reach only blocks ≤ k of a causal stack: a backward pass from them stops
-  there (``through_time`` exploits this to halve the work of the G map).
-- tanh is written ``2σ(2a) − 1`` with the factor 2 folded into the weights
-  (exact: a power of two). Mathematically the same function, and torch's
-  batched backward (``is_grads_batched``) has no batching rule for
-  ``tanh_backward``: it fell back to a Python loop per row, 40 times slower.
+  there (``through_time`` exploits this to save a third of the work of G).
+- In the graph for batched passes (``batchable``), tanh is written
+  ``2σ(2a) − 1`` with the factor 2 folded into the weights (exact: a power of
+  two): torch's batched backward (``is_grads_batched``) has no batching rule
+  for ``tanh_backward`` and fell back to a Python loop per row, 40 times
+  slower. The LSTM's candidate is computed so in both graphs, which lets one
+  sigmoid serve its four blocks.
+- Each step reads its input part as a (1, G·H) row, so the backward of
+  ``addmm`` needs no reduction to the bias's shape.
 
 The cells follow ``rnnviz.core.models.cells.EQUATIONS``: ``gru`` applies the
 reset gate after the hidden matmul as torch does, ``gru-book`` before it as the
@@ -98,7 +102,7 @@ def _arrange(cell: str, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor, b_hh: Tensor, 
         order = torch.cat([torch.arange(0, 2 * H), torch.arange(3 * H, 4 * H),
                            torch.arange(2 * H, 3 * H)]).to(w_ih.device)
         scale = torch.ones(4 * H, dtype=w_ih.dtype, device=w_ih.device)
-        scale[3 * H:] = double
+        scale[3 * H:] = 2.0  # the candidate g as 2σ(2·) − 1 in both graphs: one sigmoid for all four blocks
         return _Weights((w_ih[order] * scale[:, None]).T, (b_ih + b_hh)[order] * scale,
                         (w_hh[order] * scale[:, None]).T)
     if cell in ("gru-reset", "gru-update"):  # blocks (gate, n): both biases join the input part
@@ -126,7 +130,7 @@ def _tanh_of_doubled(a: Tensor) -> Tensor:
 
 def _run_direction(cell: str, w: _Weights, steps_in: list[Tensor], h: Tensor, c: Tensor | None,
                    reverse: bool, batchable: bool) -> tuple[list[Tensor], list[Tensor] | None]:
-    """Step through one direction; ``steps_in[t]`` is x_t W_inᵀ + bias, (G*H,). Returns the states by position.
+    """Step through one direction; ``steps_in[t]`` is x_t W_inᵀ + bias, (1, G*H). Returns the states by position.
 
     ``batchable``: tanh as 2σ(2a) − 1, the weights feeding it doubled (see :func:`_arrange`)."""
     T, H = len(steps_in), int(h.shape[-1])
@@ -134,19 +138,18 @@ def _run_direction(cell: str, w: _Weights, steps_in: list[Tensor], h: Tensor, c:
     cs: list[Tensor | None] | None = [None] * T if cell == "lstm" else None
     act = _tanh_of_doubled if batchable else torch.tanh
     for t in (range(T - 1, -1, -1) if reverse else range(T)):
-        x = steps_in[t]  # (G*H,)
+        x = steps_in[t]  # (1, G*H)
         if cell == "rnn":
             h = act(torch.addmm(x, h, w.w_rec))  # (1, H)
         elif cell == "lstm":
             assert c is not None and cs is not None
             a = torch.addmm(x, h, w.w_rec)  # (1, 4H) blocks i, f, o, g
+            # g's rows are doubled in both graphs (see _arrange): g = 2σ(2·) − 1 = tanh, folded into c.
+            i, f, o, g = torch.sigmoid(a).chunk(4, dim=1)  # 4 × (1, H)
+            c = torch.addcmul(f * c - i, i, g, value=2.0)  # f ⊙ c + i ⊙ (2σ − 1) = f ⊙ c + i ⊙ tanh(·)
             if batchable:
-                i, f, o, g = torch.sigmoid(a).view(1, 4, H).unbind(1)  # 4 × (1, H); g is σ(2·) here
-                c = torch.addcmul(f * c - i, i, g, value=2.0)  # f ⊙ c + i ⊙ (2σ − 1) = f ⊙ c + i ⊙ tanh(·)
                 h = torch.addcmul(-o, o, torch.sigmoid(c * 2), value=2.0)  # o ⊙ (2σ(2c) − 1) = o ⊙ tanh(c)
             else:
-                i, f, o = torch.sigmoid(a[:, :3 * H]).view(1, 3, H).unbind(1)  # 3 × (1, H)
-                c = torch.addcmul(f * c, i, torch.tanh(a[:, 3 * H:]))  # c = f ⊙ c + i ⊙ g
                 h = o * torch.tanh(c)  # (1, H)
             cs[t] = c
         elif cell == "gru-update":
@@ -155,11 +158,11 @@ def _run_direction(cell: str, w: _Weights, steps_in: list[Tensor], h: Tensor, c:
             h = n + z * (h - n)  # z ⊙ h + (1 - z) ⊙ n
         elif cell == "gru-reset":
             assert w.w_n is not None
-            r = torch.sigmoid(torch.addmm(x[:H], h, w.w_rec))  # (1, H)
-            h = act(torch.addmm(x[H:], r * h, w.w_n))  # h = n: no update gate
+            r = torch.sigmoid(torch.addmm(x[:, :H], h, w.w_rec))  # (1, H)
+            h = act(torch.addmm(x[:, H:], r * h, w.w_n))  # h = n: no update gate
         else:
-            x_rz, x_n = x[:2 * H], x[2 * H:]  # small views of one step, not of the sequence
-            r, z = torch.sigmoid(torch.addmm(x_rz, h, w.w_rec)).view(1, 2, H).unbind(1)  # 2 × (1, H)
+            x_rz, x_n = x[:, :2 * H], x[:, 2 * H:]  # small views of one step, not of the sequence
+            r, z = torch.sigmoid(torch.addmm(x_rz, h, w.w_rec)).chunk(2, dim=1)  # 2 × (1, H)
             assert w.w_n is not None
             if w.b_n is None:  # the book: W_hn (r ⊙ h), reset before the matmul
                 n = act(torch.addmm(x_n, r * h, w.w_n))  # (1, H)
@@ -209,8 +212,8 @@ def run_stack(stack: RecurrentStack, inputs: Tensor, initial_state: State | None
         outputs = []
         for d in range(D):
             w = _arrange(cell, *_params(stack, layer, d), double=2.0 if batchable else 1.0)
-            # One matmul per block, unbound into steps: (len, G*H) -> len × (G*H,)
-            steps_in = [row for x in layer_in for row in torch.addmm(w.bias, x, w.w_in).unbind(0)]
+            # One matmul per block, split into steps: (len, G*H) -> len × (1, G*H)
+            steps_in = [row for x in layer_in for row in torch.addmm(w.bias, x, w.w_in).split(1)]  # (1, G*H) each
             entry = None if initial_state is None else initial_state[layer * D + d]
             h0, c0 = _initial(entry, int(w.w_rec.shape[0]), cell == "lstm", inputs)
             hs, cs = _run_direction(cell, w, steps_in, h0, c0, reverse=d == 1, batchable=batchable)
