@@ -21,7 +21,8 @@ from rnnviz.core.decoding.reading import read_source
 from rnnviz.core.errors import DataError
 from rnnviz.core.gradients.records import DEFAULT_MAX_TOKENS, Gradients
 from rnnviz.core.gradients.engine import (
-    DEFAULT_METHOD, _losses, _norms, _stack_record, lm_step_loss, no_denormals, passes, through_time,
+    DEFAULT_METHOD, _losses, _norms, _stack_record, check_gradient_memory, lm_step_loss, no_denormals, passes,
+    through_time,
 )
 from rnnviz.core.gradients.unrolled import DEFAULT_BLOCK, run_stack
 from rnnviz.core.limits import GRADIENT_TOKENS
@@ -137,6 +138,10 @@ def gradients_translation(bundle: ModelBundle, source: str, reference: str | Non
     device = next(model.parameters()).device
     steps = len(targets)
     how, batchable = passes(method, maps)
+    enc_spec, dec_spec = model.config.stack, model.config.decoder
+    assert dec_spec is not None
+    embed = int(model.config.embed_size or 0)
+    check_gradient_memory([(enc_spec, embed, len(seen)), (dec_spec, embed + enc_spec.output_size, steps)], maps)
     with torch.enable_grad(), no_denormals():
         src = torch.tensor([src_vocab.indices(seen)], device=device)  # (1, S)
         tgt = torch.tensor([tgt_vocab.indices(tokens)], device=device)  # (1, n)
@@ -157,8 +162,6 @@ def gradients_translation(bundle: ModelBundle, source: str, reference: str | Non
         values = torch.cat(losses).detach().cpu().numpy()
     has = np.ones(steps, bool)
     map_rows = slice(0, steps) if maps else None
-    enc_spec, dec_spec = model.config.stack, model.config.decoder
-    assert dec_spec is not None
     dec_record = _stack_record("decoder", tokens, dec_spec.cell, dec_spec.num_layers, dec_spec.bidirectional,
                                dec_norms, has, map_rows, steps - 1 if maps else 0, steps - 1)
     enc_record = _stack_record("encoder", seen, enc_spec.cell, enc_spec.num_layers, enc_spec.bidirectional,

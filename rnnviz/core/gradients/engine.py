@@ -26,8 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from rnnviz.core.config import GATES, StackSpec
 from rnnviz.core.gradients.records import DIRECTIONS, Gradients, LayerGradients, StackGradients
 from rnnviz.core.gradients.unrolled import DEFAULT_BLOCK, StackRun, run_stack
+from rnnviz.core.limits import check_memory
 from rnnviz.core.models.stacks import RecurrentStack, State
 
 #: ``step_loss(top, steps) -> (len,)``: the losses of the steps ``steps`` (a slice of positions) from
@@ -55,6 +57,25 @@ def no_denormals() -> Iterator[None]:
         yield
     finally:
         torch.set_flush_denormal(was)
+
+
+def graph_bytes(spec: StackSpec, input_size: int, steps: int, maps: bool = True) -> int:
+    """About how many bytes the unrolled graph of ``steps`` steps keeps (each step saves its gates and
+    states, about six G·H-wide float rows per layer-direction), plus one batched pass and the maps."""
+    width = sum(len(GATES[spec.cell]) * h + spec.layer_input_size(k, input_size)
+                for k in range(spec.num_layers) for h in spec.direction_sizes(k))
+    graph = 4 * 6 * width * steps
+    map_bytes = 4 * 3 * steps * steps * spec.num_layers * spec.num_directions if maps else 0
+    return graph + (PASS_BYTES if maps else 0) + map_bytes
+
+
+def check_gradient_memory(specs: Sequence[tuple[StackSpec, int, int]], maps: bool) -> None:
+    """Refuse, with a ConfigError, gradients whose graph would not fit in the memory free now.
+    ``specs``: (stack, its input size, its steps) for each stack in the graph."""
+    needed = sum(graph_bytes(spec, size, steps, maps) for spec, size, steps in specs)
+    steps = max(steps for _, _, steps in specs)
+    check_memory(f"gradients through time over {steps:,} steps", needed,
+                 "use a shorter text (max_tokens), or a smaller model.")
 
 
 def lm_step_loss(output: nn.Module, targets: Tensor) -> StepLoss:
@@ -242,6 +263,7 @@ def through_time(stack: RecurrentStack, inputs: Tensor, step_loss: StepLoss, ini
     if has.shape != (steps,) or not has.any():
         raise ValueError(f"loss_steps must be {steps} booleans with at least one True.")
     how, batchable = passes(method, maps)
+    check_gradient_memory([(stack.spec, int(inputs.shape[1]), steps)], maps)
     with torch.enable_grad(), no_denormals():
         if inputs.is_inference():
             inputs = inputs.clone()

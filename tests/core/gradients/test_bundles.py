@@ -178,3 +178,13 @@ def test_the_result_saves_and_reads_back(mt_bundle: ModelBundle, tmp_path: Path)
     with np.load(tmp_path / "mt.npz") as npz:
         assert {"source_tokens", "encoder/g/1/forward", "encoder/G/2/forward", "encoder/x/1/forward",
                 "g/2/forward", "G/1/forward"} <= set(npz.files)
+
+
+def test_gradients_that_would_not_fit_in_memory_are_refused(lm_bundle: ModelBundle,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from rnnviz.core import limits
+    from rnnviz.core.errors import ConfigError
+
+    monkeypatch.setattr(limits, "available_memory", lambda: 1_000_000)  # 1 MB free
+    with pytest.raises(ConfigError, match="gradients through time over 11 steps would need about .* use a shorter"):
+        gradients_lm(lm_bundle, "the cat sat.")
