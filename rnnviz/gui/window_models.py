@@ -69,7 +69,9 @@ class WindowModels(QObject):
             w.builder.set_vocab_sizes(task, memory_vocab_sizes(task, int(settings.get("symbols", 2))))
 
     def selection_changed(self, task: str) -> None:
-        """The tabs that do not apply to a task that needs memory say so (they keep their own models)."""
+        """The tabs that do not apply to a task that needs memory say so (they keep their own models), and the
+        Training tab's sample box says that such a task has no live sample."""
+        self.window.training_view.sample_box.set_task(task)
         for name, notice in self.notices.items():
             notice.setVisible(task in MEMORY_TASKS)
             if task in MEMORY_TASKS:

@@ -64,7 +64,11 @@ def test_the_data_dock_offers_the_three_tasks_with_ranged_settings(qtbot) -> Non
     assert (box.lag.minimum(), box.lag.maximum()) == LAG.spin_range()
     assert (box.symbols.minimum(), box.symbols.maximum()) == SYMBOLS.spin_range()
     assert box.num_train.maximum() == TASK_SEQUENCES.spin_range()[1]
-    assert "Reads" in box.example.text() and "Outputs" in box.example.text()
+    box.lag.setValue(3)
+    rows = {line.split()[0]: line.split()[1:] for line in
+            box.example.text().split("<pre style='margin: 0'>")[1].split("</pre>")[0].splitlines()}
+    reads, outputs = rows["reads"], rows["outputs"]
+    assert outputs[:3] == ["·"] * 3 and outputs[3:] == reads[:len(reads) - 3]  # the input lag steps before
     box.lag.setValue(7)
     assert panel.memory_settings()["lag"] == 7
     box.num_steps.setValue(5)  # a lag not shorter than the sequence: said at once

@@ -175,4 +175,6 @@ class MemoryTaskBox(QGroupBox):
         assert data.vocab is not None
         wanted = ["·" if int(t) == IGNORE else data.vocab.to_tokens(int(t)) for t in data.val_targets[0]]
         targets = " ".join(wanted[:EXAMPLE_STEPS]) + (" …" if cut else "")
-        return f"<b>Reads</b>: <tt>{reads}</tt><br><b>Outputs</b>: <tt>{targets}</tt>"
+        # One column per step: a fixed-width font keeps each target under the step it belongs to.
+        return (f"<b>Example</b> (· no target):<pre style='margin: 0'>reads   {reads}\n"
+                f"outputs {targets}</pre>")

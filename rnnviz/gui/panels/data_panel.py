@@ -17,15 +17,12 @@ checkpoint, decoding): the first window paints before torch loads.
 from __future__ import annotations
 
 import os
-import time
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -49,6 +46,7 @@ from rnnviz.core.data.stats import LmStats, MtStats
 from rnnviz.core.data.summary import Loaded, LoadRequest, Serial, load_corpus_stats
 from rnnviz.gui.concurrency import run_in_background
 from rnnviz.gui.panels.data_download import DownloadMixin
+from rnnviz.gui.panels.data_files import FilesMixin
 from rnnviz.gui.panels.data_memory import MemoryTaskBox
 from rnnviz.gui.panels.data_stats_view import CorpusStatsView
 from rnnviz.gui.style import NORMAL, Theme
@@ -63,14 +61,13 @@ CHOICES: tuple[str, ...] = ("lm", "mt", "memory")
 _TASK_LABELS = {"lm": "&Language model", "mt": "&Translation", "memory": "&Memory tasks"}
 #: The room for a row of controls in the Data dock at its default width (400 px, less its scroll bar and margins).
 DOCK_ROOM = 340
-_FILE_FILTER = "Text corpora (*.txt *.tsv *.tab *.text);;All files (*)"
 
 
 def _choice(task: str) -> str:
     return "memory" if task in MEMORY_TASKS else task
 
 
-class DataPanel(DownloadMixin, QWidget):
+class DataPanel(DownloadMixin, FilesMixin, QWidget):
     """Corpus choice, its statistics and plots: the Data dock of the main window.
 
     :meth:`selection` is the corpus whose statistics are shown, the one the rest
@@ -132,12 +129,6 @@ class DataPanel(DownloadMixin, QWidget):
         registered = {info.name for info in list_corpora()}
         self._request(corpus if corpus in registered else os.path.abspath(os.path.expanduser(corpus)), task)
 
-    def open_file(self, path: str, task: str | None = None) -> None:
-        """Load a user's text file; its task is guessed unless given (as Open file… does)."""
-        path = os.path.abspath(os.path.expanduser(path))
-        self._last_dir = str(Path(path).parent)
-        self._request(path, task)
-
     def use_memory_task(self, task: str, settings: dict | None = None) -> None:
         """Choose a task that needs memory (recall, adding, copy), with ``settings`` (DataConfig's names:
         lag, num_steps, symbols, copy_length, num_train, num_val, seed) or its defaults. Synchronous: it is
@@ -177,50 +168,6 @@ class DataPanel(DownloadMixin, QWidget):
 
     def theme(self) -> Theme:
         return self._theme
-
-    def state(self) -> dict:
-        """Plain data for a saved session."""
-        return {"corpus": self._shown[0], "task": self._shown[1],
-                "user_files": [[path, task] for path, task in self._user_files],
-                "last": dict(self._last), "last_dir": self._last_dir, "memory": self.memory_settings()}
-
-    def restore_state(self, state: dict) -> None:
-        """Restore :meth:`state`'s output; missing user files are dropped, bad values ignored."""
-        if not isinstance(state, dict):
-            return
-        files = state.get("user_files") or []
-        if isinstance(files, list):
-            for entry in files:
-                if (isinstance(entry, (list, tuple)) and len(entry) == 2 and entry[1] in ("lm", "mt")
-                        and isinstance(entry[0], str) and Path(entry[0]).is_file()):
-                    self._remember_file(entry[0], entry[1])
-        last = state.get("last")
-        if isinstance(last, dict):
-            self._last.update({t: c for t, c in last.items() if t in CHOICES and isinstance(c, str)})
-        if isinstance(state.get("last_dir"), str):
-            self._last_dir = state["last_dir"]
-        self._populate(self._combo_task, self.combo.currentData() or self._shown[0])
-        corpus, task = state.get("corpus"), state.get("task")
-        if task in MEMORY_TASKS:
-            memory = state.get("memory")
-            self.use_memory_task(task, memory if isinstance(memory, dict) else None)
-        elif isinstance(corpus, str) and task in TASKS:
-            self.set_selection(corpus, task)
-
-    def is_busy(self) -> bool:
-        """A load or a download is running."""
-        return bool(self._outstanding) or (self._download is not None and self._download.is_running())
-
-    def wait_idle(self, timeout_ms: int = 10000) -> bool:
-        """Process events until no load or download runs; False on timeout."""
-        deadline = time.monotonic() + timeout_ms / 1000
-        while self.is_busy():
-            if time.monotonic() > deadline:
-                return False
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            if self.is_busy():
-                time.sleep(0.003)
-        return True
 
     # -- building -------------------------------------------------------------------
 
@@ -327,10 +274,6 @@ class DataPanel(DownloadMixin, QWidget):
             if downloadable and info and info.remote else
             "Only a book corpus that is not downloaded yet needs this")
 
-    def _remember_file(self, path: str, task: str) -> None:
-        self._user_files = [(p, t) for p, t in self._user_files if p != path]
-        self._user_files.append((path, task))
-
     # -- user actions -------------------------------------------------------------------
 
     def _on_task_clicked(self, choice: str) -> None:
@@ -366,23 +309,6 @@ class DataPanel(DownloadMixin, QWidget):
         else:
             self._request(key, task)
         self._update_download_button()
-
-    def _on_open_clicked(self) -> None:
-        start = self._last_dir or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open a text corpus", start, _FILE_FILTER)
-        if path:
-            self.open_file(path)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        urls = event.mimeData().urls()
-        if len(urls) == 1 and urls[0].isLocalFile():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
-        urls = event.mimeData().urls()
-        if len(urls) == 1 and urls[0].isLocalFile():
-            event.acceptProposedAction()
-            self.open_file(urls[0].toLocalFile())
 
     # -- loading --------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from rnnviz.gui.style import NORMAL, Theme
 
 #: How many samples the history keeps (newest first).
 SAMPLE_HISTORY = 12
+_SAMPLES_PLACEHOLDER = "Samples appear here after each epoch: watch the text improve."
 _TASK_PROBE_LABELS = {"lm": ("Prefix to continue", "e.g. time traveller "),
                       "mt": ("Sentence to translate", "e.g. go .")}
 
@@ -41,7 +42,7 @@ class SampleBox(QGroupBox):
         self.probe_label.setBuddy(self.probe_edit)
         self.samples_view = QTextEdit()
         self.samples_view.setReadOnly(True)
-        self.samples_view.setPlaceholderText("Samples appear here after each epoch: watch the text improve.")
+        self.samples_view.setPlaceholderText(_SAMPLES_PLACEHOLDER)
         probe_row.addWidget(self.probe_label)
         probe_row.addWidget(self.probe_edit, 1)
         layout.addWidget(self.samples_view)
@@ -54,11 +55,13 @@ class SampleBox(QGroupBox):
         self.probe_edit.setEnabled(not memory)
         if memory:
             self.probe_label.setText("No live sample")
-            self.probe_edit.setPlaceholderText("a task that needs memory: watch its accuracy or error in the "
-                                               "curves, and its gates in the Gates tab")
+            self.probe_edit.setPlaceholderText("a task that needs memory has no text to continue")
+            self.samples_view.setPlaceholderText("A task that needs memory: watch its validation accuracy (or "
+                                                 "error) in the curves (Show), and its gates in the Gates tab.")
             return
         if task not in _TASK_PROBE_LABELS:
             raise ValueError(f"task must be 'lm', 'mt', 'recall', 'adding' or 'copy', got {task!r}")
+        self.samples_view.setPlaceholderText(_SAMPLES_PLACEHOLDER)
         text, placeholder = _TASK_PROBE_LABELS[task]
         self.probe_label.setText(text)
         self.probe_edit.setPlaceholderText(placeholder)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,23 @@ _DEFAULT_STATE: dict[str, Any] = {
 }
 _NO_MODEL = "No model yet: train one, or open a checkpoint, and its gates appear here."
 _BOTH = TraceRequest(probe=True, saturation=True)
+
+
+def _memory_targets(traces: tuple[GateTrace, ...], bundle: ModelBundle | None) -> tuple[str, ...] | None:
+    """A memory task's targets per step, from its trace's notice (core.introspect.memory says them); None for a
+    language or translation model."""
+    from rnnviz.core.config import MEMORY_TASKS
+
+    if bundle is None or bundle.task not in MEMORY_TASKS or len(traces) != 1:
+        return None
+    (trace,) = traces
+    for notice in trace.notices:
+        if notice.startswith("targets (· none): "):
+            return tuple(notice.split(": ", 1)[1].split())
+        answer = re.search(r"sum to (-?[0-9.]+)\.?$", notice)
+        if answer:  # the adding problem: one answer, at the last step
+            return ("·",) * (trace.num_steps - 1) + (answer.group(1),)
+    return None
 
 
 class GatesPanel(GatesView):
@@ -236,6 +254,7 @@ class GatesPanel(GatesView):
             return
         self._traces = result.traces
         self._probe_error = result.probe_error
+        self.time_view.memory_targets = _memory_targets(self._traces, self.bundle())
         if not self._traces:
             self.pause()
         self.controls.set_traces(self._traces)

@@ -101,6 +101,8 @@ class TimeView(QWidget):
         transport.addWidget(self.unit_spin)
         transport.addSpacing(12)
         self.predicted_label = QLabel()
+        # A memory task's model: what each step must output ("·": no target), set by the panel; None otherwise.
+        self.memory_targets: tuple[str, ...] | None = None
         self.predicted_label.setTextFormat(Qt.TextFormat.PlainText)
         self.predicted_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.predicted_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -248,8 +250,12 @@ class TimeView(QWidget):
         self.step_label.setText(f"t = {t} / {trace.num_steps - 1}")
         token = display_token(trace.tokens[t])
         if trace.predicted:
-            verb = "outputs" if trace.part == "decoder" else "predicts next"
-            self.predicted_label.setText(f"reads “{token}”  →  {verb} “{display_token(trace.predicted[t])}”")
+            targets = self.memory_targets
+            verb = "outputs" if trace.part == "decoder" or targets is not None else "predicts next"
+            text = f"reads “{token}”  →  {verb} “{display_token(trace.predicted[t])}”"
+            if targets is not None and t < len(targets):
+                text += "  (no target here)" if targets[t] == "·" else f"  (target “{targets[t]}”)"
+            self.predicted_label.setText(text)
         else:
             self.predicted_label.setText(f"reads “{token}”")
         self.prev_button.setEnabled(t > 0)
