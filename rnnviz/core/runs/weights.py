@@ -13,6 +13,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from rnnviz.core import checkpoint_checks as checks
 from rnnviz.core.errors import DataError, RnnvizError
 from rnnviz.core.events import History
@@ -57,12 +59,33 @@ def read_verified(folder: Path, record: journal.WeightsRecord) -> bytes:
     return data
 
 
+def _model_with(config: Any, vocabs: tuple[Any, ...], tensors: dict[str, Any]) -> Any:
+    """The model of ``config`` holding ``tensors`` (checked: exactly its parameters, with their shapes).
+
+    Built on the meta device, so that no weights are drawn only to be overwritten, and then given
+    the loaded tensors themselves (a run's epoch opens in a fraction of the time: scrubbing). A
+    model whose construction does not allow that is built and loaded the ordinary way."""
+    from rnnviz.core.models.factory import build_model
+
+    try:
+        with torch.device("meta"):
+            model = build_model(config, vocabs)
+        model.load_state_dict(tensors, strict=True, assign=True)
+        if not any(t.is_meta for t in (*model.parameters(), *model.buffers())):
+            return model
+    except (RuntimeError, NotImplementedError, TypeError):
+        pass
+    model = build_model(config, vocabs)
+    model.load_state_dict(tensors, strict=True)
+    return model
+
+
 def load_bundle(run: Run, saved: SavedWeights, history: History) -> Any:
     """The ModelBundle of ``saved``; DataError naming the epoch (or step) and what is wrong."""
     from safetensors.torch import load
 
     from rnnviz.core.data.vocab import Vocab
-    from rnnviz.core.models.factory import ModelBundle, build_model
+    from rnnviz.core.models.factory import ModelBundle
     from rnnviz.core.models.origin import ModelOrigin
     record = saved.record
     what = f"step {record.step}" if record.kind == "step" else f"epoch {record.epoch}"
@@ -90,10 +113,10 @@ def load_bundle(run: Run, saved: SavedWeights, history: History) -> Any:
     try:
         checks.check_payload(path, payload)
         checks.check_shapes(path, manifest.model_config, sizes, tensors)
-        checks.check_finite(path, tensors)
+        if not all(bool(torch.isfinite(t).all()) for t in tensors.values()):  # one pass; the slow one names them
+            checks.check_finite(path, tensors)
         vocabs = tuple(Vocab.from_list(tokens) for tokens in manifest.vocabs)
-        model = build_model(manifest.model_config, vocabs)
-        model.load_state_dict(tensors, strict=True)
+        model = _model_with(manifest.model_config, vocabs, tensors)
     except (RnnvizError, RuntimeError, KeyError) as exc:
         raise DataError(f"{what} of the run {run.name} was refused: {exc}".rstrip()) from None
     model.eval()

@@ -132,3 +132,24 @@ def test_a_continued_model_records_from_the_epoch_it_had_reached(tmp_path: Path,
     assert torch.equal(run.bundle_at(2).model.state_dict()["output.weight"],
                        first.bundle.model.state_dict()["output.weight"])
     assert summarize(tmp_path / "run").epochs == 2  # trained in this run
+
+
+@pytest.mark.parametrize("stack", [
+    dict(cell="lstm", hidden_sizes=(8, 6), implementation="scratch"),
+    dict(cell="gru-book", hidden_sizes=(8,), implementation="scratch"),
+    dict(cell="rnn", hidden_sizes=(8,), bidirectional=True),
+])
+def test_an_opened_epoch_computes_what_the_trained_model_computed(tmp_path: Path, session_for, stack: dict) -> None:
+    from rnnviz.core.config import ModelConfig, StackSpec
+    from rnnviz.core.runs import RunRecorder
+    from rnnviz.core.train import to_device
+
+    session = session_for(1, ModelConfig(task="lm", stack=StackSpec(**stack), embed_size=5))
+    with RunRecorder.create(tmp_path / "run", session.bundle) as recorder:
+        session.run(recorder.record)
+    opened = open_run(tmp_path / "run").bundle_at(1).model
+    trained = session.bundle.model.eval()
+    batch = to_device(next(iter(session.data.val_batches())), torch.device("cpu"))
+    with torch.no_grad():
+        assert float(opened.batch_loss(batch)) == pytest.approx(float(trained.batch_loss(batch)), abs=1e-6)
+    assert not opened.training and all(p.device.type == "cpu" for p in opened.parameters())
