@@ -85,6 +85,12 @@ def tour_tabs(app: QApplication, window: MainWindow, folder: Path | None, mode: 
             key(window.config_panel.epochs, Qt.Key.Key_PageDown)
             check(panel.step() == step + 2, f"{mode}: → and PageDown stepped the Gates tab ({step} → {panel.step()})")
             key(bar, Qt.Key.Key_Left)
+        elif panel is window.gradients_panel:
+            wait(app, lambda: panel.result() is not None and not panel.is_busy(), 60, "the gradients")
+            row = panel.row()
+            key(bar, Qt.Key.Key_Left)
+            key(window.config_panel.epochs, Qt.Key.Key_PageUp)
+            check(panel.row() == row - 2, f"{mode}: ← and PageUp moved the Gradients tab's loss row ({row} → {panel.row()})")
         elif panel is window.beam_panel:
             tree = panel.tree
             wait(app, lambda: tree.shown_steps() >= 1, 30, "the beam tree")

@@ -79,7 +79,9 @@ class GradientPlots(pg.GraphicsLayoutWidget):
         self.g_plot.hideButtons()
         self.g_plot.getViewBox().setMenuEnabled(False)
         self.g_plot.getViewBox().setMouseEnabled(x=True, y=False)
-        self.legend = self.g_plot.addLegend(offset=(-8, 8))
+        # Under the plots, never over the curves: six runs' names would hide them on a projector.
+        self.legend = pg.LegendItem(colCount=3)
+        self.addItem(self.legend, row=1, col=0, colspan=3)
         self.row_line = pg.InfiniteLine(angle=90, movable=False)
         self.row_line.setZValue(20)
         self.g_plot.addItem(self.row_line, ignoreBounds=True)
@@ -162,15 +164,17 @@ class GradientPlots(pg.GraphicsLayoutWidget):
         self.g_plot.clear()
         self.legend.clear()
         self.g_plot.addItem(self.row_line, ignoreBounds=True)
+        self.legend.setVisible(bool(self._curves))
         width = self._theme.line_width
         for curve in self._curves:
             values = positive(curve.values)
             x = np.arange(len(values)) + 0.5
             style = Qt.PenStyle.DashLine if curve.dashed else Qt.PenStyle.SolidLine
             pen = pg.mkPen(curve.color, width=max(1.0, width * curve.width), style=style)
-            item = self.g_plot.plot(x, values, pen=pen, name=curve.label, connect="finite",
+            item = self.g_plot.plot(x, values, pen=pen, connect="finite",
                                     symbol="o" if len(values) <= 60 else None, symbolSize=4 + width,
                                     symbolPen=None, symbolBrush=curve.color)
+            self.legend.addItem(item, curve.label)
             item.setZValue(10 if curve.width > 1 else 5)
         self.g_plot.setXRange(0, max(len(self.g_axis.labels()), 1), padding=0)
 
@@ -230,7 +234,6 @@ class GradientPlots(pg.GraphicsLayoutWidget):
         self.colorbar.axis.setWidth(int(font.pointSizeF() * 4 + 10))
         self.legend.setLabelTextSize(f"{base_pt * theme.font_scale:.1f}pt")
         self.legend.setLabelTextColor(theme.foreground)
-        self.legend.setBrush(pg.mkBrush(255, 255, 255, 210))
         cursor = pg.mkPen(CURSOR_COLOR, width=max(2.0, theme.line_width))
         for line in self.row_cursor.lines:
             line.setPen(cursor)
