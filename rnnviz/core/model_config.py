@@ -22,15 +22,23 @@ SYMBOL_TASKS: tuple[str, ...] = ("recall", "copy")
 #: The inputs per step of the adding problem: a value in [0, 1] and a marker (0 or 1).
 ADDING_INPUTS = 2
 
-Cell = Literal["rnn", "gru", "gru-book", "lstm"]
+Cell = Literal["rnn", "gru", "gru-book", "gru-reset", "gru-update", "lstm"]
 Implementation = Literal["auto", "fused", "scratch"]
-CELLS: tuple[str, ...] = ("rnn", "gru", "gru-book", "lstm")
+CELLS: tuple[str, ...] = ("rnn", "gru", "gru-book", "gru-reset", "gru-update", "lstm")
+#: The cells torch has a fused kernel for (torch.nn.RNN, GRU, LSTM); the others run the scratch equations only.
+FUSED_CELLS: tuple[str, ...] = ("rnn", "gru", "lstm")
+#: The GRUs with one gate taken away (the book's exercise 4 of section 10.2): scratch only.
+PARTIAL_GRUS: tuple[str, ...] = ("gru-reset", "gru-update")
 
 #: What each cell computes, named so the UI can say which equations a model uses.
 CELL_VARIANTS: dict[str, str] = {
     "rnn": "vanilla RNN, tanh (book section 9.5 = torch.nn.RNN)",
     "gru": "GRU, torch variant: reset gate applied after the hidden matmul (torch.nn.GRU)",
     "gru-book": "GRU, book variant: reset gate applied before the hidden matmul (book section 10.2)",
+    "gru-reset": ("GRU, reset gate only: no update gate, so H_t = H̃_t, the candidate with the reset gate before "
+                  "the hidden matmul as the book places it (exercise 4 of book section 10.2)"),
+    "gru-update": ("GRU, update gate only: no reset gate, so the candidate reads all of H_{t-1}; "
+                   "H_t = Z_t ⊙ H_{t-1} + (1 - Z_t) ⊙ H̃_t (exercise 4 of book section 10.2)"),
     "lstm": "LSTM (book section 10.1 = torch.nn.LSTM)",
 }
 #: Gate blocks stacked in each weight matrix, in torch's order.
@@ -38,6 +46,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "rnn": ("h",),
     "gru": ("r", "z", "n"),
     "gru-book": ("r", "z", "n"),
+    "gru-reset": ("r", "n"),
+    "gru-update": ("z", "n"),
     "lstm": ("i", "f", "g", "o"),
 }
 
@@ -52,7 +62,7 @@ class StackSpec:
     and sizes equal to the forward ones are stored as None so that equal
     stacks compare equal. Layer k reads both directions of layer k - 1,
     concatenated. torch's fused kernels need one size for every layer and
-    direction and have no kernel for the book's GRU, so
+    direction and have no kernel for the book's GRU nor the GRUs with one gate, so
     ``implementation="auto"`` picks them when it can and the book's scratch
     equations otherwise.
     """
@@ -159,7 +169,7 @@ class StackSpec:
 
     @property
     def fusable(self) -> bool:
-        return self.cell != "gru-book" and len(set(self.hidden_sizes)) == 1 and self.equal_directions
+        return self.cell in FUSED_CELLS and len(set(self.hidden_sizes)) == 1 and self.equal_directions
 
     @property
     def resolved_implementation(self) -> Literal["fused", "scratch"]:
@@ -172,6 +182,10 @@ class StackSpec:
         if self.cell == "gru-book":
             return ("torch has no fused kernel for the book's GRU variant (reset before the matmul); "
                     "use the scratch implementation, or the torch variant 'gru'.")
+        if self.cell in PARTIAL_GRUS:
+            gate = "reset" if self.cell == "gru-reset" else "update"
+            return (f"torch has no fused kernel for a GRU with its {gate} gate only ({self.cell}); use the "
+                    "scratch implementation (auto picks it).")
         if not self.equal_directions:
             return ("torch's fused kernels need the same hidden size in both directions; use the scratch "
                     "implementation for unequal forward and backward sizes.")

@@ -40,7 +40,8 @@ GATE_TITLES: dict[str, tuple[str, str]] = {  # symbol -> (Gates tab name, title)
     "r": ("reset", "reset gate r"), "z": ("update", "update gate z"), "i": ("input", "input gate i"),
     "f": ("forget", "forget gate f"), "o": ("output", "output gate o"),
 }
-_CANDIDATES: dict[str, str] = {"gru": "candidate n", "gru-book": "candidate n", "lstm": "input node g"}
+_CANDIDATES: dict[str, str] = {"gru": "candidate n", "gru-book": "candidate n", "gru-reset": "candidate n",
+                               "gru-update": "candidate n", "lstm": "input node g"}
 #: What a module outside the recurrent stacks is called, by its attribute name.
 MODULE_TITLES: dict[str, str] = {"embedding": "embedding", "output": "output layer", "bridge": "bridge"}
 #: torch's clip_grad_norm_ divides by the norm plus this, so a zero gradient is not divided by zero.

@@ -44,7 +44,9 @@ While it runs, numpy's OpenBLAS is kept to one thread (see ``_one_blas_thread``)
 Gates
 -----
 GRU (``gru`` and ``gru-book``): ``reset`` r, ``update`` z, ``candidate`` (torch's
-n, the book's H̃), ``hidden`` h. LSTM: ``input`` i, ``forget`` f, ``output`` o,
+n, the book's H̃), ``hidden`` h; the GRUs with one gate record the one they have
+(``gru-reset``: ``reset``, ``candidate``, ``hidden``; ``gru-update``: ``update``,
+``candidate``, ``hidden``). LSTM: ``input`` i, ``forget`` f, ``output`` o,
 ``candidate`` (torch's g, the book's C̃), ``cell`` c, ``hidden`` h. Vanilla
 RNN: ``preactivation`` and ``hidden``. The values are computed here, in numpy,
 from the model's torch.nn-layout weights with the equations of the model's

@@ -168,6 +168,45 @@ def _run_gru(x: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray
             "hidden": hidden}
 
 
+def _run_partial_gru(x: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray,
+                     h0: np.ndarray, reverse: bool, gate: str) -> dict[str, np.ndarray]:
+    """A GRU with one gate: ``gate`` "reset" (blocks r, n; h = n) or "update" (blocks z, n; no reset)."""
+    T, H = x.shape[0], h0.shape[0]
+    # Both biases join the input part: no gate sits between W_h· h and its bias in either cell.
+    acts = _input_part(x, w_ih, b_ih + b_hh, _scratch_buffer("acts", (T, 2 * H)))  # (T, 2H): gate, n
+    acts[:, :H] *= 0.5  # the gate becomes a sigmoid
+    w = _scratch_buffer("w_partial", (2 * H, H))
+    np.copyto(w, w_hh)
+    w[:H] *= 0.5
+    hidden = np.empty((T, H), np.float32)
+    wh = _scratch_buffer("wh", (2 * H,))
+    rh = _scratch_buffer("rh", (H,))
+    h = h0
+    for a, g, n, h_new in _steps(reverse, acts, acts[:, :H], acts[:, H:], hidden):
+        if gate == "reset":
+            np.dot(w[:H], h, wh[:H])
+            g += wh[:H]
+            np.tanh(g, g)
+            g *= 0.5
+            g += 0.5  # r = σ(...)
+            np.multiply(g, h, rh)
+            np.dot(w[H:], rh, wh[H:])  # W_hn (r ⊙ h): reset before the matmul, as the book
+            n += wh[H:]
+            np.tanh(n, n)
+            h_new[:] = n  # no update gate: the new state is the candidate
+        else:
+            np.dot(w, h, wh)
+            a += wh  # no reset gate: W_hz h and W_hn h in one product
+            np.tanh(a, a)
+            g *= 0.5
+            g += 0.5  # z = σ(...)
+            np.subtract(h, n, h_new)
+            h_new *= g
+            h_new += n  # z ⊙ h + (1 - z) ⊙ n
+        h = h_new
+    return {gate: acts[:, :H].copy(), "candidate": acts[:, H:].copy(), "hidden": hidden}
+
+
 #: torch's LSTM blocks are (i, f, g, o); (i, f, o, g) puts the three sigmoids side by side.
 _LSTM_ORDER = (0, 1, 3, 2)
 
@@ -303,6 +342,8 @@ def _trace_layers(cell: str, weights: list[list[tuple[np.ndarray, ...]]], x: np.
             elif cell == "lstm":
                 assert c0 is not None
                 values = _run_lstm(layer_input, w_ih, w_hh, b_ih, b_hh, h0, c0, reverse)
+            elif cell in ("gru-reset", "gru-update"):
+                values = _run_partial_gru(layer_input, w_ih, w_hh, b_ih, b_hh, h0, reverse, cell.split("-")[1])
             else:
                 values = _run_gru(layer_input, w_ih, w_hh, b_ih, b_hh, h0, reverse, book=cell == "gru-book")
             ordered = {name: _frozen(values[name]) for name in GATE_NAMES[cell]}

@@ -6,7 +6,8 @@ NPZ (``GateTrace.to_npz``; ``numpy.load(path)`` needs no pickle)
 ``format``, ``version``            ``"rnnviz-gate-trace"``, ``1`` (0-d)
 ``tokens``                         (T,) str: the tokens as the model read
                                    them (``<unk>`` for unknown ones)
-``cell_variant``                   0-d str: ``rnn``, ``gru``, ``gru-book``, ``lstm``
+``cell_variant``                   0-d str: ``rnn``, ``gru``, ``gru-book``, ``gru-reset``,
+                                   ``gru-update``, ``lstm``
 ``part``                           0-d str: ``lm``, ``encoder`` or ``decoder``
 ``notices``                        (N,) str: what the trace did with the input
 ``predicted``                      (T,) str: the output layer's top token after
@@ -64,6 +65,8 @@ GATE_NAMES: dict[str, tuple[str, ...]] = {
     "rnn": ("preactivation", "hidden"),
     "gru": ("reset", "update", "candidate", "hidden"),
     "gru-book": ("reset", "update", "candidate", "hidden"),
+    "gru-reset": ("reset", "candidate", "hidden"),
+    "gru-update": ("update", "candidate", "hidden"),
     "lstm": ("input", "forget", "output", "candidate", "cell", "hidden"),
 }
 #: Each name's symbol in ``cells.EQUATIONS`` (the left-hand side ``{symbol}_t``).
@@ -71,7 +74,7 @@ SYMBOLS: dict[str, str] = {
     "preactivation": "pre", "hidden": "h", "reset": "r", "update": "z", "input": "i",
     "forget": "f", "output": "o", "cell": "c",
 }
-_CANDIDATE_SYMBOL = {"gru": "n", "gru-book": "n", "lstm": "g"}
+_CANDIDATE_SYMBOL = {"gru": "n", "gru-book": "n", "gru-reset": "n", "gru-update": "n", "lstm": "g"}
 #: The interval each value lives in, for colour scales: sigmoid gates (0, 1), tanh
 #: values (-1, 1); None for the unbounded ones (LSTM memory cell, RNN pre-activation).
 VALUE_RANGES: dict[str, tuple[float, float] | None] = {
@@ -165,7 +168,7 @@ class GateTrace:
     """
 
     tokens: tuple[str, ...]
-    cell_variant: str  # "rnn", "gru", "gru-book" or "lstm"
+    cell_variant: str  # a name of config.CELLS: "rnn", "gru", "gru-book", "gru-reset", "gru-update", "lstm"
     part: str  # "lm", "encoder" or "decoder"
     directions: tuple[DirectionTrace, ...]
     notices: tuple[str, ...] = ()

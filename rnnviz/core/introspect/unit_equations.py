@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,31 @@ def _affine_html(gate: str) -> str:
             f"{_sub('W', 'h' + gate)}{_sub('h', 't' + MINUS + '1')} + {_sub('b', 'h' + gate)}")
 
 
+def _partial_gru_lines(cell: str, parts: Callable[[int], list[float]], squashed: Callable[..., UnitLine],
+                       reset_all: Callable[[], np.ndarray], w_hh: np.ndarray, h: np.ndarray, unit: int,
+                       h_prev: float) -> list[UnitLine]:
+    """A GRU with one gate (blocks: the gate, then n): ``gru-reset`` h = n, ``gru-update`` no reset."""
+    H = h.shape[0]
+    prev = _sub("h", "t" + MINUS + "1")
+    if cell == "gru-reset":
+        r = squashed("reset", "r", 0, True)
+        xn, b_in, _, b_hn = parts(1)
+        hn = float(w_hh[H + unit] @ (reset_all() * h))  # the whole reset vector scales h before the matmul
+        pre = xn + b_in + hn + b_hn
+        n = UnitLine("candidate", _sub("n", "t"),
+                     f"tanh({_sub('W', 'in')}{_sub('x', 't')} + {_sub('b', 'in')} + {_sub('W', 'hn')}"
+                     f"({_sub('r', 't')} ⊙ {prev}) + {_sub('b', 'hn')})",
+                     f"tanh({_sum([xn, b_in, hn, b_hn])}) = tanh({fmt(pre)})", pre, math.tanh(pre))
+        return [r, n, UnitLine("hidden", _sub("h", "t"), f"{_sub('n', 't')} (no update gate)",
+                               _factor(n.value), None, n.value)]
+    z = squashed("update", "z", 0, True)
+    n = squashed("candidate", "n", 1, False)  # no reset gate: tanh of W_in x + b_in + W_hn h + b_hn
+    h_new = z.value * h_prev + (1.0 - z.value) * n.value
+    return [z, n, UnitLine(
+        "hidden", _sub("h", "t"), f"{_sub('z', 't')} ⊙ {prev} + (1 {MINUS} {_sub('z', 't')}) ⊙ {_sub('n', 't')}",
+        f"{_factor(z.value)} × {_factor(h_prev)} + {_factor(1.0 - z.value)} × {_factor(n.value)}", None, h_new)]
+
+
 def previous_state(direction: DirectionTrace, step: int) -> tuple[np.ndarray, np.ndarray | None]:
     """The state before position ``step`` in this direction's reading order: (h, c or None)."""
     backward = direction.direction == "backward"
@@ -173,6 +199,11 @@ def unit_step(direction: DirectionTrace, cell: str, step: int, unit: int) -> Uni
             f"{_sub('z', 't')} ⊙ {_sub('h', 't' + MINUS + '1')} + (1 {MINUS} {_sub('z', 't')}) ⊙ {_sub('n', 't')}",
             f"{_factor(z.value)} × {_factor(h_prev)} + {_factor(1.0 - z.value)} × {_factor(n.value)}", None, h_new)
         lines += [r, z, n, combine]
+    elif cell in ("gru-reset", "gru-update"):
+        def reset_all() -> np.ndarray:  # every unit's r_t, (H,)
+            return 1.0 / (1.0 + np.exp(-(w_ih[:H] @ x + b_ih[:H] + w_hh[:H] @ h + b_hh[:H])))
+
+        lines += _partial_gru_lines(cell, parts, squashed, reset_all, w_hh, h, unit, h_prev)
     elif cell == "lstm":
         assert c_prev is not None
         i = squashed("input", "i", 0, True)
@@ -199,6 +230,13 @@ VARIANT_NOTES: dict[str, str] = {
             "applies it after. In both, z weighs the <i>old</i> state."),
     "gru-book": ("This is the book's GRU (§10.2): the reset gate acts before the matmul. torch.nn.GRU applies "
                  "it after, to W<sub>hn</sub>h + b<sub>hn</sub>. In both, z weighs the <i>old</i> state."),
+    "gru-reset": ("A GRU with its reset gate only (the book's exercise 4 of §10.2): without an update gate "
+                  "the new state is the candidate, h<sub>t</sub> = n<sub>t</sub>; the reset gate acts before the "
+                  "matmul, where the book places it. No torch module computes this cell: it runs the scratch "
+                  "equations."),
+    "gru-update": ("A GRU with its update gate only (the book's exercise 4 of §10.2): without a reset gate the "
+                   "candidate reads all of h<sub>t" + MINUS + "1</sub>; z weighs the <i>old</i> state. No torch "
+                   "module computes this cell: it runs the scratch equations."),
     "lstm": "torch.nn.LSTM and the book agree; torch has two biases per gate (b<sub>i·</sub>, b<sub>h·</sub>).",
     "rnn": "torch.nn.RNN and the book agree; torch has two biases (b<sub>ih</sub>, b<sub>hh</sub>).",
 }

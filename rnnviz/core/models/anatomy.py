@@ -23,6 +23,8 @@ BOOK_GATES: dict[str, tuple[str, ...]] = {
     "rnn": ("h",),
     "gru": ("r", "z", "h"),
     "gru-book": ("r", "z", "h"),
+    "gru-reset": ("r", "h"),
+    "gru-update": ("z", "h"),
     "lstm": ("i", "f", "c", "o"),
 }
 _ARROWS = {"forward": "→", "backward": "←"}
@@ -35,7 +37,7 @@ class DirectionInfo:
     direction: str  # "forward" | "backward"
     input_size: int  # d for layer 0, else the concatenated size of the layer below
     hidden_size: int  # h
-    gate_blocks: int  # 1 rnn, 3 gru/gru-book, 4 lstm
+    gate_blocks: int  # 1 rnn, 2 gru-reset/gru-update, 3 gru/gru-book, 4 lstm
     book_params: int  # gate_blocks * (d*h + h*h + h): W_xh d×h, W_hh h×h, one bias 1×h per block
     torch_params: int  # gate_blocks * (d*h + h*h + 2h): torch keeps b_ih and b_hh
     gates: tuple[str, ...] = ()  # the book's letters of the gate blocks, e.g. ("r", "z", "h")

@@ -6,6 +6,10 @@ order (``rnnviz.core.config.GATES``). Inputs are rows, so the code computes
 ``x W_ihᵀ``; ``EQUATIONS`` writes the same thing in the book's column form
 ``W_ih x``. Each step returns a NamedTuple of every intermediate value, so the
 app can show the gates, not only the new state.
+
+The GRUs with one gate (``gru-reset``, ``gru-update``; the book's exercise 4 of
+section 10.2) have no torch module; they follow the same convention with two
+blocks, (r, n) and (z, n): the full GRU's rows with the missing gate's taken out.
 """
 
 from __future__ import annotations
@@ -70,6 +74,22 @@ class GruStep(NamedTuple):
     h: Tensor  # (B, H) new hidden state
 
 
+class GruResetStep(NamedTuple):
+    """A GRU with a reset gate only (``gru-reset``): no update gate, the new state is the candidate."""
+
+    r: Tensor  # (B, H) reset gate
+    n: Tensor  # (B, H) candidate state (the book's H̃)
+    h: Tensor  # (B, H) new hidden state (= n)
+
+
+class GruUpdateStep(NamedTuple):
+    """A GRU with an update gate only (``gru-update``): no reset gate, the candidate reads all of h."""
+
+    z: Tensor  # (B, H) update gate (weight of the OLD state)
+    n: Tensor  # (B, H) candidate state (the book's H̃)
+    h: Tensor  # (B, H) new hidden state
+
+
 class LstmStep(NamedTuple):
     i: Tensor  # (B, H) input gate
     f: Tensor  # (B, H) forget gate
@@ -79,10 +99,11 @@ class LstmStep(NamedTuple):
     h: Tensor  # (B, H) new hidden state
 
 
-Step = Union[RnnStep, GruStep, LstmStep]
+Step = Union[RnnStep, GruStep, GruResetStep, GruUpdateStep, LstmStep]
 
 #: The record each cell's step returns; its fields are the left-hand sides of ``EQUATIONS``.
-STEP_TYPES: dict[str, type] = {"rnn": RnnStep, "gru": GruStep, "gru-book": GruStep, "lstm": LstmStep}
+STEP_TYPES: dict[str, type] = {"rnn": RnnStep, "gru": GruStep, "gru-book": GruStep, "gru-reset": GruResetStep,
+                               "gru-update": GruUpdateStep, "lstm": LstmStep}
 
 #: Plain-text equations, exactly what the step functions compute (σ is the logistic sigmoid).
 EQUATIONS: dict[str, list[str]] = {
@@ -100,6 +121,17 @@ EQUATIONS: dict[str, list[str]] = {
         "r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)",
         "z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)",
         "n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)",
+        "h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ n_t",
+    ],
+    # Two gate blocks each (r, n) and (z, n); the reset gate where the book puts it, before the matmul.
+    "gru-reset": [
+        "r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)",
+        "n_t = tanh(W_in x_t + b_in + W_hn (r_t ⊙ h_{t-1}) + b_hn)",
+        "h_t = n_t",
+    ],
+    "gru-update": [
+        "z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)",
+        "n_t = tanh(W_in x_t + b_in + W_hn h_{t-1} + b_hn)",
         "h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ n_t",
     ],
     "lstm": [
@@ -164,6 +196,24 @@ def gru_step(x: Tensor, h: Tensor, w: CellWeights, variant: GruVariant = "torch"
     return GruStep(r=r, z=z, n=n, h=h_new)
 
 
+def gru_reset_step(x: Tensor, h: Tensor, w: CellWeights) -> GruResetStep:
+    """A GRU without its update gate (blocks r, n): h' = n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn)."""
+    _check_weights(w, 2, x, h)
+    xr, xn = _from_input(x, w).chunk(2, dim=-1)  # 2 × (B, H)
+    r = torch.sigmoid(xr + _from_hidden(h, w.blocks(0)))  # (B, H)
+    n = torch.tanh(xn + _from_hidden(r * h, w.blocks(1)))  # (B, H) W_hn (r ⊙ h) + b_hn: reset before, as the book
+    return GruResetStep(r=r, n=n, h=n)
+
+
+def gru_update_step(x: Tensor, h: Tensor, w: CellWeights) -> GruUpdateStep:
+    """A GRU without its reset gate (blocks z, n): n = tanh(W_in x + b_in + W_hn h + b_hn), h' = z ⊙ h + (1 - z) ⊙ n."""
+    _check_weights(w, 2, x, h)
+    blocks = (_from_input(x, w) + _from_hidden(h, w)).chunk(2, dim=-1)  # 2 × (B, H): no gate sits inside
+    z = torch.sigmoid(blocks[0])  # (B, H)
+    n = torch.tanh(blocks[1])  # (B, H)
+    return GruUpdateStep(z=z, n=n, h=z * h + (1 - z) * n)  # (B, H)
+
+
 def lstm_step(x: Tensor, state: tuple[Tensor, Tensor], w: CellWeights) -> LstmStep:
     """One LSTM step: c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c')."""
     h, c = state  # (B, H), (B, H)
@@ -182,6 +232,10 @@ def cell_step(cell: str, x: Tensor, state: CellState, weights: CellWeights) -> S
         return rnn_step(x, state, weights)  # type: ignore[arg-type]
     if cell in ("gru", "gru-book"):
         return gru_step(x, state, weights, "torch" if cell == "gru" else "book")  # type: ignore[arg-type]
+    if cell == "gru-reset":
+        return gru_reset_step(x, state, weights)  # type: ignore[arg-type]
+    if cell == "gru-update":
+        return gru_update_step(x, state, weights)  # type: ignore[arg-type]
     if cell == "lstm":
         return lstm_step(x, state, weights)  # type: ignore[arg-type]
     raise ValueError(f"unknown cell {cell!r}; choose one of {', '.join(GATES)}.")

@@ -16,6 +16,8 @@ BOOK_SIGMA = 0.01
 #: The book's scratch class for each of rnnviz's cells (the torch-variant GRU has GRUScratch's shapes).
 BOOK_SCRATCH_CLASS: dict[str, str] = {
     "rnn": "RNNScratch", "gru": "GRUScratch", "gru-book": "GRUScratch", "lstm": "LSTMScratch",
+    # The exercise's GRUs with one gate: GRUScratch less a gate, drawn the same way.
+    "gru-reset": "GRUScratch (reset gate only)", "gru-update": "GRUScratch (update gate only)",
 }
 
 

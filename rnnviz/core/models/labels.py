@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rnnviz.core.config import ModelConfig, StackSpec
 
-CELL_LABELS: dict[str, str] = {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "lstm": "LSTM"}
+CELL_LABELS: dict[str, str] = {"rnn": "RNN", "gru": "GRU", "gru-book": "GRU(book)", "gru-reset": "GRU(r only)",
+                               "gru-update": "GRU(z only)", "lstm": "LSTM"}
 TASK_LABELS: dict[str, str] = {"lm": "language model", "mt": "encoder–decoder", "recall": "recall model",
                                "adding": "adding model", "copy": "copy model"}
 

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.core.config import ModelConfig, StackSpec
 
-CELL_LABELS = {"rnn": "RNN", "gru": "GRU (torch)", "gru-book": "GRU (book)", "lstm": "LSTM"}
+CELL_LABELS = {"rnn": "RNN", "gru": "GRU (torch)", "gru-book": "GRU (book)", "gru-reset": "GRU (reset gate only)",
+               "gru-update": "GRU (update gate only)", "lstm": "LSTM"}
 FORWARD, BACKWARD, INPUT, OUTPUT = "#0072B2", "#D55E00", "#009E73", "#CC79A7"  # Okabe–Ito
 
 

@@ -29,7 +29,8 @@ from rnnviz.core.limits import DROPOUT, HIDDEN_SIZE, NUM_LAYERS
 from rnnviz.gui.widgets.refusal import RefusalNote, RefusingDoubleSpinBox, RefusingSpinBox
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
-CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant", "lstm": "LSTM"}
+CELL_NAMES = {"rnn": "RNN (tanh)", "gru": "GRU, torch variant", "gru-book": "GRU, book variant",
+              "gru-reset": "GRU, reset gate only", "gru-update": "GRU, update gate only", "lstm": "LSTM"}
 MAX_LAYERS = int(NUM_LAYERS.app_hi or NUM_LAYERS.hi)  # the app offers fewer layers than the CLI accepts
 MAX_HIDDEN = int(HIDDEN_SIZE.hi)
 HIDDEN_TIP = "Hidden units of this layer and direction; a hidden size must be at least 1."

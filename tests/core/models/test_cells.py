@@ -8,8 +8,8 @@ from torch import Tensor
 
 from rnnviz.core.config import CELLS, GATES
 from rnnviz.core.models.cells import (
-    EQUATIONS, STEP_TYPES, CellWeights, GruStep, LstmStep, cell_step, gru_step, lstm_step, rnn_step,
-    state_after)
+    EQUATIONS, STEP_TYPES, CellWeights, GruStep, LstmStep, cell_step, gru_reset_step, gru_step, gru_update_step,
+    lstm_step, rnn_step, state_after)
 
 B, I, H = 4, 5, 6
 
@@ -171,6 +171,8 @@ def test_cell_step_dispatches_to_the_named_cell(cell: str) -> None:
         "rnn": lambda: rnn_step(x, h, w),
         "gru": lambda: gru_step(x, h, w, "torch"),
         "gru-book": lambda: gru_step(x, h, w, "book"),
+        "gru-reset": lambda: gru_reset_step(x, h, w),
+        "gru-update": lambda: gru_update_step(x, h, w),
         "lstm": lambda: lstm_step(x, (h, c), w),
     }[cell]()
     step = cell_step(cell, x, state, w)

@@ -41,7 +41,8 @@ PART_LABELS = {"lm": "language model", "encoder": "encoder", "decoder": "decoder
 _TITLES = {"reset": "reset gate r", "update": "update gate z", "hidden": "hidden state h", "input": "input gate i",
            "forget": "forget gate f", "output": "output gate o", "cell": "memory cell c",
            "preactivation": "pre-activation pre"}
-_CANDIDATE_TITLES = {"lstm": "input node g", "gru": "candidate n", "gru-book": "candidate n (book's H̃)"}
+_CANDIDATE_TITLES = {"lstm": "input node g", "gru": "candidate n", "gru-book": "candidate n (book's H̃)",
+                     "gru-reset": "candidate n = new state h", "gru-update": "candidate n (reads all of h)"}
 
 
 def gate_title(name: str, cell: str) -> str:
