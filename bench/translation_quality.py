@@ -201,14 +201,50 @@ def section(args: argparse.Namespace, apps: list[dict], books: list[dict], tests
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (up to the next '## ' heading), or append it."""
+MATCHED_HEADING = "## Translation quality, matched: the book's code doing rnnviz's run — `bench/translation_quality.py`"
+
+
+def matched_section(args: argparse.Namespace, apps: list[dict], tests: list[tuple[str, str]], note: str) -> str:
+    """The matched runs alone: rnnviz's greedy translations beside the book's code's from the same start."""
+    refs = [fr for _, fr in tests]
+    seeds = ", ".join(str(args.seed + i) for i in range(len(apps)))
+    lines = [MATCHED_HEADING, "",
+             f"Date: {datetime.date.today().isoformat()}. Machine: {cpu_name()}, {os.cpu_count()} cores "
+             f"(shared with other work), torch {torch.__version__} with {torch.get_num_threads()} threads, Python "
+             f"{platform.python_version()}. Command: `RNNVIZ_DATA_DIR=../shared/data/d2l python "
+             f"bench/translation_quality.py --pairs {args.pairs} --epochs {args.epochs} --test {args.test} "
+             f"--seed {args.seed} --seeds {len(apps)} --matched-only`.", "",
+             f"The same recipe, pairs and held-out slice as the section above, seed(s) {seeds}. Here the book's "
+             "code (bench/d2l_reference.py) does rnnviz's run: it starts from rnnviz's first weights (renamed to "
+             "the book's parameter names), reads rnnviz's batches in rnnviz's order with torch's generator seeded "
+             "as rnnviz's loop seeds it (the same dropout masks), and translates the held-out sentences with its "
+             "own `predict_step`, reading them with the book's code and rnnviz's vocabularies. What differs "
+             "between the rows is what the two implementations compute, nothing else.", "",
+             "| model, greedy | book BLEU (k = 2) | sacrebleu | final train loss | s/epoch |",
+             "| --- | --- | --- | --- | --- |"]
+    for label, sides in (("rnnviz", apps), ("book's code from rnnviz's start", [a["matched"] for a in apps])):
+        each = [scores(side["greedy"], refs) for side in sides]
+        lines.append(f"| {label} | {mean(x[0] for x in each):.3f} ({', '.join(f'{x[0]:.3f}' for x in each)}) | "
+                     f"{mean(x[1] for x in each):.3f} ({', '.join(f'{x[1]:.3f}' for x in each)}) | "
+                     f"{mean(s['losses'][-1] for s in sides):.3f} | {mean(s['seconds'] for s in sides):.1f} |")
+    for i, app in enumerate(apps):
+        same = sum(a == b for a, b in zip(app["greedy"], app["matched"]["greedy"]))
+        diff = max(abs(a - b) / b for a, b in zip(app["losses"], app["matched"]["losses"]))
+        lines += ["", f"Seed {args.seed + i}: {same} of {len(tests)} translations identical; per-epoch training "
+                  f"losses at most {diff:.1e} apart (relative)."]
+    if note:
+        lines += ["", note]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, text: str, heading: str = HEADING) -> None:
+    """Replace the section of ``path`` under ``heading`` (up to the next '## ' heading), or append it."""
     doc = path.read_text(encoding="utf-8")
-    start = doc.find(HEADING)
+    start = doc.find(heading)
     if start < 0:
         doc = doc.rstrip("\n") + "\n\n" + text
     else:
-        end = doc.find("\n## ", start + len(HEADING))
+        end = doc.find("\n## ", start + len(heading))
         doc = doc[:start] + text + (doc[end + 1:] if end >= 0 else "")
         doc = doc if end < 0 else doc.replace(text + "## ", text + "\n## ")
     path.write_text(doc, encoding="utf-8")
@@ -224,6 +260,8 @@ def main() -> None:
     parser.add_argument("--save-json", default=None, help="also save the runs' outputs here")
     parser.add_argument("--from-json", default=None, help="re-render the section from saved outputs")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--matched-only", action="store_true",
+                        help="rnnviz and the matched book's code only (no independent runs): its own section")
     parser.add_argument("--matched", action="store_true",
                         help="also run the book's code from rnnviz's first weights on rnnviz's batches")
     parser.add_argument("--doc", default=None, help="write the section into this file (e.g. docs/benchmarks.md)")
@@ -236,6 +274,13 @@ def main() -> None:
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
         apps, books = saved["apps"], saved["books"]
+    elif args.matched_only:
+        apps, books = [], []
+        for seed in range(args.seed, args.seed + args.seeds):
+            apps.append(app_side(raw, args.pairs, args.epochs, seed, tests, True))
+            print(f"seed {seed}: rnnviz and the matched book's code trained", flush=True)
+            if args.save_json:  # after every seed: a long run keeps what it has
+                Path(args.save_json).write_text(json.dumps({"apps": apps, "books": books}), encoding="utf-8")
     else:
         apps, books = [], []
         for seed in range(args.seed, args.seed + args.seeds):
@@ -247,11 +292,12 @@ def main() -> None:
                   f"{books[-1]['losses'][-1]:.3f}", flush=True)
         if args.save_json:
             Path(args.save_json).write_text(json.dumps({"apps": apps, "books": books}), encoding="utf-8")
-    text = section(args, apps, books, tests, args.note)
+    matched_only = args.matched_only or (not books and all("matched" in a for a in apps))
+    text = matched_section(args, apps, tests, args.note) if matched_only else section(args, apps, books, tests, args.note)
     print(text)
     print(f"({(time.perf_counter() - start) / 60:.1f} minutes)")
     if args.doc:
-        write_section(Path(args.doc), text)
+        write_section(Path(args.doc), text, MATCHED_HEADING if matched_only else HEADING)
         print(f"wrote its section of {args.doc}")
 
 
