@@ -169,13 +169,14 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.models.on_tab)
         self.training_view.sig_probe_changed.connect(c.set_probe)
         self.data_panel.sig_selection_changed.connect(self.store.set_selection)
+        self.data_panel.sig_memory_changed.connect(self.models.memory_settings_changed)
+        self.data_panel.memory_box.compare_button.clicked.connect(self.models.compare_cells)
         self.data_panel.sig_stats_ready.connect(self._on_stats)
         self.store.sig_selection_changed.connect(self._on_selection)
         self.builder.sig_changed.connect(self._on_model_changed)
         self.builder.sig_preset_applied.connect(self._on_preset)
         self.config_panel.sig_edit_model.connect(lambda: self.tabs.setCurrentWidget(self.builder))
         self._on_model_changed()
-        self.data_panel.sig_memory_changed.connect(self.models.memory_settings_changed)
 
     # ---- training ----
 

@@ -99,6 +99,14 @@ class WindowModels(QObject):
                 pass
         panel.use_memory_task(task, wanted)
 
+    def compare_cells(self) -> bool:
+        """Train RNN, GRU and LSTM on the Data dock's memory task, one after another (``gui.memory_compare``)."""
+        from rnnviz.gui.memory_compare import CellComparison
+
+        if getattr(self, "comparison", None) is None:
+            self.comparison = CellComparison(self.window)
+        return self.comparison.start()
+
     def preset_applied(self, preset: Any) -> None:
         """A memory task's preset (recall-gru …) also sets the task's data in the Data dock."""
         task = preset.config.task

@@ -3,6 +3,7 @@ and the tabs that do not apply saying so."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,23 @@ def test_a_session_with_a_memory_task_reopens_exactly(qtbot, window: MainWindow,
     assert other.store.own_model("recall").data_config.lag == 3
     assert other.gates_panel.sequence() == 2
     other.controller.shutdown(3000)
+
+
+def test_compare_trains_the_three_cells_on_the_same_data(qtbot, window: MainWindow, monkeypatch) -> None:
+    from rnnviz.core.models import memory_presets
+
+    small = {name: dataclasses.replace(p, train={**p.train, "epochs": 1})
+             for name, p in memory_presets.MEMORY_PRESETS.items()}
+    monkeypatch.setattr(memory_presets, "MEMORY_PRESETS", small)
+    choose_small_recall(window, lag=3)
+    data = window.data_panel.memory_settings()
+    window.builder.encoder.set_hidden(8)
+    assert window.models.compare_cells()
+    with qtbot.waitSignal(window.models.comparison.sig_done, timeout=180_000) as done:
+        pass
+    assert done.args == [True]
+    runs = window.training_view.run_curves()
+    assert [r.label.split()[0] for r in runs[-3:]] == ["RNN", "GRU", "LSTM"]
+    assert all(r.metric_name == "accuracy" for r in runs[-3:])
+    assert window.data_panel.memory_settings() == data  # every cell on the same data
+    assert window.training_view.y_metric() == "val_metric"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from rnnviz.core.config import MEMORY_FIELDS, MEMORY_TASKS, RECALL_TARGETS, TASK_DEFAULTS, DataConfig
 from rnnviz.core.data.memory_tasks import DESCRIPTIONS, IGNORE, TITLES, sequence_labels, validation_set
@@ -75,6 +75,10 @@ class MemoryTaskBox(QGroupBox):
         self.layout_label.setWordWrap(True)
         self.example = QLabel()
         self.example.setWordWrap(True)
+        self.compare_button = QPushButton("Compare RNN · GRU · LSTM")
+        self.compare_button.setToolTip("Train the task's three presets (recall-rnn, recall-gru, recall-lstm …) one "
+                                       "after another on these data, and overlay their validation curves in the "
+                                       "Training tab. Stop (Esc) ends the comparison.")
         self.example.setToolTip("The first validation sequence: what the network reads at each step, and what "
                                 "it must output (· where a step has no target).")
 
@@ -92,6 +96,7 @@ class MemoryTaskBox(QGroupBox):
         layout.addWidget(self.layout_label)
         layout.addWidget(self.error)
         layout.addWidget(self.example)
+        layout.addWidget(self.compare_button)
         for box in (self.lag, self.num_steps, self.symbols, self.copy_length, self.num_train, self.num_val,
                     self.seed):
             box.valueChanged.connect(self._changed)
