@@ -46,11 +46,16 @@ Public API
     A model of a task that needs memory (recall, copy, adding) reading its validation sequence
     ``index``, scored where it is trained (:mod:`~rnnviz.core.gradients.memory`); ``recall_reach``
     picks recall's lesson, G[s, s − lag].
-``through_time(stack, inputs, step_loss, initial_state=None, *, tokens=None, loss_steps=None, maps=True)``
+``gradients_sequence(model, inputs, targets, *, tokens=None, labels=None, maps=True) -> Gradients``
+    Any model with ``embed``, ``stack`` and ``output`` (an RNNLM, the memory
+    tasks' models) reading token ids or numbers, scored at each step by
+    cross-entropy on integer targets (negative: no loss there) or by squared
+    error on float targets (NaN: no loss there).
+``through_time(stack, inputs, step_loss, initial_state=None, *, tokens=None, labels=None, loss_steps=None, maps=True)``
     The general entry: any ``RecurrentStack`` reading ``(T, d)`` inputs, scored
     at every step by ``step_loss(top_outputs, steps) -> losses`` (e.g.
     ``lm_step_loss(output_layer, targets)``; a task without a loss at some steps
-    passes ``loss_steps``). What the memory tasks' models use.
+    passes ``loss_steps``).
 ``Gradients``, ``StackGradients``, ``LayerGradients``
     Frozen records of read-only float32 arrays (safe to hand to another thread):
     ``result.get(layer, direction)`` (layer from 1) ``.g``, ``.G``, ``.cell_g``,
@@ -95,7 +100,7 @@ from rnnviz.core.gradients.records import (
 )
 
 if TYPE_CHECKING:
-    from rnnviz.core.gradients.bundles import gradients_lm, gradients_translation
+    from rnnviz.core.gradients.bundles import gradients_lm, gradients_sequence, gradients_translation
     from rnnviz.core.gradients.engine import (
         DEFAULT_METHOD, METHODS, StepLoss, lm_step_loss, reach, through_time,
     )
@@ -104,7 +109,7 @@ if TYPE_CHECKING:
 
 #: Names of the modules that import torch, loaded on first use (PEP 562).
 _LAZY: dict[str, str] = {
-    "gradients_lm": "bundles", "gradients_translation": "bundles",
+    "gradients_lm": "bundles", "gradients_sequence": "bundles", "gradients_translation": "bundles",
     "through_time": "engine", "lm_step_loss": "engine", "reach": "engine",
     "StepLoss": "engine", "METHODS": "engine", "DEFAULT_METHOD": "engine",
     "run_stack": "unrolled", "StackRun": "unrolled",

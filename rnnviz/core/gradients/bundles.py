@@ -10,10 +10,12 @@ and its reference as the training targets (the words and ``<eos>``, cut to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import torch
+from torch import Tensor, nn
 
 from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
 from rnnviz.core.data.vocab import BOS, EOS, UNK, Vocab
@@ -95,6 +97,43 @@ def gradients_lm(bundle: ModelBundle, text: str, max_tokens: int = DEFAULT_MAX_T
     result = through_time(model.stack, inputs, lm_step_loss(model.output, ids[0, 1:]), tokens=shown,
                           maps=maps, method=method, block=block)
     return replace(result, notices=tuple(notices))
+
+
+def gradients_sequence(model: nn.Module, inputs: Sequence[int] | Sequence[Sequence[float]] | Tensor,
+                       targets: Sequence[float] | Tensor, *, tokens: Sequence[str] | None = None,
+                       labels: Sequence[str] | None = None, maps: bool = True, method: str = DEFAULT_METHOD,
+                       block: int = DEFAULT_BLOCK) -> Gradients:
+    """Any model shaped like a language model (``embed``, ``stack``, ``output``: an RNNLM, the memory
+    tasks' models) reading one sequence and scored at each step.
+
+    ``inputs``: (T,) token ids, or (T, d) numbers, as ``model.embed`` takes a
+    batch of one. ``targets`` (T,): integer ids scored by cross-entropy (a
+    negative id: no loss at that step, as the recall and copy tasks mark them),
+    or floats scored by the squared error of a one-number output (NaN: no loss,
+    as the adding problem has a target at its last step only). ``tokens`` /
+    ``labels`` name the inputs and targets (see :func:`through_time`).
+    """
+    device = next(model.parameters()).device
+    x_in = torch.as_tensor(inputs, device=device)
+    wanted = torch.as_tensor(targets, device=device)
+    if wanted.dim() != 1 or wanted.shape[0] != x_in.shape[0]:
+        raise ValueError(f"targets must be one per step ({x_in.shape[0]}), not of shape {tuple(wanted.shape)}.")
+    with torch.no_grad():
+        x = model.embed(x_in[None])[:, 0]  # (T, d) as the model reads a batch of one
+    if wanted.is_floating_point():
+        has = torch.isfinite(wanted)
+        clean = torch.nan_to_num(wanted)
+
+        def squared_error(top: Tensor, steps: slice) -> Tensor:
+            error = model.output(top).reshape(-1) - clean[steps]  # (len,)
+            return torch.where(has[steps], error * error, torch.zeros_like(error))
+
+        step_loss = squared_error
+    else:
+        has = wanted >= 0
+        step_loss = lm_step_loss(model.output, wanted)
+    return through_time(model.stack, x, step_loss, tokens=tokens, labels=labels, loss_steps=has.cpu().numpy(),
+                        maps=maps, method=method, block=block)
 
 
 def gradients_translation(bundle: ModelBundle, source: str, reference: str | None,

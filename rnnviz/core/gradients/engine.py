@@ -81,7 +81,8 @@ def check_gradient_memory(specs: Sequence[tuple[StackSpec, int, int]], maps: boo
 def lm_step_loss(output: nn.Module, targets: Tensor) -> StepLoss:
     """ℓ_s = cross-entropy of ``output(H_s)`` against ``targets[s]`` (a negative target: no loss there)."""
     def loss(top: Tensor, steps: slice) -> Tensor:
-        return F.cross_entropy(output(top), targets[steps], reduction="none", ignore_index=-1)  # (len,)
+        wanted = targets[steps].clamp(min=-1)  # every negative target: no loss
+        return F.cross_entropy(output(top), wanted, reduction="none", ignore_index=-1)  # (len,)
 
     return loss
 
@@ -207,7 +208,7 @@ def _identity_rows(loss_steps: np.ndarray, like: Tensor) -> Tensor:
 
 def _stack_record(part: str, tokens: Sequence[str], cell: str, num_layers: int, bidirectional: bool,
                   norms: _Norms, loss_steps: np.ndarray, map_rows: slice | None, g_index: int,
-                  g_step: int | None) -> StackGradients:
+                  g_step: int | None, labels: Sequence[str] = ()) -> StackGradients:
     """Per layer-direction records from the norm rows; structural zeros become NaN (see :func:`reach`).
 
     ``map_rows``: the rows of the maps (one per loss step), None without maps; ``g_index``: the row
@@ -237,18 +238,21 @@ def _stack_record(part: str, tokens: Sequence[str], cell: str, num_layers: int, 
             cell_g, cell_G = split(norms.cell[k], m)
         layers.append(LayerGradients(layer + 1, DIRECTIONS[d], g, G, cell_g, cell_G))
     x, X = split(norms.inputs, mask(0, -1))
-    return StackGradients(part, tuple(tokens), cell, tuple(layers), x, X)
+    return StackGradients(part, tuple(tokens), cell, tuple(layers), x, X, tuple(labels))
 
 
 def through_time(stack: RecurrentStack, inputs: Tensor, step_loss: StepLoss, initial_state: State | None = None,
-                 *, tokens: Sequence[str] | None = None, loss_steps: Sequence[bool] | np.ndarray | None = None,
-                 maps: bool = True, method: str = DEFAULT_METHOD, block: int = DEFAULT_BLOCK) -> Gradients:
+                 *, tokens: Sequence[str] | None = None, labels: Sequence[str] | None = None,
+                 loss_steps: Sequence[bool] | np.ndarray | None = None, maps: bool = True,
+                 method: str = DEFAULT_METHOD, block: int = DEFAULT_BLOCK) -> Gradients:
     """Gradients through time of any stack read step by step and scored at every step.
 
     ``inputs`` (T, d) is what the first layer reads (embedding or one-hot);
     ``step_loss`` scores each step from the top layer's output there (e.g.
     :func:`lm_step_loss`); ``tokens`` names the T + 1 tokens (inputs, then the
-    last target; default "1" … "T+1"); ``loss_steps`` (T,) says which steps have
+    last target; default "1" … "T+1"), or with ``labels`` (T targets, where a
+    step's target is not the next input, as in the memory tasks) the T inputs;
+    ``loss_steps`` (T,) says which steps have
     a loss (default all: rows of the others are NaN). ``maps=False`` computes
     only the last loss's row (g, x, cell_g), with one backward pass. The
     result's part is ``lm``.
@@ -256,9 +260,12 @@ def through_time(stack: RecurrentStack, inputs: Tensor, step_loss: StepLoss, ini
     steps = int(inputs.shape[0])
     if steps < 1:
         raise ValueError("through_time needs at least one step.")
-    names = tuple(tokens) if tokens is not None else tuple(str(i) for i in range(1, steps + 2))
-    if len(names) != steps + 1:
-        raise ValueError(f"tokens must name the {steps} inputs and the last target ({steps + 1}), not {len(names)}.")
+    named = steps if labels is not None else steps + 1
+    names = tuple(tokens) if tokens is not None else tuple(str(i) for i in range(1, named + 1))
+    if len(names) != named or (labels is not None and len(labels) != steps):
+        what = f"the {steps} inputs, and labels the {steps} targets" if labels is not None else \
+            f"the {steps} inputs and the last target ({steps + 1})"
+        raise ValueError(f"tokens must name {what}; got {len(names)} tokens.")
     has = np.ones(steps, bool) if loss_steps is None else np.asarray(loss_steps, bool)
     if has.shape != (steps,) or not has.any():
         raise ValueError(f"loss_steps must be {steps} booleans with at least one True.")
@@ -275,5 +282,5 @@ def through_time(stack: RecurrentStack, inputs: Tensor, step_loss: StepLoss, ini
         values = torch.cat(losses).detach().cpu().numpy()
     spec = stack.spec
     record = _stack_record("lm", names, spec.cell, spec.num_layers, spec.bidirectional, norms, has,
-                           slice(0, steps) if maps else None, g_row if maps else 0, g_row)
+                           slice(0, steps) if maps else None, g_row if maps else 0, g_row, labels or ())
     return Gradients(record, np.where(has, values, np.nan))

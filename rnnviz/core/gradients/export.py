@@ -8,6 +8,9 @@ NPZ (``Gradients.to_npz``; ``numpy.load(path)`` needs no pickle)
 ``cell_variant``                0-d str: ``rnn``, ``gru``, ``gru-book``, ``lstm``
 ``tokens``                      (n,) str: the sequence (a decoder: ``<bos>``, the
                                 reference, ``<eos>``); step t reads token t
+``labels``                      (n−1,) str: each step's target where it is not the
+                                next token (memory tasks; ``tokens`` then holds
+                                the n−1 inputs), else (0,)
 ``losses``                      (n−1,) ℓ_s, the cross-entropy of token s+1 at step s
 ``notices``                     (N,) str
 ``g/{l}/{dir}``                 (n−1,) ‖∂ℓ_{n−1}/∂H_t‖
@@ -83,6 +86,7 @@ def arrays(result: Gradients) -> dict[str, np.ndarray]:
         "format": np.array(FORMAT), "version": np.array(VERSION), "task": np.array(result.task),
         "part": np.array(result.stack.part), "cell_variant": np.array(result.cell_variant),
         "tokens": np.array(result.tokens, dtype=str), "losses": result.losses,
+        "labels": np.array(result.stack.labels, dtype=str),
         "notices": np.array(result.notices, dtype=str),
         **_stack_arrays(result.stack, ""),
     }
@@ -94,7 +98,7 @@ def arrays(result: Gradients) -> dict[str, np.ndarray]:
 
 
 def _stack_from(data: dict[str, np.ndarray], prefix: str, part: str, tokens: tuple[str, ...],
-                cell: str) -> StackGradients:
+                cell: str, labels: tuple[str, ...] = ()) -> StackGradients:
     keys = [k[len(prefix):].split("/") for k in data if k.startswith(prefix + "g/")]
     order = sorted({(int(layer), direction) for _, layer, direction in keys},
                    key=lambda key: (key[0], DIRECTIONS.index(key[1])))
@@ -102,7 +106,7 @@ def _stack_from(data: dict[str, np.ndarray], prefix: str, part: str, tokens: tup
                                                   for name in _LAYER_KEYS))
               for layer, direction in order]
     return StackGradients(part, tokens, cell, tuple(layers), data[f"{prefix}x/1/forward"],
-                          data.get(f"{prefix}X/1/forward"))
+                          data.get(f"{prefix}X/1/forward"), labels)
 
 
 def read_npz(path: str | Path) -> Gradients:
@@ -124,7 +128,7 @@ def read_npz(path: str | Path) -> Gradients:
                         "update rnnviz to read it.")
     try:
         stack = _stack_from(data, "", str(data["part"]), tuple(str(t) for t in data["tokens"]),
-                            str(data["cell_variant"]))
+                            str(data["cell_variant"]), tuple(str(t) for t in data.get("labels", ())))
         encoder = None
         if "source_tokens" in data:
             encoder = _stack_from(data, "encoder/", "encoder", tuple(str(t) for t in data["source_tokens"]),
@@ -218,6 +222,7 @@ def _stack_summary(stack: StackGradients) -> dict[str, Any]:
             entry["cell_g"] = _listed(d.cell_g)
         layers.append(entry)
     return {"part": stack.part, "cell_variant": stack.cell_variant, "tokens": list(stack.tokens),
+            **({"labels": list(stack.labels)} if stack.labels else {}),
             "layers": layers, "x": _listed(stack.x)}
 
 

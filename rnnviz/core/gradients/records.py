@@ -85,7 +85,9 @@ class StackGradients:
 
     ``tokens``: for ``lm`` and ``decoder`` the n tokens of the sequence (the
     steps read ``tokens[:-1]`` and are scored on ``tokens[1:]``); for an
-    ``encoder`` the tokens it read, one per step. ``x`` (T,) is the input
+    ``encoder`` the tokens it read, one per step. ``labels``, when given, are
+    what each step is scored on where that is not the next token (a memory
+    task's targets); ``tokens`` then holds one input per step. ``x`` (T,) is the input
     attribution ‖∂ℓ/∂X_t‖ for the same loss as ``g``, X_t the first layer's
     input vector (embedding or one-hot; a decoder's: embedding and context);
     ``X`` (R, T) its map. ``layers`` are ordered ``(layer − 1) * D + direction``.
@@ -97,9 +99,11 @@ class StackGradients:
     layers: tuple[LayerGradients, ...]
     x: np.ndarray
     X: np.ndarray | None = None
+    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tokens", tuple(self.tokens))
+        object.__setattr__(self, "labels", tuple(self.labels))
         object.__setattr__(self, "layers", tuple(self.layers))
         object.__setattr__(self, "x", frozen(self.x))
         if self.X is not None:
@@ -108,7 +112,9 @@ class StackGradients:
             raise ValueError(f"part must be one of {', '.join(PARTS)}, not {self.part!r}.")
         if not self.layers:
             raise ValueError("gradients need at least one layer-direction.")
-        steps = len(self.tokens) - (0 if self.part == "encoder" else 1)
+        steps = len(self.tokens) - (0 if self.part == "encoder" or self.labels else 1)
+        if self.labels and (self.part == "encoder" or len(self.labels) != steps):
+            raise ValueError(f"labels name each step's target: {steps} of them, and an encoder has none.")
         if steps < 1:
             raise ValueError(f"a {self.part} needs at least {2 if self.part != 'encoder' else 1} tokens.")
         _check("x", self.x, (steps,))
@@ -124,11 +130,13 @@ class StackGradients:
     @property
     def inputs(self) -> tuple[str, ...]:
         """The token each step reads."""
-        return self.tokens if self.part == "encoder" else self.tokens[:-1]
+        return self.tokens if self.part == "encoder" or self.labels else self.tokens[:-1]
 
     @property
     def targets(self) -> tuple[str, ...]:
         """The token each step's loss scores (none for an encoder)."""
+        if self.labels:
+            return self.labels
         return () if self.part == "encoder" else self.tokens[1:]
 
     @property

@@ -188,3 +188,51 @@ def test_gradients_that_would_not_fit_in_memory_are_refused(lm_bundle: ModelBund
     monkeypatch.setattr(limits, "available_memory", lambda: 1_000_000)  # 1 MB free
     with pytest.raises(ConfigError, match="gradients through time over 11 steps would need about .* use a shorter"):
         gradients_lm(lm_bundle, "the cat sat.")
+
+
+class _Adding(torch.nn.Module):
+    """The adding problem's shape: two numbers a step in, one number out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from rnnviz.core.models.stacks import build_stack
+
+        torch.manual_seed(1)
+        self.stack = build_stack(StackSpec("lstm", (5,), implementation="fused"), 2).double()
+        self.output = torch.nn.Linear(5, 1).double()
+
+    def embed(self, inputs: torch.Tensor) -> torch.Tensor:
+        return inputs.transpose(0, 1).double()  # (B, T, 2) -> (T, B, 2)
+
+
+def test_a_sequence_scored_at_its_last_step_by_squared_error() -> None:
+    from rnnviz.core.gradients import gradients_sequence
+
+    model = _Adding()
+    torch.manual_seed(2)
+    inputs = torch.rand(7, 2, dtype=torch.float64)
+    targets = [float("nan")] * 6 + [0.8]
+    result = gradients_sequence(model, inputs, targets, tokens=[f"x{t}" for t in range(1, 8)],
+                                labels=[""] * 6 + ["sum"])
+    assert np.isnan(result.losses[:6]).all() and np.isnan(result.get(1).G[:6]).all()
+    x = inputs.clone().requires_grad_(True)
+    outputs, _ = model.stack(x[:, None])  # the model's own forward
+    loss = (model.output(outputs[-1, 0]) - 0.8).pow(2).sum()
+    (grad,) = torch.autograd.grad(loss, x)
+    assert result.losses[-1] == pytest.approx(float(loss.detach()), rel=1e-6)
+    np.testing.assert_allclose(result.stack.x, grad.norm(dim=1).numpy(), rtol=1e-5)
+    assert result.stack.inputs[0] == "x1" and result.stack.targets[-1] == "sum"
+
+
+def test_a_sequence_with_targets_at_some_steps_only(lm_bundle: ModelBundle) -> None:
+    from rnnviz.core.gradients import gradients_sequence
+
+    ids = torch.tensor([3, 1, 4, 1, 5, 2])
+    targets = torch.tensor([-1, -1, 3, 1, 4, 1])  # recall at lag 2: no target for the first two steps
+    result = gradients_sequence(lm_bundle.model, ids, targets)
+    assert np.isnan(result.losses[:2]).all() and (result.losses[2:] > 0).all()
+    full = gradients_lm(lm_bundle, "the cat")  # the same engine: losses where a target exists are finite
+    assert np.isnan(result.get(2).G[:2]).all() and not np.isnan(np.diag(result.get(2).G)[2:]).any()
+    assert full.get(2).G.shape == (6, 6)
+    with pytest.raises(ValueError, match="one per step"):
+        gradients_sequence(lm_bundle.model, ids, targets[:3])

@@ -38,7 +38,7 @@ def test_npz_holds_the_documented_keys_and_reads_back(tmp_path: Path) -> None:
     per_layer = {f"{q}/{layer}/{d}" for q in ("g", "G", "cell_g", "cell_G") for layer in (1, 2)
                  for d in ("forward", "backward")}
     inputs = {f"{q}/1/{d}" for q in ("x", "X") for d in ("forward", "backward")}
-    meta = {"format", "version", "task", "part", "cell_variant", "tokens", "losses", "notices"}
+    meta = {"format", "version", "task", "part", "cell_variant", "tokens", "labels", "losses", "notices"}
     assert keys == per_layer | inputs | meta
     back = Gradients.from_npz(path)
     assert back.tokens == TOKENS and back.cell_variant == "lstm" and back.task == "lm"
