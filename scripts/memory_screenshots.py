@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--size", default="1280x720", help="the screen, WxH")
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--compare-lag", type=int, default=20,
+                        help="the lag of the RNN · GRU · LSTM comparison shot last (each preset cut to --epochs)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -95,6 +97,28 @@ def main(argv: list[str] | None = None) -> int:
     shoot(window, "memory-gates-presentation")
     window.tabs.setCurrentWidget(window.training_view)
     shoot(window, "memory-training-presentation")
+    window.toggle_presentation(False)
+    settle(0.5)
+
+    # Compare RNN · GRU · LSTM (the presets cut to --epochs, so that the shot takes a minute).
+    import dataclasses
+
+    from rnnviz.core.models import memory_presets
+
+    memory_presets.MEMORY_PRESETS = {n: dataclasses.replace(p, train={**p.train, "epochs": args.epochs})
+                                     for n, p in memory_presets.MEMORY_PRESETS.items()}
+    window.data_panel.memory_box.lag.setValue(args.compare_lag)
+    done: list = []
+    window.models.comparison = None
+    window.data_panel.memory_box.compare_button.click()
+    window.models.comparison.sig_done.connect(done.append)
+    wait(lambda: bool(done), "the comparison", timeout_s=1200)
+    window.tabs.setCurrentWidget(window.training_view)
+    shoot(window, "memory-compare")
+    window.toggle_presentation(True)
+    window.setGeometry(0, 0, width, height)
+    settle(1.0)
+    shoot(window, "memory-compare-presentation")
     window.toggle_presentation(False)
     settle(0.5)
 

@@ -22,8 +22,11 @@ from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
 #: The settings this box holds, in DataConfig's names; num_steps 0 means "follows from the others".
 SETTINGS: tuple[str, ...] = ("lag", "num_steps", "symbols", "copy_length", "num_train", "num_val", "seed")
-#: The steps of the example shown; a longer sequence is cut with an ellipsis.
-EXAMPLE_STEPS = 24
+#: The steps of the example shown (they fit the dock's width); a longer sequence shows its first
+#: EXAMPLE_HEAD steps, an ellipsis, and its last ones.
+EXAMPLE_STEPS, EXAMPLE_HEAD = 14, 5
+#: The example is the first validation sequence when generating them all is quick (numpy; positions).
+EXAMPLE_POSITIONS = 2_000_000
 _AUTO = "auto"
 
 
@@ -168,18 +171,20 @@ class MemoryTaskBox(QGroupBox):
         return f"Sequences of {c.num_steps} steps ({_length_rule(self._task)}){chance}."
 
     def _example(self, c: DataConfig) -> str:
-        """The first validation sequence, as the network reads it and what it must output."""
-        data = validation_set(DataConfig(**{**c.to_dict(), "num_val": 1}))
-        steps = data.val_inputs[0]
-        shown = sequence_labels(self._task, data.vocab, steps)
-        cut = len(shown) > EXAMPLE_STEPS
-        reads = " ".join(shown[:EXAMPLE_STEPS]) + (" …" if cut else "")
+        """The first validation sequence, as the network reads it and what it must output; a long one shows
+        its first steps and its last ones (where recall's targets are), in columns that fit the dock."""
+        positions = c.num_steps * c.num_val  # type: ignore[operator]
+        data = validation_set(c if positions <= EXAMPLE_POSITIONS else DataConfig(**{**c.to_dict(), "num_val": 1}))
+        shown = list(sequence_labels(self._task, data.vocab, data.val_inputs[0]))
         if self._task == "adding":
-            return (f"<b>Example</b> (* marks the two values to add): {reads}<br>"
+            marked = [f"<b>{v}</b>" if v.startswith("*") else v for v in shown]
+            return (f"<b>Example</b> (* marks the two values to add): {' '.join(marked)}<br>"
                     f"<b>Answer</b> at the last step: {float(data.val_targets[0]):.2f}")
         assert data.vocab is not None
         wanted = ["·" if int(t) == IGNORE else data.vocab.to_tokens(int(t)) for t in data.val_targets[0]]
-        targets = " ".join(wanted[:EXAMPLE_STEPS]) + (" …" if cut else "")
+        if len(shown) > EXAMPLE_STEPS:  # the first few steps, then the last ones
+            head, tail = EXAMPLE_HEAD, EXAMPLE_STEPS - EXAMPLE_HEAD
+            shown, wanted = (shown[:head] + ["…"] + shown[-tail:], wanted[:head] + ["…"] + wanted[-tail:])
         # One column per step: a fixed-width font keeps each target under the step it belongs to.
-        return (f"<b>Example</b> (· no target):<pre style='margin: 0'>reads   {reads}\n"
-                f"outputs {targets}</pre>")
+        return (f"<b>Example</b> (· no target):<pre style='margin: 0'>reads   {' '.join(shown)}\n"
+                f"outputs {' '.join(wanted)}</pre>")

@@ -12,8 +12,10 @@ def readout_text(run: RunCurves, step: Step | None, epoch: EpochEnd | None) -> s
     """One line for the run on top (named last in the legend): its step, loss, perplexity, speed."""
     parts = []
     if step is not None:
+        # A memory task's loss has no perplexity worth reading (its metric is accuracy or mse).
+        perplexity = [] if getattr(run, "metric_name", None) else [f"perplexity {fmt_perplexity(step.perplexity)}"]
         parts += [f"step {step.step:,}", f"epoch {step.epoch} ({step.batch}/{step.batches})",
-                  f"loss {step.loss:.3f}", f"perplexity {fmt_perplexity(step.perplexity)}",
+                  f"loss {step.loss:.3f}", *perplexity,
                   f"grad norm {step.grad_norm:.3g}", f"lr {step.lr:g}", f"{step.tokens_per_s:,.0f} tokens/s"]
     elif len(run.steps):
         parts += [f"step {int(run.steps.last('step')):,}"]

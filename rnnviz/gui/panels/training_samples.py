@@ -56,8 +56,8 @@ class SampleBox(QGroupBox):
         if memory:
             self.probe_label.setText("No live sample")
             self.probe_edit.setPlaceholderText("a task that needs memory has no text to continue")
-            self.samples_view.setPlaceholderText("A task that needs memory: watch its validation accuracy (or "
-                                                 "error) in the curves (Show), and its gates in the Gates tab.")
+            self.samples_view.setPlaceholderText("No samples here: see the validation metric (Show) and the "
+                                                 "Gates tab.")
             return
         if task not in _TASK_PROBE_LABELS:
             raise ValueError(f"task must be 'lm', 'mt', 'recall', 'adding' or 'copy', got {task!r}")
