@@ -8,7 +8,10 @@ from typing import Any
 
 from rnnviz.cli.common import _print_json, in_range, ranged
 from rnnviz.core.errors import ConfigError
-from rnnviz.core.limits import VOCAB_SIZE
+from rnnviz.core.limits import BATCH_SIZE, COST_SECONDS, HIDDEN_SIZE, NUM_STEPS, VOCAB_SIZE
+
+#: The options only --costs reads.
+_COST_OPTIONS = ("hidden", "seconds", "batch_size", "num_steps", "no_measure")
 
 #: Vocabulary sizes assumed when --vocab is not given: The Time Machine's 28 characters
 #: (26 letters, space, <unk>) for language models; a round 200 per side for translation.
@@ -113,6 +116,16 @@ def cmd_stack_show(args: argparse.Namespace) -> int:
 
 
 def cmd_stack(args: argparse.Namespace) -> int:
+    given = [name for name in _COST_OPTIONS if getattr(args, name, None)]
+    if args.costs:
+        if args.vocab is not None:
+            raise ConfigError("--costs compares one recurrent layer of each cell; --vocab does not apply.")
+        from rnnviz.cli.cell_costs import cmd_costs
+
+        return cmd_costs(args)
+    if given:
+        raise ConfigError(f"--{given[0].replace('_', '-')} applies to the cost table; give --costs as well "
+                          "(rnnviz stack --costs --hidden 256).")
     if args.preset is None:
         if args.vocab is not None:
             raise ConfigError("--vocab applies to a preset; give --preset NAME as well (rnnviz stack --list "
@@ -131,9 +144,23 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     which = stack.add_mutually_exclusive_group()
     which.add_argument("--list", action="store_true", help="list the presets with their titles (the default)")
     which.add_argument("--preset", metavar="NAME", help="show one preset, e.g. gru-lm or seq2seq")
+    which.add_argument("--costs", action="store_true",
+                       help="the cost of the RNN, GRU and LSTM at one hidden size (the book's exercise 3 of "
+                            "section 10.1): parameters and FLOPs per token by formula, training and inference "
+                            "tokens/s measured on this machine with torch's fused kernels")
     stack.add_argument("--vocab", type=in_range(VOCAB_SIZE), metavar="N",
                        help=ranged(VOCAB_SIZE, "vocabulary size, for every vocabulary of the model (default: 28 "
                                                "for language models, The Time Machine's characters; 200 for both "
                                                "the source and the target vocabulary of translation models)"))
+    costs = stack.add_argument_group("the cost table (--costs)")
+    costs.add_argument("--hidden", type=in_range(HIDDEN_SIZE), metavar="H",
+                       help=ranged(HIDDEN_SIZE, "hidden size, and input size, of the layer compared; default 256"))
+    costs.add_argument("--seconds", type=in_range(COST_SECONDS), metavar="S",
+                       help=ranged(COST_SECONDS, "measuring time per cell, default 2"))
+    costs.add_argument("--batch-size", type=in_range(BATCH_SIZE), metavar="B",
+                       help=ranged(BATCH_SIZE, "windows per batch while measuring, default 32"))
+    costs.add_argument("--num-steps", type=in_range(NUM_STEPS), metavar="T",
+                       help=ranged(NUM_STEPS, "tokens per window while measuring, default 32"))
+    costs.add_argument("--no-measure", action="store_true", help="the formulas only: measure nothing")
     stack.add_argument("--json", action="store_true", help="print JSON")
     stack.set_defaults(func=cmd_stack)

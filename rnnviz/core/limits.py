@@ -174,7 +174,8 @@ class Limit:
 
 HIDDEN_SIZE = Limit(
     "the hidden size", 1, 4096, "Wider layers would not fit in a laptop's memory nor train in a lecture; "
-    "the book uses 32 to 256.", "units", cli=("train --hidden",), app=("Builder: hidden sizes",))
+    "the book uses 32 to 256.", "units", cli=("train --hidden", "stack --hidden"),
+    app=("Builder: hidden sizes", "Builder: Compare cells"))
 NUM_LAYERS = Limit(
     "the number of layers", 1, 16, "Deeper stacks barely train and take minutes to build; the book uses 1 "
     "to 4. (The Builder's table shows up to 8.)", app_hi=8, cli=("train --layers",), app=("Builder: Add layer",))
@@ -210,13 +211,17 @@ FOLLOW_TIMEOUT = Limit("the timeout", 0.0, 31_536_000.0, "At most a year; leave 
                        "ends.", "seconds", lo_open=True, cli=("runs follow --timeout",))
 SAVE_EVERY_STEPS = Limit("the steps between saves", 1, 10_000_000, "Each save writes the whole model into the run "
                          "folder; the end of every epoch is saved anyway.", "steps", cli=("train --save-every-steps",))
+COST_SECONDS = Limit("the measuring time", 0.1, 600.0, "Per cell; a second or two gives steady numbers, and "
+                    "a longer measurement keeps the machine busy for nothing.", "seconds",
+                    cli=("stack --seconds",), app=("Builder: Compare cells",))
 
 # ---- data -------------------------------------------------------------------------------------
 
 BATCH_SIZE = Limit("batch_size", 1, 65_536, "The book uses 32 (language models) and 128 (translation).",
-                   cli=("train --batch-size",), app=("Config: batch size",))
+                   cli=("train --batch-size", "stack --batch-size"), app=("Config: batch size",))
 NUM_STEPS = Limit("num_steps", 1, 1_000, "Longer windows take long per step; the book uses 32 (language "
-                  "models) and 9 (translation).", "tokens", cli=("train --num-steps",), app=("Config: time steps",))
+                  "models) and 9 (translation).", "tokens", cli=("train --num-steps", "stack --num-steps"),
+                  app=("Config: time steps",))
 BATCH_POSITIONS = Limit(
     "batch_size × num_steps", 1, 1_048_576, "Every position of a batch keeps its activations for the "
     "backward pass; lower the batch size or the window.", "tokens")
@@ -289,6 +294,8 @@ INFO_TOP = Limit("--top", 0, 10_000, "List fewer tokens.", "tokens", cli=("data 
 TOP_K_BARS = Limit("the bars", 1, 50, "More bars would not be readable.", "tokens", app=("Generate: bars",))
 PLAY_SPEED = Limit("the speed", 0.25, 50.0, "Faster than the screen redraws.", "steps/s",
                    app=("Gates: play speed",))
+EPOCH_PLAY_SPEED = Limit("the speed", 0.25, 20.0, "Faster than an epoch's model loads and its tabs redraw.",
+                         "epochs/s", app=("Run bar: Play speed",))
 UNIT_INDEX = Limit("the unit", 0, HIDDEN_SIZE.hi - 1, "Units are numbered from 0 to the hidden size - 1.",
                    special=(-1, "none"), app=("Gates: unit j",))
 TOP_UNITS = Limit("the units shown", 1, HIDDEN_SIZE.hi, "A layer has at most this many units.", "units",

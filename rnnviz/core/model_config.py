@@ -35,10 +35,10 @@ CELL_VARIANTS: dict[str, str] = {
     "rnn": "vanilla RNN, tanh (book section 9.5 = torch.nn.RNN)",
     "gru": "GRU, torch variant: reset gate applied after the hidden matmul (torch.nn.GRU)",
     "gru-book": "GRU, book variant: reset gate applied before the hidden matmul (book section 10.2)",
-    "gru-reset": ("GRU, reset gate only: no update gate, so H_t = H̃_t, the candidate with the reset gate before "
-                  "the hidden matmul as the book places it (exercise 4 of book section 10.2)"),
-    "gru-update": ("GRU, update gate only: no reset gate, so the candidate reads all of H_{t-1}; "
-                   "H_t = Z_t ⊙ H_{t-1} + (1 - Z_t) ⊙ H̃_t (exercise 4 of book section 10.2)"),
+    "gru-reset": ("GRU, reset gate only: no update gate, H_t = H̃_t; reset before the hidden matmul as in the "
+                  "book (exercise 4 of section 10.2)"),
+    "gru-update": ("GRU, update gate only: no reset gate, H̃_t reads all of H_{t-1} "
+                   "(exercise 4 of book section 10.2)"),
     "lstm": "LSTM (book section 10.1 = torch.nn.LSTM)",
 }
 #: Gate blocks stacked in each weight matrix, in torch's order.
