@@ -1,7 +1,9 @@
 """Lecture sessions: the panels' state in one JSON file, the model in a checkpoint beside it.
 
 ``lecture.rnnviz-session`` holds the data, config and view state and the device;
-``lecture.rnnviz-session.pt`` (when there is a model) is an ordinary checkpoint.
+``lecture.rnnviz-session.pt`` (when there is a model) is an ordinary checkpoint. A session may
+point at a recorded run instead (its folder, the epoch shown, each tab's epoch): the run is not
+copied, and a run that has gone is named when the session opens, the rest opening as usual.
 Both are written atomically, so a failed save never destroys a good session.
 
 A session file may come from anyone: :func:`load_session` checks it whole before the app
@@ -35,6 +37,8 @@ class Session:
     view: dict[str, Any]
     device: str = "auto"
     has_checkpoint: bool = False
+    #: A recorded run to open (``rnnviz.core.runs``): {"path", "epoch", "tabs": {tab: epoch}}; None for none.
+    run: dict[str, Any] | None = None
 
 
 def checkpoint_path(path: str | Path) -> Path:
@@ -47,6 +51,8 @@ def save_session(session: Session, path: str | Path) -> Path:
     payload = {"format": FORMAT, "version": VERSION, "data": session.data, "config": session.config,
                "view": session.view, "device": session.device,
                "checkpoint": checkpoint_path(path).name if session.has_checkpoint else None}
+    if session.run is not None:
+        payload["run"] = session.run
     try:
         text = json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:  # a state that is not plain data: a bug, said as such
@@ -74,7 +80,8 @@ def load_session(path: str | Path) -> tuple[Session, Path | None]:
     if ckpt_path is not None and not ckpt_path.is_file():
         raise DataError(f"the session's model {ckpt_path} is missing; keep it beside {path.name}.")
     session = Session(dict(payload.get("data", {})), dict(payload.get("config", {})),
-                      dict(payload.get("view", {})), payload.get("device", "auto"), ckpt_path is not None)
+                      dict(payload.get("view", {})), payload.get("device", "auto"), ckpt_path is not None,
+                      dict(payload["run"]) if isinstance(payload.get("run"), dict) else None)
     return session, ckpt_path
 
 

@@ -325,6 +325,11 @@ VIEW = Fields({
 
 SECTIONS: dict[str, Fields] = {"data": DATA, "config": CONFIG, "view": VIEW}
 
+#: A recorded run the session opens (rnnviz.core.runs): its folder, the epoch shown, each tab's epoch.
+RUN_EPOCH = Int(0, 10 * lim.EPOCHS.hi)  # a continued run counts on from its history's epochs
+RUN_TABS = ("training", "gates", "gradients", "translate", "generate", "beam")
+RUN = Fields({"path": LocalPath(), "epoch": Maybe(RUN_EPOCH), "tabs": Fields({t: RUN_EPOCH for t in RUN_TABS})})
+
 
 # ---- checks ------------------------------------------------------------------------------------
 
@@ -377,3 +382,7 @@ def check_session(payload: Any, version: int) -> None:
     if "device" in payload:
         Text(32, DEVICE, "auto, cpu, mps, cuda or cuda:N").check(payload["device"], "device")
     check_checkpoint_name(payload.get("checkpoint"))
+    if payload.get("run") is not None:
+        RUN.check(payload["run"], "run")
+        if "path" not in payload["run"]:
+            raise FieldError("run.path", None, "a run needs the path of its folder")

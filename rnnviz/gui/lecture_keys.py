@@ -54,9 +54,15 @@ class LectureKey:
 KEYS: tuple[LectureKey, ...] = (
     LectureKey((Key.Key_Right, Key.Key_PageDown), "→ or PageDown", "next",
                "next: a time step in Gates, Generate and Beam search, the next loss row in Gradients; a training step in Training "
-               "(a paused run starts when none is in progress, as the Step button says)", text=True),
+               "(a paused run starts when none is in progress, as the Step button says; with a run opened "
+               "and nothing training, its next epoch)", text=True),
     LectureKey((Key.Key_Left, Key.Key_PageUp), "← or PageUp", "previous",
                "previous: a time step back in Gates, Generate and Beam search, the loss row above in Gradients", text=True),
+    LectureKey((Key.Key_BracketRight,), "]", "next_epoch",
+               "an opened run: its next epoch, in every tab (← and → move the epoch too while the Training tab "
+               "shows a run and nothing trains)", text=True),
+    LectureKey((Key.Key_BracketLeft,), "[", "previous_epoch", "an opened run: its previous epoch, in every tab",
+               text=True),
     LectureKey((Key.Key_Space,), "Space", "train", "train; pause; resume (the toolbar's first button says which)",
                text=True),
     LectureKey((Key.Key_Escape,), "Esc", "stop", "stop training (the model is kept); uncover a blanked screen"),
@@ -72,6 +78,7 @@ ACTION_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+R", "reset: the next run starts from fresh weights"),
     ("Ctrl+O / Ctrl+S", "open / save a checkpoint"),
     ("Ctrl+Shift+O / Ctrl+Shift+S", "open / save a session (settings, panels and model) to prepare a lecture"),
+    ("Ctrl+Shift+R", "the runs recorded on this machine: open, follow, rename, delete"),
     ("Ctrl+Q", "quit"),
 )
 _BY_KEY: dict[int, LectureKey] = {int(k): entry for entry in KEYS for k in entry.keys}
@@ -97,7 +104,8 @@ class LectureKeys(QObject):
         self._actions: dict[str, Callable[[], None]] = {
             "next": self.next, "previous": self.previous, "train": window.train_or_pause,
             "stop": self.stop_or_uncover, "present": window.toggle_presentation, "blank": window.toggle_blank,
-            "help": self.show_sheet,
+            "help": self.show_sheet, "next_epoch": lambda: self._epoch_step(+1),
+            "previous_epoch": lambda: self._epoch_step(-1),
         }
         # Keys go to the focus widget first (ShortcutOverride, then KeyPress): filtering it, and the
         # window for when nothing has the focus, costs nothing for the other events of the app (an
@@ -135,10 +143,18 @@ class LectureKeys(QObject):
         """← / PageUp: a time step back in the tabs that have time."""
         self._time_step(-1)
 
+    def _epoch_step(self, direction: int) -> None:
+        """] / [: the opened run's next or previous epoch, whatever the tab."""
+        if not self.window.runs.step_epoch(direction):
+            self.window.statusBar().showMessage("[ and ] move through the epochs of an opened run (File → Open run…).",
+                                                5000)
+
     def _time_step(self, direction: int) -> None:
         w = self.window
         tab = w.tabs.currentWidget()
-        if tab is w.gates_panel:
+        if tab is w.training_view and w.runs.is_open and w.controller.state == "idle":
+            w.runs.step_epoch(direction)  # the Training tab shows the run: its epochs are its steps
+        elif tab is w.gates_panel:
             w.gates_panel.next_step() if direction > 0 else w.gates_panel.previous_step()
         elif tab is w.gradients_panel:  # the loss row s: how far that loss reaches back
             w.gradients_panel.next_row() if direction > 0 else w.gradients_panel.previous_row()
@@ -204,7 +220,8 @@ class LectureKeys(QObject):
             return False
         event.accept()
         # A held → steps on; a held Space or B must not toggle back and forth.
-        if kind == QEvent.Type.KeyPress and (not event.isAutoRepeat() or entry.action in ("next", "previous")):
+        if kind == QEvent.Type.KeyPress and (not event.isAutoRepeat() or entry.action in ("next", "previous",
+                                                                                         "next_epoch", "previous_epoch")):
             self._actions[entry.action]()
         return True
 

@@ -42,6 +42,7 @@ from rnnviz.gui.store import AppStore
 from rnnviz.gui.lecture_keys import LectureKeys
 from rnnviz.gui.long_run import confirm_long_run
 from rnnviz.gui.presentation import Presentation
+from rnnviz.gui.runs.window_runs import WindowRuns
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
 from rnnviz.gui.widgets.panel_tabs import PanelTabs
@@ -111,7 +112,9 @@ class MainWindow(QMainWindow):
         build_status_bar(self)
         self._follow_store()
         self._connect()
+        self.runs = WindowRuns(self)  # recorded runs: File → Open run…, the run bar (rnnviz.gui.runs)
         self._restore_settings()
+        self.runs.toolbar.setVisible(self.runs.is_open)  # a restored layout must not show an empty run bar
         self._on_state("idle")
 
     # ---- construction ----
@@ -445,6 +448,7 @@ class MainWindow(QMainWindow):
         self._save_settings()
         self.hide()  # at once: what follows only waits
         self.gates_panel.pause()  # a playing step-through stops with the window
+        self.runs.stop()  # no more polls of a followed run, nor Play
         for follower in self.followers.values():
             follower.banner.stop()
         # Milliseconds between two steps; what runs on (a slow step) ends alone, awaited at exit (gui.app).

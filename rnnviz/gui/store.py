@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -42,6 +43,7 @@ class RunRecord:
     state: str = "preparing"  # preparing | running | paused | completed | stopped | diverged | failed
     step: int = 0  # the last step seen, counted over the model's whole history
     epoch: int = 0
+    folder: str = ""  # the run folder it is recorded into ('' when not recorded; rnnviz.gui.runs)
 
     @property
     def ended(self) -> bool:
@@ -71,6 +73,7 @@ class AppStore(QObject):
         self._models: dict[str, ModelBundle] = {}  # trained here or opened
         self._shipped: dict[str, ModelBundle] = {}  # the small models that come with rnnviz
         self._runs: list[RunRecord] = []
+        self._run_last: dict[str, int] = {}  # an opened run folder -> its last epoch (the banner's "of N")
 
     # ---- data ----
 
@@ -113,7 +116,18 @@ class AppStore(QObject):
     def model_label(self, task: str | None = None) -> str:
         """What a view says about its model: "shipped phrasebook model", "trained here, run 2, step 650"…"""
         origin = self.origin(task)
-        return "no model yet" if origin is None else origin.describe()
+        return "no model yet" if origin is None else self.describe(origin)
+
+    def describe(self, origin: ModelOrigin) -> str:
+        """What a view calls a model from ``origin``: an opened run's epoch as "run NAME · epoch K of N"."""
+        if origin.kind == "opened" and origin.epoch is not None and origin.path in self._run_last:
+            at = f"step {origin.step} (epoch {origin.epoch})" if origin.step is not None else f"epoch {origin.epoch}"
+            return f"run {Path(origin.path or '').name} · {at} of {self._run_last[origin.path or '']}"
+        return origin.describe()
+
+    def set_run_last_epoch(self, folder: str, last: int) -> None:
+        """The last epoch of the opened run in ``folder`` (planned, or reached), for the views' "of N"."""
+        self._run_last[folder] = int(last)
 
     def set_model(self, bundle: ModelBundle) -> None:
         """``bundle`` (its ``origin`` set) becomes the model of its task; the views follow."""

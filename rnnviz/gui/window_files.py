@@ -92,9 +92,12 @@ class WindowFiles(QObject):
 
     def write_session(self, path: str) -> None:
         w = self.window
-        has_model = w.store.own_model() is not None or self._trained_here() or w.controller.state != "idle"
+        run = w.runs.session_state()  # an opened run: the session points at it (the run holds its models)
+        own = w.store.own_model()
+        from_run = run is not None and own is not None and own.origin.path == run["path"]
+        has_model = (own is not None and not from_run) or self._trained_here() or w.controller.state != "idle"
         session = Session(w.data_panel.state(), w.panels_state(), w.training_view.state(),
-                          w.device_box.currentText(), has_model)
+                          w.device_box.currentText(), has_model, run)
         try:
             save_session(session, path)
         except Exception as exc:  # DataError, with the reason and the path
@@ -160,6 +163,13 @@ class WindowFiles(QObject):
             return
         note = "" if device else f" (device {session.device} is not available here)"
         w.statusBar().showMessage(f"Opened session {path}{note}", 8000)
+        missing = w.runs.restore_session(session.run)  # after the rest: the run's model is the tabs' model
+        if missing:
+            w.statusBar().showMessage(f"The session {Path(path).name} opened, but {missing}", 20000)
+            box = QMessageBox(QMessageBox.Icon.Warning, "rnnviz", f"The session {path} opened, but {missing}",
+                              QMessageBox.StandardButton.Ok, w)
+            box.setModal(False)
+            box.open()
 
     def _set_device(self, device: str) -> bool:
         """Choose ``device`` in the toolbar; False when this machine does not offer it (left as it is)."""

@@ -12,6 +12,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _runs_in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The window records every training run: into the test's folder, never the user's runs folder."""
+    monkeypatch.setenv("RNNVIZ_RUNS_DIR", str(tmp_path / "recorded-runs"))
+
+
+@pytest.fixture(autouse=True)
 def _sample_every_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     import rnnviz.gui.training.worker as worker
 

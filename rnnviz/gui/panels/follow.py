@@ -129,8 +129,11 @@ class ModelFollower(QObject):
         else:
             origin = bundle.origin
             shipped = origin.kind == "shipped"
-            changed = previous is not None and previous.origin != origin
-            self.banner.show_model(f"{origin.describe()} — {bundle.display_name}", shipped, changed)
+            # Another epoch of the same run (scrubbing) is no surprise: only another model is said in bold.
+            same_run = previous is not None and previous.origin.epoch is not None and \
+                (previous.origin.kind, previous.origin.path) == (origin.kind, origin.path)
+            changed = previous is not None and previous.origin != origin and not same_run
+            self.banner.show_model(f"{self.store.describe(origin)} — {bundle.display_name}", shipped, changed)
         self._deliver(bundle)
 
     def _use_shipped(self) -> None:

@@ -94,6 +94,8 @@ class TrainingController(QObject):
       snapshot also reports here, and a job in progress goes on.
     - ``sig_saved(str)``: the path a checkpoint was written to.
     - ``sig_snapshot(ModelBundle)``: a copy (model on the CPU, eval mode), the receiver's own.
+    - ``sig_recording(RecordingNews)``: the run folder a job is recorded into, or why recording
+      stopped (training goes on); ``record_home`` ('' = off) says where jobs are recorded.
     """
 
     sig_state = Signal(str)
@@ -105,6 +107,7 @@ class TrainingController(QObject):
     sig_error = Signal(str, str)
     sig_saved = Signal(str)
     sig_snapshot = Signal(object)
+    sig_recording = Signal(object)
 
     _sig_run = Signal(object)  # -> worker.run_job
     _sig_idle = Signal(object, object)  # -> worker.run_idle
@@ -113,6 +116,7 @@ class TrainingController(QObject):
         super().__init__(parent)
         self._state = "idle"
         self._bundle: Any = None
+        self.record_home = ""  # the runs folder jobs are recorded into ('' = not recorded)
         self._ticket: Ticket | None = None
         self._handle: Handle | None = None
         self._abort = threading.Event()
@@ -148,7 +152,8 @@ class TrainingController(QObject):
         if not isinstance(job, TrainingJob):
             raise TypeError(f"start() takes a TrainingJob, not {type(job).__name__}.")
         self._ensure_thread()
-        ticket = Ticket(job, queue.Queue(), EventBuffer(), threading.Event(), self._abort, probe=job.probe)
+        ticket = Ticket(job, queue.Queue(), EventBuffer(), threading.Event(), self._abort, probe=job.probe,
+                        record_home=self.record_home)
         self._ticket = ticket
         self._pacer.reset()
         self._timer.start()
@@ -289,6 +294,7 @@ class TrainingController(QObject):
             worker.sig_saved.connect(self._on_saved, queued)
             worker.sig_snapshot.connect(self._on_snapshot, queued)
             worker.sig_job_ended.connect(self._on_job_ended, queued)
+            worker.sig_recording.connect(self._on_recording, queued)
             self._handle = Handle(thread, worker, self._abort)
             LIVE.append(self._handle)
             guard_gc()
@@ -360,6 +366,11 @@ class TrainingController(QObject):
     def _on_snapshot(self, bundle: Any) -> None:
         if not self._shut:
             self.sig_snapshot.emit(bundle)
+
+    @Slot(object)
+    def _on_recording(self, news: Any) -> None:
+        if not self._shut:
+            self.sig_recording.emit(news)
 
     @Slot(object, object)
     def _on_job_ended(self, bundle: Any, outcome: object) -> None:

@@ -111,6 +111,7 @@ class Ticket:
     probe: str = ""  # worker side: the probe in use
     last_sample: float = -1e9  # worker side: time.monotonic() of the last live sample
     forget: bool = False  # GUI side: forget_model() was called while the job ran
+    record_home: str = ""  # the runs folder to record this job into ('' = not recorded; gui.runs.recording)
 
     def cancelled(self) -> bool:
         return self.stop.is_set() or self.abort.is_set()

@@ -92,6 +92,7 @@ class TrainingWorker(QObject):
     sig_saved = Signal(str)
     sig_snapshot = Signal(object)
     sig_job_ended = Signal(object, object)  # (ModelBundle | None, Finished | Failure | None)
+    sig_recording = Signal(object)  # RecordingNews: where the job is recorded, or why recording stopped
 
     def __init__(self, abort: threading.Event | None = None) -> None:
         super().__init__()
@@ -154,15 +155,40 @@ class TrainingWorker(QObject):
         if events is None:  # stopped before the first step: nothing trained, nothing kept
             out[0] = None
             return self._stopped_early(ticket)
-        return self._loop(ticket, session, events)
+        recorder = self._start_recording(ticket, session)
+        outcome: object = Failure("", "")  # what the recording says if the loop raises
+        try:
+            outcome = self._loop(ticket, session, events, recorder)
+        finally:
+            if recorder is not None:  # what is queued written, the manifest's status, the lock removed
+                self._recording_news(recorder, recorder.close(outcome))
+        return outcome
 
-    def _loop(self, ticket: Ticket, session: Any, events: Any) -> object:
+    def _start_recording(self, ticket: Ticket, session: Any) -> Any:
+        """The job's recorder (gui.runs.recording), when the window records runs; None otherwise."""
+        if not ticket.record_home:
+            return None
+        from rnnviz.gui.runs.recording import JobRecorder
+
+        recorder, news = JobRecorder.start(ticket.record_home, session, ticket.job.label)
+        self._say(self.sig_recording, news)
+        return recorder
+
+    def _recording_news(self, recorder: Any, message: str) -> None:
+        if message:
+            from rnnviz.gui.runs.recording import RecordingNews
+
+            self._say(self.sig_recording, RecordingNews(recorder.folder, message))
+
+    def _loop(self, ticket: Ticket, session: Any, events: Any, recorder: Any = None) -> object:
         try:
             if not session.plan.paused:
                 self._set_state("running")
             event = next(events)
             while True:
                 ticket.buffer.add(event)
+                if recorder is not None:  # between two steps: the weights are this event's
+                    self._recording_news(recorder, recorder.record(event))
                 self._react(ticket, session, event)
                 if isinstance(event, Finished):
                     return event
