@@ -10,7 +10,7 @@ vector e_s gives ∂ℓ_s/∂·, a vector of ones ∂(Σ_s ℓ_s)/∂·. Two met
 - ``loop``: one backward pass per row (``retain_graph``).
 
 Both stop at the last time block a row's losses read (a causal stack's losses
-of block k never reach blocks after k), which halves the work of the full map.
+of block k never reach blocks after k), which saves about a third of the work of the full map.
 ``bench/gradients_speed.py`` times both; ``batched`` is the default because it
 was the faster, by far (see :mod:`rnnviz.core.gradients`).
 """
