@@ -35,8 +35,8 @@ from rnnviz.core.models.init_scheme import describe_init
 from rnnviz.core.models.labels import model_label
 from rnnviz.core.models.memory_presets import MEMORY_PRESETS
 from rnnviz.core.models.presets import PRESETS, get_preset
+from rnnviz.gui.panels.builder_cost import CostArea
 from rnnviz.gui.style import Theme
-from rnnviz.gui.widgets.cost_table import CostTable
 from rnnviz.gui.widgets.refusal import RefusalNote, RefusingSpinBox
 from rnnviz.gui.widgets.stack_diagram import StackDiagram
 from rnnviz.gui.widgets.stack_editor import StackEditor, set_item_enabled
@@ -277,17 +277,9 @@ class BuilderPanel(QWidget):
         self._fit_editors()
 
         self.diagram = StackDiagram()
-        self.totals = QLabel()
-        self.totals.setWordWrap(True)
-        self.totals.setTextFormat(Qt.TextFormat.RichText)
-        self.cost = CostTable()
-        self.table = self.cost.table
-
-        cost = QWidget()
-        cost_layout = QVBoxLayout(cost)
-        cost_layout.setContentsMargins(0, 0, 0, 0)
-        cost_layout.addWidget(self.totals)
-        cost_layout.addWidget(self.cost, 1)
+        cost = CostArea()  # the layers' table, and the cells compared (builder_cost)
+        self.cost_area, self.cost, self.table, self.totals = cost, cost.cost, cost.cost.table, cost.totals
+        self.compare = cost.compare
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(editors_scroll)
         top.addWidget(self.diagram)
@@ -401,11 +393,4 @@ class BuilderPanel(QWidget):
         return notices
 
     def _fill_table(self) -> None:
-        info = self._anatomy
-        self.cost.set_anatomy(info)
-        if info is None:
-            self.totals.setText("")
-            return
-        vocab = " and ".join(f"{v:,}" for v in info.vocab_sizes) or "none (two numbers per step)"
-        self.totals.setText(f"<b>{info.total_params:,}</b> parameters in torch (two bias vectors per gate block), "
-                            f"{info.total_book_params:,} in the book's count (one); vocabulary {vocab}.")
+        self.cost_area.set_anatomy(self._anatomy)
