@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
         initial = self._continuable(task, data, model)
-        label = (f"{self.builder.run_label()}, {self.config_panel.optimizer_label()}"
+        label = (f"{self.builder.run_label()}, {self.config_panel.optimizer_label()}" + self.models.task_words(data)
                  + (" (continued)" if initial is not None else ""))
         if self.tabs.currentWidget() is self.builder:  # from building to watching it train; Gates stays
             self.tabs.setCurrentWidget(self.training_view)

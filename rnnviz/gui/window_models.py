@@ -99,6 +99,16 @@ class WindowModels(QObject):
                 pass
         panel.use_memory_task(task, wanted)
 
+    @staticmethod
+    def task_words(data: Any) -> str:
+        """What a memory task's run adds to its legend label (", recall lag 20"), so that overlays of runs
+        at different lags tell themselves apart; '' for a text corpus."""
+        if data.task not in MEMORY_TASKS:
+            return ""
+        if data.task == "adding":
+            return f", adding {data.num_steps} steps" if data.num_steps else ", adding"
+        return f", {data.task} lag {data.lag}" if data.lag is not None else f", {data.task}"
+
     def compare_cells(self) -> bool:
         """Train RNN, GRU and LSTM on the Data dock's memory task, one after another (``gui.memory_compare``)."""
         from rnnviz.gui.memory_compare import CellComparison

@@ -178,6 +178,7 @@ def test_compare_trains_the_three_cells_on_the_same_data(qtbot, window: MainWind
     assert done.args == [True]
     runs = window.training_view.run_curves()
     assert [r.label.split()[0] for r in runs[-3:]] == ["RNN", "GRU", "LSTM"]
+    assert all("recall lag 3" in r.label for r in runs[-3:])  # the legend tells lags apart
     assert all(r.metric_name == "accuracy" for r in runs[-3:])
     assert window.data_panel.memory_settings() == data  # every cell on the same data
     assert window.training_view.y_metric() == "val_metric"
