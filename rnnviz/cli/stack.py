@@ -71,7 +71,8 @@ def _hidden_text(layer) -> str:
 
 def _print_table(preset, info) -> None:
     vocab = ", ".join(f"{label}={size:,}" for label, size in zip(
-        ("V_src", "V_tgt") if preset.config.task == "mt" else ("V",), info.vocab_sizes)) or "none (two numbers per step)"
+        ("V_src", "V_tgt") if preset.config.task == "mt" else ("V",), info.vocab_sizes))
+    vocab = vocab or "none (two numbers per step)"  # the adding problem
     print(f"{preset.name}: {preset.title}")
     print(f"  book section {preset.section}")
     print(f"  vocabulary   {vocab}   (B = batch size)")

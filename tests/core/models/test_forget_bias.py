@@ -19,7 +19,8 @@ DATA = build_memory_data(DataConfig(corpus="recall", lag=4, symbols=3, num_train
 
 
 def _forget_gate(cell: str, init: str, implementation: str = "fused") -> np.ndarray:
-    config = ModelConfig("recall", StackSpec(cell, (16,), implementation=implementation), init=init)  # type: ignore[arg-type]
+    stack = StackSpec(cell, (16,), implementation=implementation)  # type: ignore[arg-type]
+    config = ModelConfig("recall", stack, init=init)  # type: ignore[arg-type]
     trace = trace_memory(bundle_for(DATA, config, seed=3), 0)
     return trace.direction(0, "forward").gates["forget"]  # (T, H)
 
@@ -40,7 +41,8 @@ def test_other_cells_and_weights_are_as_the_books() -> None:
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
     lstm = {init: bundle_for(DATA, ModelConfig("recall", StackSpec("lstm", (8,)), init=init), seed=1).model
             for init in ("book", "forget-bias")}
-    changed = [k for k, v in lstm["book"].state_dict().items() if not torch.equal(v, lstm["forget-bias"].state_dict()[k])]
+    opened = lstm["forget-bias"].state_dict()
+    changed = [k for k, v in lstm["book"].state_dict().items() if not torch.equal(v, opened[k])]
     assert sorted(changed) == ["stack.rnn.bias_hh_l0", "stack.rnn.bias_ih_l0"]
 
 
