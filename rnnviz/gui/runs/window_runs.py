@@ -198,7 +198,9 @@ class WindowRuns(QObject):
             w.statusBar().showMessage(f"The run {state.name} has no complete epoch yet"
                                       + (": following it." if state.running else "."), 10000)
             return
-        target = self._pending_epoch if self._pending_epoch is not None else state.epochs[-1]
+        # A session's epoch for the tab shown, else its epoch, else the newest.
+        target = self.tab_epochs.get(self._tab_name(), self._pending_epoch)
+        target = target if target is not None else state.epochs[-1]
         if state.running and self._pending_epoch is None:
             self.bar.set_live(True)
         self.bar.go_to(target, by_user=False)
