@@ -248,7 +248,7 @@ WRONG_FIELDS = {
     "model configuration a list": (_set("model_config", value=[1, 2]), "model_config (the model's settings) is a list"),
     "no cell": (lambda p: p["model_config"]["stack"].pop("cell"), "model_config.stack.cell is missing"),
     "unknown cell": (_set("model_config", "stack", "cell", value="transformer"),
-                     "model_config.stack.cell is 'transformer', not one of rnn, gru, gru-book, lstm"),
+                     "model_config.stack.cell is 'transformer', not one of rnn, gru, gru-book, gru-reset, gru-update, lstm"),
     "hidden size as text": (_set("model_config", "stack", "hidden_sizes", value=["6"]),
                             "model_config.stack.hidden_sizes is not a list of whole numbers"),
     "bidirectional as text": (_set("model_config", "stack", "bidirectional", value="yes"),
