@@ -221,4 +221,4 @@ def test_help_names_the_quick_defaults_and_the_presets(capsys: pytest.CaptureFix
     assert "quick defaults for a laptop, not the book's recipes" in text
     assert "batches of 32 windows of 32" in text and "built-in phrasebook" in text  # what lm really uses
     assert "The book's recipes: --preset NAME (rnnviz stack --list)" in text
-    assert "--init {book,torch}" in text
+    assert "--init {book,torch,forget-bias}" in text
