@@ -17,8 +17,16 @@ import numpy as np
 from rnnviz.gui.panels.gradients.plots import power_of_ten
 
 if TYPE_CHECKING:
-    from rnnviz.core.gradients import LayerGradients
+    from rnnviz.core.gradients import Gradients, LayerGradients, StackGradients
     from rnnviz.core.models.factory import ModelBundle
+
+
+#: What the model reads until the user types something: a phrase of its corpus.
+DEFAULT_TEXTS = {"time-machine": "the time traveller for so it will be convenient to speak of him",
+                 "lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
+NO_MODEL = "No model yet: train one, or open a checkpoint, and its gradients through time appear here."
+NO_PATH = ("Grey hatch: no path. ℓ_s cannot depend on H_t there (a forward state after step s), which is not a "
+           "gradient that vanished. Click a row of the map, or press → / ←, to draw how that loss reaches back.")
 
 
 def ratio_text(value: float) -> str:
@@ -89,3 +97,18 @@ def recall_sentence(reach: np.ndarray, own: np.ndarray, lag: int) -> str:
     mean = float(np.exp(np.log(ratios).mean()))
     return (f" Recall at lag {lag}: each loss reaches the step whose symbol it asks for ({lag} steps back) "
             f"with {ratio_text(mean)} of the gradient at its own step (geometric mean).")
+
+
+def full_readout(bundle: ModelBundle | None, result: Gradients, stack: StackGradients, chosen: LayerGradients,
+                 layer: int, direction: str, others: Sequence[tuple[str, LayerGradients]]) -> str:
+    """The readout line: :func:`readout` for the model shown and the others, and recall's lesson."""
+    label = model_label(bundle) if bundle is not None else ""
+    sentence = readout(chosen, label, others, stack.steps, stack.part == "encoder")
+    if bundle is not None and bundle.task == "recall" and chosen.G is not None:
+        from rnnviz.core.gradients import recall_reach
+
+        lag = int(bundle.data_config.lag or 0)
+        if 0 < lag < stack.steps:
+            own = chosen.G[range(lag, stack.steps), range(lag, stack.steps)]
+            sentence += recall_sentence(recall_reach(result, lag, layer, direction), own, lag)
+    return sentence

@@ -6,7 +6,7 @@ The public API and signals are listed in :mod:`rnnviz.gui.panels.gradients`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +18,11 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QV
 from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.core.errors import RnnvizError
 from rnnviz.gui.panels.gradients import exports, lesson
-from rnnviz.gui.panels.gradients.computing import Computer, GradientsRequest, Outcome, Overlay
+from rnnviz.gui.panels.gradients.lesson import DEFAULT_TEXTS, NO_MODEL, NO_PATH
+from rnnviz.gui.panels.gradients.computing import Computer, GradientsRequest, Outcome
 from rnnviz.gui.panels.gradients.controls import GradientsControls
-from rnnviz.gui.panels.gradients.plots import Curve, GradientPlots
+from rnnviz.gui.panels.gradients.overlays import OverlayRuns, sentence as _sentence
+from rnnviz.gui.panels.gradients.plots import Curve, GradientPlots, stack_curves
 from rnnviz.gui.style import NORMAL, Theme, scaled_font
 from rnnviz.gui.widgets.fold import FoldButton
 from rnnviz.gui.widgets.gate_heatmap import CURSOR_COLOR
@@ -29,23 +31,8 @@ if TYPE_CHECKING:
     from rnnviz.core.gradients import Gradients, StackGradients
     from rnnviz.core.models.factory import ModelBundle
 
-#: What the model reads until the user types something: a phrase of its corpus.
-DEFAULT_TEXTS = {"time-machine": "the time traveller for so it will be convenient to speak of him",
-                 "lm": "the girls are not happy because she does not have a car", "mt": "The girls are happy."}
-NO_MODEL = "No model yet: train one, or open a checkpoint, and its gradients through time appear here."
-NO_PATH = ("Grey hatch: no path. ℓ_s cannot depend on H_t there (a forward state after step s), which is not a "
-           "gradient that vanished. Click a row of the map, or press → / ←, to draw how that loss reaches back.")
 _DEFAULT_STATE: dict[str, Any] = {"text": "", "reference": "", "sequence": 0, "follow": True, "layer": 1,
                                   "direction": "forward", "part": "decoder", "cell": True}
-
-
-@dataclass
-class _Entry:
-    """A model of this window whose g may be overlaid: its latest weights and whether it is shown."""
-
-    label: str
-    bundle: Any
-    shown: bool = True
 
 
 class GradientsPanel(QWidget):
@@ -62,8 +49,7 @@ class GradientsPanel(QWidget):
         super().__init__(parent)
         self._bundle: ModelBundle | None = None
         self._outcome: Outcome | None = None
-        self._entries: dict[str, _Entry] = {}
-        self._overlays: dict[str, tuple[int, GradientsRequest, Overlay]] = {}  # key -> (bundle id, request, g)
+        self._runs = OverlayRuns()  # this window's other models, whose g is overlaid
         self._row: int | None = None  # the loss row chosen (None: the last)
         self._allow_unknown_for: str | None = None  # the text whose unknown tokens may be read as <unk>
         self._theme = NORMAL
@@ -92,9 +78,7 @@ class GradientsPanel(QWidget):
             self._outcome = None
             self._show()
             return
-        self._entries[lesson.model_key(bundle)] = _Entry(lesson.model_label(bundle), bundle,
-                                                         self._entries.get(lesson.model_key(bundle),
-                                                                           _Entry("", None)).shown)
+        self._runs.remember(bundle)
         self._fill_overlay_menu()
         memory = bundle.task in MEMORY_TASKS
         count = int(bundle.data_config.num_val or 1) if memory else 0
@@ -120,15 +104,7 @@ class GradientsPanel(QWidget):
             self._show()
             return
         request = self.request()
-        key = lesson.model_key(bundle)
-        others = []
-        for other_key, entry in self._entries.items():
-            cached = self._overlays.get(other_key)
-            if other_key == key or not entry.shown or entry.bundle.task != bundle.task:
-                continue
-            if cached is None or cached[0] != id(entry.bundle) or not cached[1].same_input(bundle.task, request):
-                others.append((other_key, entry.label, entry.bundle))
-        self._computer.submit(bundle, request, others)
+        self._computer.submit(bundle, request, self._runs.to_compute(bundle, request))
 
     def request(self) -> GradientsRequest:
         """What the model reads now."""
@@ -238,20 +214,17 @@ class GradientsPanel(QWidget):
 
     def overlays(self) -> list[str]:
         """The labels of the other runs whose g is drawn now."""
-        return [c.label for c in self.plots.curves() if c.label in {e.label for e in self._entries.values()}]
+        labels = self._runs.labels()
+        return [c.label for c in self.plots.curves() if c.label in labels]
 
     def set_overlay_shown(self, label: str, shown: bool) -> None:
-        for entry in self._entries.values():
-            if entry.label == label:
-                entry.shown = shown
+        self._runs.set_shown(label, shown)
         self._fill_overlay_menu()
         self.compute()
 
     def forget_overlays(self) -> None:
         """Forget every run but the one shown: no overlay remains."""
-        key = None if self._bundle is None else lesson.model_key(self._bundle)
-        self._entries = {k: e for k, e in self._entries.items() if k == key}
-        self._overlays.clear()
+        self._runs.forget_all_but(self._bundle)
         self._fill_overlay_menu()
         self._refresh()
 
@@ -388,10 +361,7 @@ class GradientsPanel(QWidget):
     def _apply(self, outcome: Outcome) -> None:
         if outcome.bundle is not self._bundle:
             return  # a model replaced meanwhile: its own request is on its way
-        for overlay in outcome.overlays:
-            entry = self._entries.get(overlay.key)
-            if entry is not None:
-                self._overlays[overlay.key] = (id(entry.bundle), outcome.request, overlay)
+        self._runs.keep(outcome.overlays, outcome.request)
         if outcome.result is None:
             self._outcome = replace(outcome, overlays=())
             field = self.controls.reference_edit if "reference" in outcome.error.lower() and \
@@ -467,18 +437,9 @@ class GradientsPanel(QWidget):
         layer = min(self.layer(), stack.num_layers)
         direction = self.direction() if stack.num_directions > 1 else "forward"
         chosen = stack.get(layer, direction)
+        drawn, notes = self._runs.curves(self._bundle, self.request(), stack, layer)
         lstm = stack.cell_variant == "lstm" and self.controls.cell_check.isChecked()
-        curves = []
-        for k, d in enumerate(stack.layers):
-            name = f"H layer {d.layer}" + (f" {d.direction}" if stack.num_directions > 1 else "")
-            bold = d is chosen
-            curves.append(Curve(name, d.g, self._theme.color(k), width=1.2 if bold else 0.8))
-            if lstm and d.cell_g is not None:
-                curves.append(Curve(name.replace("H", "C", 1), d.cell_g, self._theme.color(k), dashed=True,
-                                    width=1.2 if bold else 0.8))
-        drawn, notes = self._overlay_curves(result, stack, layer, len(stack.layers))
-        curves += [Curve(label, d.g, self._theme.color(len(stack.layers) + i), width=0.9)
-                   for i, (label, d) in enumerate(drawn)]
+        curves = stack_curves(stack, chosen, self._theme, lstm, drawn)
         values = chosen.G
         rows = result.stack.inputs
         row = self.row() if values is not None else None
@@ -490,15 +451,7 @@ class GradientsPanel(QWidget):
         self.plots.show_gradients(curves, values, stack.inputs, rows, row,
                                   (f"g[t] = ‖∂{loss}/∂H_t‖ (log scale)",
                                    f"G[s, t] = ‖∂ℓ_s/∂H_t‖, {what} (log colours; rows: loss s)"))
-        label = lesson.model_label(self._bundle) if self._bundle is not None else ""
-        sentence = lesson.readout(chosen, label, drawn, stack.steps, stack.part == "encoder")
-        if self._bundle is not None and self._bundle.task == "recall" and chosen.G is not None:
-            from rnnviz.core.gradients import recall_reach
-
-            lag = int(self._bundle.data_config.lag or 0)
-            if 0 < lag < stack.steps:
-                own = chosen.G[range(lag, stack.steps), range(lag, stack.steps)]
-                sentence += lesson.recall_sentence(recall_reach(result, lag, layer, direction), own, lag)
+        sentence = lesson.full_readout(self._bundle, result, stack, chosen, layer, direction, drawn)
         self.readout.setText(sentence)
         lines = [_sentence(n) for n in result.notices]
         if self._outcome.greedy:
@@ -507,45 +460,9 @@ class GradientsPanel(QWidget):
         self.message_label.setText("\n".join(lines))
         self.message_label.setVisible(bool(lines))
 
-    def _overlay_curves(self, result: Gradients, stack: StackGradients, layer: int,
-                        count: int) -> tuple[list[tuple[str, Any]], list[str]]:
-        """The other runs' g on the same input, in their layer ``layer`` (or their top), and why others are not."""
-        drawn, notes = [], []
-        key = None if self._bundle is None else lesson.model_key(self._bundle)
-        request = self.request()
-        for other_key, entry in self._entries.items():
-            cached = self._overlays.get(other_key)
-            if other_key == key or not entry.shown or cached is None or self._bundle is None:
-                continue
-            if entry.bundle.task != self._bundle.task or not cached[1].same_input(self._bundle.task, request):
-                continue
-            overlay = cached[2]
-            if overlay.result is None:
-                notes.append(f"Not overlaid: {overlay.label}: {_sentence(overlay.error)}")
-                continue
-            other = overlay.result.encoder if stack.part == "encoder" and overlay.result.encoder else overlay.result.stack
-            if other.tokens != stack.tokens:
-                notes.append(f"Not overlaid: {overlay.label} reads another text ({' '.join(other.inputs[:8])}…): "
-                             "overlays compare models on the same input.")
-                continue
-            drawn.append((overlay.label, other.get(min(layer, other.num_layers), "forward")))
-        return drawn, notes
-
     def _fill_overlay_menu(self) -> None:
-        menu = self.controls.overlays_menu
-        menu.clear()
-        key = None if self._bundle is None else lesson.model_key(self._bundle)
-        others = [(k, e) for k, e in self._entries.items() if k != key]
-        for other_key, entry in others:
-            action = menu.addAction(entry.label)
-            action.setCheckable(True)
-            action.setChecked(entry.shown)
-            action.toggled.connect(lambda on, label=entry.label: self.set_overlay_shown(label, on))
-        if others:
-            menu.addSeparator()
-        forget = menu.addAction("Forget the other runs", self.forget_overlays)
-        forget.setEnabled(bool(others))
-        self.controls.overlays_button.setText(f"Other runs ({len(others)})" if others else "Other runs")
+        self._runs.fill_menu(self.controls.overlays_menu, self.controls.overlays_button, self._bundle,
+                             self.set_overlay_shown, self.forget_overlays)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         self._closed = True
@@ -566,10 +483,3 @@ class GradientsPanel(QWidget):
             return
         super().keyPressEvent(event)
 
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?" else text + "."

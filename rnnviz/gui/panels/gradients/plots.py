@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +25,9 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.gate_heatmap import CURSOR_COLOR
 from rnnviz.gui.widgets.label_axis import LabelAxis
+
+if TYPE_CHECKING:
+    from rnnviz.core.gradients import LayerGradients, StackGradients
 
 COLORMAP = "viridis"
 HATCH_COLOR = "#b8b8b8"
@@ -60,6 +64,20 @@ class Curve:
     color: str
     dashed: bool = False
     width: float = 1.0  # × the theme's line width
+
+
+def stack_curves(stack: StackGradients, chosen: LayerGradients, theme: Theme, lstm_cell: bool,
+                 others: Sequence[tuple[str, LayerGradients]]) -> list[Curve]:
+    """g of every layer and direction (the chosen one bolder; an LSTM's C dashed), then the other runs'."""
+    curves = []
+    for k, d in enumerate(stack.layers):
+        name = f"H layer {d.layer}" + (f" {d.direction}" if stack.num_directions > 1 else "")
+        width = 1.2 if d is chosen else 0.8
+        curves.append(Curve(name, d.g, theme.color(k), width=width))
+        if lstm_cell and d.cell_g is not None:
+            curves.append(Curve(name.replace("H", "C", 1), d.cell_g, theme.color(k), dashed=True, width=width))
+    curves += [Curve(label, d.g, theme.color(len(stack.layers) + i), width=0.9) for i, (label, d) in enumerate(others)]
+    return curves
 
 
 class GradientPlots(pg.GraphicsLayoutWidget):
