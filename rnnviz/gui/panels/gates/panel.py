@@ -103,10 +103,13 @@ class GatesPanel(GatesView):
 
     def set_probe(self, text: str) -> None:
         """Set the probe and trace it (without emitting ``sig_probe_changed``)."""
+        unchanged = text == self._last_probe == self.probe_edit.text()
         self._last_probe = text
         if self.probe_edit.text() != text:
             self.probe_edit.setText(text)
             self.probe_edit.setCursorPosition(0)  # the start of a long probe in view, not its end
+        if unchanged and self.is_busy():
+            return  # the trace in flight reads this very text
         self._request(TraceRequest(probe=True, saturation=not self.saturation_text().strip()))
 
     def probe(self) -> str:
@@ -139,6 +142,7 @@ class GatesPanel(GatesView):
     def export_image(self, path: str | os.PathLike[str]) -> Path:
         """The visible tab's plots (heatmaps, or saturation) as PNG or SVG by the suffix; atomic."""
         graphics = self.saturation_plot if self.tabs.currentWidget() is self.saturation_tab else self.heatmaps
+        self._draw_saturation()  # a redraw still waiting for the event loop
         return exports.export_image(graphics, path)
 
     def state(self) -> dict[str, Any]:
@@ -243,6 +247,8 @@ class GatesPanel(GatesView):
 
     def _apply(self, result: TraceResult) -> None:
         """A result of the current model (the tracer drops the others)."""
+        if self._shows(result):
+            return  # the cache gave back what is on screen (the same probe asked for again): nothing to redraw
         if result.request.saturation:
             self._saturation = result.saturation
             self._saturation_error = result.saturation_error
@@ -267,8 +273,16 @@ class GatesPanel(GatesView):
         else:
             steps = " + ".join(str(t.num_steps) for t in self._traces)
             when = f" after epoch {self._epoch}" if self._epoch is not None else ""
-            self.sig_status.emit(f"Gates traced{when}: {steps} steps in {result.seconds * 1000:.0f} ms.")
+            how = "from the cache" if self._tracer.from_cache else f"in {result.seconds * 1000:.0f} ms"
+            self.sig_status.emit(f"Gates traced{when}: {steps} steps {how}.")
         self.sig_trace_ready.emit(self._traces)
+
+    def _shows(self, result: TraceResult) -> bool:
+        """``result`` holds the very traces on screen (a cache hit), and no other saturation."""
+        if not self._tracer.from_cache or not result.request.probe:
+            return False
+        same_probe = bool(self._traces) and result.traces is self._traces and result.probe_error == self._probe_error
+        return same_probe and (not result.request.saturation or result.saturation is self._saturation)
 
     def _need_traces(self) -> tuple[GateTrace, ...]:
         if not self._traces:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QSizePolicy, QTabWidget, QVBoxLayout, QWidget
 
@@ -51,6 +51,7 @@ class GatesView(QWidget):
         base = QApplication.font().pointSizeF()
         self._base_pt = base if base > 0 else 10.0
         self._updating = False  # True while a state is restored: the controls' signals must not redraw
+        self._saturation_stale = False  # the plot waits to be drawn until its tab shows (or is asked for)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # clicking the panel gives it the arrow keys
         self._build()
         self._connect_view()
@@ -161,6 +162,7 @@ class GatesView(QWidget):
 
     def saturation(self) -> dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]:
         """(gate, layer) -> (fraction low, fraction high) per unit, as the saturation plot shows them."""
+        self._draw_saturation()
         return {(panel.name, s.layer): (s.left, s.right) for panel in self.saturation_plot.panels()
                 for s in panel.series}
 
@@ -228,7 +230,7 @@ class GatesView(QWidget):
         self.time_view.sig_readout.connect(self.readout.setText)
         self.heatmaps.sig_clicked.connect(self._on_clicked)
         self.saturation_plot.sig_hovered.connect(lambda text: self.readout.setText(text or " "))
-        self.tabs.currentChanged.connect(lambda _: self._show_messages())
+        self.tabs.currentChanged.connect(self._on_inner_tab)
 
     def _keys(self) -> list[tuple[Qt.Key, Callable[[], None]]]:
         return [(Qt.Key.Key_Right, self.next_step), (Qt.Key.Key_Left, self.previous_step),
@@ -294,6 +296,7 @@ class GatesView(QWidget):
     def _clear_view(self) -> None:
         self.time_view.clear()
         self.saturation_view.clear()
+        self._saturation_stale = False
         self.controls.set_enabled(False)
 
     def _refresh_view(self) -> None:
@@ -319,6 +322,20 @@ class GatesView(QWidget):
         self._show_messages()
 
     def _refresh_saturation(self) -> None:
+        """Redraw the saturation plot once its tab is on screen, after the heatmaps (it costs the most)."""
+        self._saturation_stale = True
+        if self.tabs.currentWidget() is self.saturation_tab:
+            QTimer.singleShot(0, self._draw_saturation)
+
+    def _on_inner_tab(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.saturation_tab:
+            self._draw_saturation()
+        self._show_messages()
+
+    def _draw_saturation(self) -> None:
+        if not self._saturation_stale:
+            return
+        self._saturation_stale = False
         trace = self.trace()
         if trace is None:
             self.saturation_view.clear()
