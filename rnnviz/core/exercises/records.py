@@ -1,0 +1,176 @@
+"""The records of the exercise registry: what an exercise is, how the app sets it up, what its run returns.
+
+Plain data only: a result crosses threads (the GUI runs exercises off its thread)
+and is printed as JSON by ``rnnviz exercises run ID --json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rnnviz.core.errors import RnnvizError
+
+#: ``progress(fraction, text)``: how far a run is (0 … 1) and what it is doing.
+Progress = Callable[[float, str], None]
+#: ``stop()``: True once the user asked the run to stop; asked between steps.
+ShouldStop = Callable[[], bool]
+
+#: The views of the app an exercise can open (the main window's tab titles).
+VIEWS: tuple[str, ...] = ("Training", "Builder", "Gates", "Gradients", "Translate", "Generate", "Beam search")
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What the app loads and shows for an exercise: the data, the model and the view."""
+
+    corpus: str  # a name from `rnnviz data list`
+    task: str  # "lm", "mt", "recall", "adding" or "copy"
+    preset: str | None  # the model, by preset name (rnnviz stack --list); None: keep the current one
+    view: str  # a tab of the main window, one of VIEWS
+    # What the exercise compares or sweeps, in words the app shows (e.g. ("rnn-lm", "gru-lm")):
+    # where it is not empty the app runs the comparison in one go, with progress and a Stop.
+    compares: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"temperatures": [0, 0.5, 1]}
+
+    def __post_init__(self) -> None:
+        if self.view not in VIEWS:
+            raise ValueError(f"unknown view {self.view!r}; one of {', '.join(VIEWS)}")
+        object.__setattr__(self, "compares", tuple(self.compares))
+        object.__setattr__(self, "settings", dict(self.settings))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"corpus": self.corpus, "task": self.task, "preset": self.preset, "view": self.view,
+                "compares": list(self.compares), "settings": dict(self.settings)}
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table of plain values (str, int, float, None), one tuple per row."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def __post_init__(self) -> None:
+        rows = tuple(tuple(r) for r in self.rows)
+        for row in rows:
+            if len(row) != len(self.columns):
+                raise ValueError(f"table {self.title!r}: a row of {len(row)} values for {len(self.columns)} columns")
+        object.__setattr__(self, "columns", tuple(self.columns))
+        object.__setattr__(self, "rows", rows)
+
+    def column(self, name: str) -> list[Any]:
+        k = self.columns.index(name)
+        return [row[k] for row in self.rows]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "columns": list(self.columns), "rows": [list(r) for r in self.rows]}
+
+    def to_text(self) -> str:
+        """The table as aligned columns, numbers to four significant digits."""
+        cells = [list(self.columns)] + [[_cell(v) for v in row] for row in self.rows]
+        widths = [max(len(r[k]) for r in cells) for k in range(len(self.columns))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join([self.title, *lines])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """What a headless run returns: what to look at (``summary``), tables, arrays and texts."""
+
+    exercise: str  # its id
+    summary: str  # what the numbers show, in a sentence or two
+    tables: tuple[Table, ...] = ()
+    arrays: Mapping[str, np.ndarray] = field(default_factory=dict)  # read-only copies, e.g. "g_forward" (T,)
+    texts: Mapping[str, str] = field(default_factory=dict)  # e.g. generated text per temperature
+    stopped: bool = False  # a Stop came before the run finished: what was done so far
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", tuple(self.tables))
+        arrays = {}
+        for name, value in dict(self.arrays).items():
+            array = np.array(value, copy=True)
+            array.flags.writeable = False
+            arrays[name] = array
+        object.__setattr__(self, "arrays", arrays)
+        object.__setattr__(self, "texts", dict(self.texts))
+
+    def table(self, title: str) -> Table:
+        found = [t for t in self.tables if t.title == title]
+        if not found:
+            raise KeyError(title)
+        return found[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: arrays as nested lists (NaN as None)."""
+        def plain(a: np.ndarray) -> Any:
+            return np.where(np.isfinite(a), a, None).tolist() if a.dtype.kind == "f" else a.tolist()
+        return {"exercise": self.exercise, "summary": self.summary, "stopped": self.stopped,
+                "tables": [t.to_dict() for t in self.tables],
+                "arrays": {k: {"shape": list(v.shape), "values": plain(v)} for k, v in self.arrays.items()},
+                "texts": dict(self.texts)}
+
+    def to_text(self) -> str:
+        parts = [self.summary]
+        if self.stopped:
+            parts.append("(stopped: what was done before the Stop)")
+        parts += [t.to_text() for t in self.tables]
+        parts += [f"{name}:\n  {text}" for name, text in self.texts.items()]
+        if self.arrays:
+            parts.append("arrays: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in self.arrays.items()))
+        return "\n\n".join(parts)
+
+
+Runner = Callable[[bool, "Progress | None", "ShouldStop | None"], ExerciseResult]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the book's chapters, as the app offers it."""
+
+    id: str  # e.g. "gru-4"
+    section: str  # the book's section number and title, e.g. "10.2 Gated Recurrent Units (GRU)"
+    number: int  # its number among the section's exercises
+    title: str  # a few words
+    paraphrase: str  # the exercise in our own words, citing the section
+    question: str  # what to look for, shown beside the view
+    setup: Setup
+    status: str  # "ready", or "needs: <capability>"
+    meanwhile: str = ""  # for an exercise that needs something: what the student can do now
+    runner: Runner | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+    @property
+    def chapter(self) -> str:
+        """The section's short name used in ids and menus: "rnn", "gru", "lstm" …"""
+        return self.id.rsplit("-", 1)[0]
+
+    def run(self, small: bool = True, progress: Progress | None = None,
+            stop: ShouldStop | None = None) -> ExerciseResult:
+        """Do the exercise's work headless; ``small`` at a size that takes seconds."""
+        if self.runner is None:
+            raise RnnvizError(f"exercise {self.id} {self.status}; it has no run yet. Meanwhile: {self.meanwhile}")
+        return self.runner(small, progress, stop)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "section": self.section, "number": self.number, "title": self.title,
+                "paraphrase": self.paraphrase, "question": self.question, "status": self.status,
+                "meanwhile": self.meanwhile, "setup": self.setup.to_dict(), "runnable": self.runner is not None}
