@@ -2,7 +2,7 @@
 
 One module per command group, each with ``add_commands(subparsers)``:
 ``data`` (list, fetch, info), ``train``, ``decode`` (generate, translate),
-``stack``, ``beam``, ``gates``, ``grads``, ``runs``, and ``app`` (the desktop app: ``gui`` and
+``stack``, ``beam``, ``gates``, ``grads``, ``runs``, ``exercises``, and ``app`` (the desktop app: ``gui`` and
 ``--self-test``; the only module here that imports ``rnnviz.gui``).
 
 Every user-facing failure is an RnnvizError whose message is printed as it is;
@@ -17,13 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from rnnviz import __version__
-from rnnviz.cli import app, beam, data, decode, gates, grads, runs, stack, train
+from rnnviz.cli import app, beam, data, decode, exercises, gates, grads, runs, stack, train
 from rnnviz.core.errors import RnnvizError
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: The command groups, in the order ``rnnviz --help`` lists them.
-COMMAND_MODULES = (app, data, train, decode, stack, beam, gates, grads, runs)
+COMMAND_MODULES = (app, data, train, decode, stack, beam, gates, grads, runs, exercises)
 
 
 def build_parser() -> argparse.ArgumentParser:
