@@ -19,7 +19,7 @@ def window(qtbot, tmp_path: Path):
 
 def test_the_model_tabs_start_on_the_shipped_models(qtbot, window: MainWindow) -> None:
     assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
-        "Training", "Builder", "Gates", "Translate", "Generate", "Beam search"]
+        "Training", "Builder", "Gates", "Gradients", "Translate", "Generate", "Beam search"]
     window.tabs.setCurrentWidget(window.gates_panel)
     store = window.store
     qtbot.waitUntil(lambda: store.model("lm") is not None and store.model("mt") is not None, timeout=60_000)

@@ -28,4 +28,4 @@ def test_the_tour_drives_every_tab_at_1280x720(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert "Traceback" not in output, output
     assert done.returncode == 0, output
-    assert len(list(shots.glob("*.png"))) == 13  # 6 tabs × 2 modes, and the blank screen
+    assert len(list(shots.glob("*.png"))) == 15  # 7 tabs × 2 modes, and the blank screen
