@@ -1,0 +1,48 @@
+"""rnnviz exercises list | show ID | run ID [--json]."""
+
+from __future__ import annotations
+
+import json
+
+from rnnviz.cli import main
+
+
+def test_list_names_every_section_and_status(capsys) -> None:
+    assert main(["exercises", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "10.2 Gated Recurrent Units (GRU)" in out and "gru-4" in out and "needs: a time-series task" in out
+
+
+def test_list_json(capsys) -> None:
+    assert main(["exercises", "list", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == 29 and {"id", "section", "paraphrase", "status", "setup"} <= set(data[0])
+
+
+def test_show_gives_question_and_setup(capsys) -> None:
+    assert main(["exercises", "show", "gru-2"]) == 0
+    out = capsys.readouterr().out
+    assert "recall-gru" in out and "Gates" in out and "Look for:" in out
+
+
+def test_show_unknown_is_a_clear_error(capsys) -> None:
+    assert main(["exercises", "show", "gru-9"]) == 1
+    assert "no exercise 'gru-9'" in capsys.readouterr().err
+
+
+def test_run_prints_tables(capsys) -> None:
+    assert main(["exercises", "run", "lstm-3"]) == 0
+    out = capsys.readouterr().out
+    assert "cost of one layer per token" in out and "lstm" in out
+
+
+def test_run_json(capsys) -> None:
+    assert main(["exercises", "run", "rnn-3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exercise"] == "rnn-3" and data["arrays"]["g"]["shape"][0] > 10
+
+
+def test_run_of_an_exercise_that_needs_a_capability_says_what_to_do(capsys) -> None:
+    assert main(["exercises", "run", "s2s-3"]) == 1
+    err = capsys.readouterr().err
+    assert "needs: the padding mask" in err and "Meanwhile" in err
