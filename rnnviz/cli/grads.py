@@ -15,9 +15,9 @@ import math
 import sys
 from pathlib import Path
 
-from rnnviz.cli.common import _print_json, in_range, load_model, ranged
+from rnnviz.cli.common import _print_json, add_run_options, in_range, load_model, ranged
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.limits import GRADIENT_TOKENS
+from rnnviz.core.limits import GRADIENT_SEQUENCE, GRADIENT_TOKENS
 
 _SUFFIXES = (".npz", ".csv")
 
@@ -52,11 +52,25 @@ def cmd_grads(args: argparse.Namespace) -> int:
     if out is not None and out.suffix.lower() not in _SUFFIXES:
         raise RnnvizError(f"--out {args.out}: the file name must end in .npz (every array) or .csv (one row "
                           "per value).")
-    task = args.task or ("mt" if args.reference is not None and args.checkpoint is None else None)
-    bundle = load_model(args.checkpoint, task)  # task None: whichever the file holds
-    from rnnviz.core.gradients import DEFAULT_MAX_TOKENS, export_gradients, gradients_lm, gradients_translation
+    own = args.checkpoint is None and args.run is None  # the shipped model
+    task = args.task or ("mt" if args.reference is not None and own else None)
+    bundle = load_model(args.checkpoint, task, run=args.run, epoch=args.epoch)  # None: whichever it holds
+    from rnnviz.core.gradients import (
+        DEFAULT_MAX_TOKENS, export_gradients, gradients_lm, gradients_memory, gradients_translation,
+    )
 
-    if bundle.task == "lm":
+    if bundle.task not in ("lm", "mt"):  # a task that needs memory: it reads its own generated sequences
+        if args.text is not None or args.reference is not None:
+            raise RnnvizError(f"this is a {bundle.task} model: it reads the sequences of its task, generated from "
+                              "its seed, not a text; leave out --text and --reference and pick one with "
+                              "--sequence K (1 for the first validation sequence).")
+        result = gradients_memory(bundle, (args.sequence or 1) - 1)
+    elif args.text is None:
+        raise RnnvizError("give the text to read with --text (the source sentence for a translation model).")
+    elif args.sequence is not None:
+        raise RnnvizError("--sequence picks a validation sequence of a recall, adding or copy model; this model "
+                          "reads --text. Leave --sequence out.")
+    elif bundle.task == "lm":
         if args.reference is not None:
             raise RnnvizError("this is a language model: it reads one text (--text) and predicts each next "
                               "token; --reference is for translation models. Leave it out.")
@@ -100,8 +114,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                        help="without --checkpoint: the shipped language model (lm, the default; mt when "
                             "--reference is given) or translation model (mt); with one: refuse a checkpoint "
                             "of the other task")
-    grads.add_argument("--text", required=True,
+    add_run_options(grads)
+    grads.add_argument("--text",
                        help="the text to read (language model), or the source sentence (translation)")
+    grads.add_argument("--sequence", type=in_range(GRADIENT_SEQUENCE), metavar="K",
+                       help=ranged(GRADIENT_SEQUENCE, "a recall, adding or copy model: its K-th validation "
+                                                      "sequence, regenerated from its seed (default 1)"))
     grads.add_argument("--reference", help="translation: the reference translation the decoder is scored on")
     grads.add_argument("--out", metavar="FILE.npz|FILE.csv",
                        help="write every array (.npz) or one row per value (.csv)")

@@ -290,6 +290,8 @@ TRACE_TOKENS = Limit("max_tokens", 1, 10_000, "Trace at most 10,000 tokens: a sh
 GRADIENT_TOKENS = Limit("max_tokens", 2, 2_000, "The G map takes one backward step per pair of steps (n²): "
                         "2,000 tokens through a 2-layer LSTM of hidden 256 take minutes. Use a shorter text.",
                         "tokens", cli=("grads --max-tokens",))
+GRADIENT_SEQUENCE = Limit("the sequence", 1, 1_000_000, "A task's validation set holds at most this many "
+                          "sequences; the model names how many it has.", "sequences", cli=("grads --sequence",))
 INFO_TOP = Limit("--top", 0, 10_000, "List fewer tokens.", "tokens", cli=("data info --top",))
 TOP_K_BARS = Limit("the bars", 1, 50, "More bars would not be readable.", "tokens", app=("Generate: bars",))
 PLAY_SPEED = Limit("the speed", 0.25, 50.0, "Faster than the screen redraws.", "steps/s",

@@ -120,3 +120,25 @@ def test_unknown_tokens_can_be_allowed(lstm_checkpoint: Path, tmp_path: Path,
     assert main([*argv, "--allow-unknown"]) == 0
     assert "note: the text: not in the model's vocabulary, read as <unk>: 'b'" in capsys.readouterr().err
     assert out.exists()
+
+
+def test_grads_reads_a_memory_model_by_its_sequence_and_a_run_by_its_epoch(tmp_path, capsys) -> None:
+    """A recall model reads its own validation sequence (--sequence), not a text; a recorded run gives its
+    model at --epoch like a checkpoint."""
+    import json
+
+    from rnnviz.cli import main
+
+    run = tmp_path / "run"
+    assert main(["train", "recall", "--lag", "3", "--num-train", "64", "--num-val", "8", "--epochs", "1",
+                 "--hidden", "8", "--run-dir", str(run), "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(["grads", "--run", str(run), "--epoch", "1", "--sequence", "2", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["tokens"]) > 3
+    assert main(["grads", "--run", str(run), "--text", "abc", "--json"]) == 1
+    assert "--sequence K" in capsys.readouterr().err
+    assert main(["grads", "--run", str(run), "--sequence", "9", "--json"]) == 1  # the run holds 8
+    assert "sequence" in capsys.readouterr().err.lower()
+    assert main(["grads", "--sequence", "1", "--text", "the cat", "--json"]) == 1  # a language model
+    assert "Leave --sequence out" in capsys.readouterr().err
