@@ -38,6 +38,7 @@ from rnnviz.gui.panels.generate_panel import GeneratePanel
 from rnnviz.gui.panels.gradients import GradientsPanel
 from rnnviz.gui.panels.training_view import TrainingView
 from rnnviz.gui.panels.translate_panel import TranslatePanel
+from rnnviz.gui.panels.exercises import WindowExercises
 from rnnviz.gui.store import AppStore
 from rnnviz.gui.lecture_keys import LectureKeys
 from rnnviz.gui.long_run import confirm_long_run
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self._follow_store()
         self._connect()
         self.runs = WindowRuns(self)  # recorded runs: File → Open run…, the run bar (rnnviz.gui.runs)
+        self.exercises = WindowExercises(self)  # the Exercises menu and dock (rnnviz.core.exercises)
         self._restore_settings()
         self.runs.toolbar.setVisible(self.runs.is_open)  # a restored layout must not show an empty run bar
         self._on_state("idle")

@@ -1,0 +1,71 @@
+"""The Exercises menu and dock of the main window: choosing an exercise sets up its data, model and view.
+
+The data goes through the Data dock (which tells the store once it is loaded), the model
+through the Builder's preset (its recipe reaches the Config dock), the view is the tab the
+exercise names; the dock shows the question beside it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from rnnviz.core.config import MEMORY_TASKS
+from rnnviz.gui.panels.exercises.panel import ExercisesPanel
+
+
+class WindowExercises:
+    """Owns the Exercises menu and dock of ``window`` (a MainWindow)."""
+
+    def __init__(self, window: Any) -> None:
+        from rnnviz.core.exercises import by_section
+
+        self.window = window
+        self.panel = ExercisesPanel()
+        self.dock = QDockWidget("Exercises", window)
+        self.dock.setObjectName("dock-exercises")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()  # until an exercise is chosen
+        self.menu = QMenu("E&xercises", window)
+        self.actions: dict[str, QAction] = {}
+        for section, exercises in by_section().items():
+            sub = self.menu.addMenu(section)
+            for e in exercises:
+                text = f"{e.number}. {e.title}" + ("" if e.ready else f"  ({e.status})")
+                action = sub.addAction(text)
+                action.setToolTip(e.paraphrase)
+                action.triggered.connect(lambda _=False, i=e.id: self.choose(i))
+                self.actions[e.id] = action
+        self.menu.addSeparator()
+        self.menu.addAction(self.dock.toggleViewAction())
+        bar = window.menuBar()
+        help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+        if help_action is not None:
+            bar.insertMenu(help_action, self.menu)
+        else:
+            bar.addMenu(self.menu)
+
+    def choose(self, exercise_id: str) -> None:
+        """Set up ``exercise_id``: its data, model and view, and show its question in the dock."""
+        from rnnviz.core.exercises import get_exercise
+
+        exercise = get_exercise(exercise_id)
+        w, setup = self.window, exercise.setup
+        if setup.preset is not None:
+            w.builder.apply_preset(setup.preset)  # a memory task's preset sets its data too
+        if setup.task in MEMORY_TASKS:
+            if w.data_panel.selection() != (setup.task, setup.task):
+                w.data_panel.use_memory_task(setup.task)
+        elif w.data_panel.selection() != (setup.corpus, setup.task):
+            w.data_panel.set_selection(setup.corpus, setup.task)
+        for index in range(w.tabs.count()):
+            if w.tabs.tabText(index) == setup.view:
+                w.tabs.setCurrentIndex(index)
+                break
+        self.panel.show_exercise(exercise)
+        self.dock.show()
+        self.dock.raise_()
