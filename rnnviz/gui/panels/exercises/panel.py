@@ -71,8 +71,8 @@ class ExercisesPanel(QWidget):
         self.paraphrase.setText(exercise.paraphrase)
         self.question.setText(f"<b>Look for:</b> {exercise.question}" if exercise.question else "")
         if exercise.ready:
-            what = "compares " + ", ".join(exercise.setup.compares) + ". " if exercise.setup.compares else ""
-            self.status.setText(f"The {exercise.setup.view} tab shows it. Run {what}does the work at a small size "
+            what = f" ({', '.join(exercise.setup.compares)})" if exercise.setup.compares else ""
+            self.status.setText(f"The {exercise.setup.view} tab shows it. Run{what} does the work at a small size "
                                 "(seconds) and tabulates it here.")
         else:
             self.status.setText(f"<b>This exercise {exercise.status}</b>, which rnnviz does not have yet. "
