@@ -8,11 +8,12 @@ Gates tab shown (a tab computes only while it is on screen). Each change is time
 move to the tab's result (Translate: ``sig_translated``; Gates: ``sig_trace_ready``):
 
 - first visits: the epoch's weights are read from the run (off the GUI thread), then the tab computes;
-- revisits: the epoch's model comes from the cache, and only the tab computes.
+- revisits: the epoch's model comes from the cache (the same object), and the tab shows what it cached
+  for that model (Gates: ``panels.gates.result_cache``; no job).
 
 Target: p95 <= 150 ms on two cores (revisits at least). Also printed: the memory one cached epoch takes.
 
-    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/scrubbing_latency.py [--epochs 12] [--pairs 400]
+    RNNVIZ_DATA_DIR=../shared/data/d2l python bench/scrubbing_latency.py [--epochs 12] [--pairs 400] [--profile]
 
 Runs offscreen unless DISPLAY is set.
 """
@@ -97,11 +98,32 @@ def measure(app, window, tab, signal, epochs: tuple[int, ...], repeats: int) -> 
     return first, again
 
 
+def profile_gates_job(panel) -> None:
+    """Where a first visit's time goes: the Gates tab's job (``probing.compute``) on the model shown."""
+    import cProfile
+    import pstats
+
+    from rnnviz.core.introspect import probing
+    from rnnviz.core.introspect.probing import TraceRequest
+
+    bundle, probe = panel.bundle(), panel.probe()
+    request = TraceRequest(probe=True, saturation=False)
+    probing.compute(bundle, probe, "", request)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(10):
+        probing.compute(bundle, probe, "", request)
+    profiler.disable()
+    print(f"cProfile of 10 traces of the probe {probe!r} (the job of a first visit):")
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(14)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--pairs", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=2, help="revisit passes over the epochs")
+    parser.add_argument("--profile", action="store_true", help="also cProfile the Gates tab's job on one epoch")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -138,8 +160,15 @@ def main() -> None:
     results = {}
     results["Translate"] = measure(app, window, window.translate_panel, window.translate_panel.sig_translated,
                                    epochs, args.repeats)
+    tracer = window.gates_panel._tracer
+    jobs_before = tracer.jobs_started
     results["Gates"] = measure(app, window, window.gates_panel, window.gates_panel.sig_trace_ready, epochs,
                                args.repeats)
+    print(f"Gates: {tracer.jobs_started - jobs_before} trace jobs for {sum(map(len, results['Gates']))} epoch "
+          f"changes; its cache holds {len(tracer.cache)} parts, {tracer.cache.nbytes() / 2**20:.1f} MB")
+    if args.profile:
+        profile_gates_job(window.gates_panel)
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; corpus {corpus}; {len(epochs)} epochs; "
           f"one cached epoch: {size / 2**20:.1f} MB of weights")
