@@ -9,8 +9,9 @@ real numbers; and the saturation plot of Karpathy, Johnson & Fei-Fei (2015).
 The rooms: ``panel`` (the tab: model, probe, tracing, state), ``view`` (what
 it shows, and the viewing API), ``controls`` (probe row, layer/direction/gate
 choice, sorting and filtering), ``time_view`` (the step-through: bars and
-equations), ``saturation_view`` (drawn once its tab shows), ``tracing`` (where the work runs: :mod:`rnnviz.core.introspect.probing` does it) and
-``exports`` (NPZ/CSV/PNG/SVG).
+equations), ``saturation_view`` (drawn once its tab shows),
+``tracing`` (where the work runs: :mod:`rnnviz.core.introspect.probing` does it),
+``result_cache`` (finished traces per model, weights and text) and ``exports`` (NPZ/CSV/PNG/SVG).
 
 Public API of :class:`GatesPanel` (the main window is written against it):
 
@@ -47,8 +48,9 @@ Signals:
 - ``sig_step_changed(int)`` — the time cursor moved.
 - ``sig_unit_changed(int)`` — the chosen unit changed (−1: none).
 
-Threads and the cache: see :mod:`rnnviz.gui.panels.gates.tracing` (a model object seen before, with the
-same weights and text, is shown from ``result_cache`` at once: scrubbing back over a run's epochs). Torch is imported only
+Threads and the cache: see :mod:`rnnviz.gui.panels.gates.tracing` (a model object seen
+before, with the same weights and text, is shown from ``result_cache`` at once: scrubbing
+back over a run's epochs). Torch is imported only
 when a model arrives (``rnnviz.core.introspect`` lazily), not when the panel is built.
 """
 

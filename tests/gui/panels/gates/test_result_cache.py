@@ -13,8 +13,8 @@ from rnnviz.core.introspect import trace_lm
 from rnnviz.core.introspect.probing import TraceRequest, compute
 from rnnviz.core.models.factory import ModelBundle
 from rnnviz.gui.panels.gates import GatesPanel, tracing
-from rnnviz.gui.panels.gates.saturation_view import saturation_panels
 from rnnviz.gui.panels.gates.result_cache import ResultCache, weight_version
+from rnnviz.gui.panels.gates.saturation_view import saturation_panels
 from tests.gui.panels.gates.helpers import PROBE, perturbed
 
 OTHER = "the mat sat on the cat."
@@ -171,3 +171,37 @@ def test_the_cache_is_bounded_and_lets_go_of_dropped_models(gru_lm: ModelBundle)
     gc.collect()
     cache.put(models[0], ("probe", PROBE), compute(models[0], PROBE, "", TraceRequest(True, False)))
     assert len(cache) == 1  # the dropped model's entry went with it
+
+
+def test_the_main_windows_way_of_handing_over_an_epoch_starts_one_job(panel: GatesPanel, gru_lm: ModelBundle,
+                                                                       qtbot, jobs: list[object]) -> None:
+    panel.set_probe(PROBE)
+    visit(panel, perturbed(gru_lm, 1), 1, qtbot)
+    shown: list[object] = []
+    panel.sig_trace_ready.connect(shown.append)
+    for epoch in (2, 3):
+        panel.set_probe(PROBE)  # the window sets the default probe again, then the new model
+        visit(panel, perturbed(gru_lm, epoch), epoch, qtbot)
+    assert len(jobs) == 3
+    assert len(shown) == 2  # the old model's trace was not drawn (nor said to be ready) a second time
+
+
+def test_the_saturation_plot_is_drawn_when_its_tab_shows(panel: GatesPanel, gru_lm: ModelBundle, qtbot) -> None:
+    panel.set_probe(PROBE)
+    snapshot = perturbed(gru_lm, 1)
+    visit(panel, snapshot, 1, qtbot)
+    panel.tabs.setCurrentWidget(panel.saturation_tab)
+    drawn = {(p.name, s.layer): s.right for p in panel.saturation_plot.panels() for s in p.series}
+    trace = trace_lm(snapshot, PROBE)
+    expected = {(p.name, s.layer): s.right for p in saturation_panels(trace, [trace], "forward") for s in p.series}
+    assert drawn.keys() == expected.keys() and drawn
+    for key, high in expected.items():
+        np.testing.assert_array_equal(drawn[key], high)
+    later = perturbed(gru_lm, 2)
+    visit(panel, later, 2, qtbot)  # on the saturation tab: drawn right after the heatmaps
+    trace = trace_lm(later, PROBE)
+    expected = {(p.name, s.layer): s.right for p in saturation_panels(trace, [trace], "forward") for s in p.series}
+    qtbot.waitUntil(lambda: not panel._saturation_stale, timeout=5000)
+    for p in panel.saturation_plot.panels():
+        for s in p.series:
+            np.testing.assert_array_equal(s.right, expected[(p.name, s.layer)])
