@@ -204,7 +204,7 @@ SEED = Limit("the seed", 0, 2**63 - 1, "Any whole number in range gives a reprod
              "bits).", cli=("train --seed", "generate --seed"), app=("Config: seed", "Generate: seed"))
 RUN_EPOCH = Limit("the epoch", 0, EPOCHS.hi, "A run holds the epochs it trained, 0 being the weights before "
                   "training; rnnviz runs show RUN lists them.", cli=("gates --epoch", "generate --epoch",
-                                                                    "translate --epoch"))
+                                                                    "translate --epoch", "grads --epoch"))
 FOLLOW_INTERVAL = Limit("the interval", 0.05, 3600.0, "Between two looks at a run's folder; a second is plenty "
                         "for epochs.", "seconds", cli=("runs follow --interval",))
 FOLLOW_TIMEOUT = Limit("the timeout", 0.0, 31_536_000.0, "At most a year; leave it out to follow until the run "

@@ -48,7 +48,7 @@ from rnnviz.core.events import (  # noqa: F401 (re-exported: the generator's voc
     Command, EpochEnd, Event, Finished, History, NonFinite, Pause, Paused, Resume, SetLearningRate, Step,
     StepOnce, Stop, diverged_message, nonfinite_message,
 )
-from rnnviz.core.gradients.norms import GradientMeter, clip_scale
+from rnnviz.core.gradients.norms import GradientMeter, clip_as_the_book, clip_scale
 from rnnviz.core.metrics import perplexity
 
 #: Measure the parameter groups' gradient norms on every step (1), or every k-th (``train``'s
@@ -248,10 +248,8 @@ class _Control:
 
 
 def _clip_only(params: list[nn.Parameter], clip: float | None) -> float:
-    """The total gradient norm, clipped to ``clip`` when given, without the groups' norms."""
-    if clip is not None:
-        return float(torch.nn.utils.clip_grad_norm_(params, clip))
-    return float(torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None]))
+    """The total gradient norm, clipped to ``clip`` when given (the book's way), without the groups' norms."""
+    return clip_as_the_book([p.grad for p in params if p.grad is not None], clip)
 
 
 def train(model: nn.Module, data: Batches, config: TrainConfig, *, start_paused: bool = False,
