@@ -219,8 +219,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="docs/fidelity.md")
     parser.add_argument("--save-json", default=None, help="also save the run's figures here")
-    parser.add_argument("--from-json", default=None, help="re-render the doc from a run's saved figures")
+    parser.add_argument("--from-json", default=None,
+                        help="re-render the doc from runs' saved figures (FILE[,FILE...]: a later file's recipes "
+                             "replace an earlier one's)")
     parser.add_argument("--extra-not-met", default="", help="a line appended to 'what is not met'")
+    parser.add_argument("--note", default="", help="a paragraph after the machine's line (e.g. how runs were joined)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     names = [n for n in args.recipes.split(",") if n]
@@ -228,12 +231,19 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join([*LM_RECIPES, MT_RECIPE])}")
     start = time.perf_counter()
-    if args.from_json:  # re-render a saved run (the figures are the run's; only the prose can change)
-        saved = json.loads(Path(args.from_json).read_text(encoding="utf-8"))
-        outcomes = [Outcome(o["name"], o["epochs"], Side(**o["app"]), Side(**o["book"]),
-                            tuple(o["vocab"]) if o["vocab"] else None, o.get("matched", []))
-                    for o in saved["outcomes"]]
-        write(args, outcomes, saved["command"], saved["seeds"], saved["wall"])
+    if args.from_json:  # re-render saved runs (the figures are the runs'; only the prose can change)
+        by_name: dict[str, Outcome] = {}
+        commands, wall, seeds = [], 0.0, 0
+        for path in args.from_json.split(","):  # a later run's recipe replaces an earlier one's
+            saved = json.loads(Path(path).read_text(encoding="utf-8"))
+            for o in saved["outcomes"]:
+                by_name[o["name"]] = Outcome(o["name"], o["epochs"], Side(**o["app"]), Side(**o["book"]),
+                                             tuple(o["vocab"]) if o["vocab"] else None, o.get("matched", []))
+            commands.append(_shown(saved["command"]))
+            wall, seeds = wall + saved["wall"], saved["seeds"]
+            torch.set_num_threads(int(saved.get("threads") or _option(saved["command"], "--threads") or 2))
+        write(args, list(by_name.values()), "`, then `RNNVIZ_DATA_DIR=../shared/data/d2l ".join(commands), seeds,
+              wall)
         return
     outcomes = [run_recipe(n, (args.mt_seeds or args.seeds) if n == MT_RECIPE else args.seeds,
                            args.epochs or _capped(n, args.cap), lambda s: print(s, flush=True)) for n in names]
@@ -241,8 +251,24 @@ def main() -> None:
     wall = time.perf_counter() - start
     if args.save_json:
         Path(args.save_json).write_text(json.dumps({"command": command, "seeds": args.seeds, "wall": wall,
+                                                    "threads": torch.get_num_threads(),
                                                     "outcomes": [asdict(o) for o in outcomes]}), encoding="utf-8")
-    write(args, outcomes, command, args.seeds, wall)
+    write(args, outcomes, _shown(command), args.seeds, wall)
+
+
+def _option(command: str, name: str) -> str | None:
+    words = command.split()
+    return words[words.index(name) + 1] if name in words[:-1] else None
+
+
+def _shown(command: str) -> str:
+    """The command as the doc shows it: without where this run happened to save its files."""
+    words = command.split()
+    for name in ("--save-json", "--out"):
+        while name in words[:-1]:
+            at = words.index(name)
+            del words[at:at + 2]
+    return " ".join(words)
 
 
 def write(args: argparse.Namespace, outcomes: list[Outcome], command: str, seeds: int, wall: float) -> None:
@@ -251,6 +277,10 @@ def write(args: argparse.Namespace, outcomes: list[Outcome], command: str, seeds
     text = document(outcomes, command, seeds, wall)
     extra = [line for line in (shortened(outcomes), args.extra_not_met) if line]
     text = text.replace("{NOT_MET}", "\n".join([not_met(outcomes), *extra]))
+    if args.note:
+        machine = text.index("\nMachine: ")
+        end = text.index("\n", machine + 1)
+        text = text[:end] + "\n\n" + args.note + text[end:]
     Path(args.out).write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
 
