@@ -102,6 +102,7 @@ class RunSource(QObject):
         self._opening = 0  # which open() the next answer belongs to
         self._wanted: int | None = None
         self.loads = 0  # epochs read from disk (not from the cache): the tests count them
+        self._ahead: int | None = None  # the epoch being read ahead, if one is
         self.state: RunState | None = None
         self._loader = LatestJob(self, self._loaded, self._load_failed)
         self._polling = False
@@ -144,7 +145,7 @@ class RunSource(QObject):
         self._opening += 1
         self._poll_timer.stop()
         self._loader.cancel()
-        self._run, self.state, self._wanted = None, None, None
+        self._run, self.state, self._wanted, self._ahead = None, None, None, None
         self._cache.clear()
 
     @property
@@ -169,6 +170,10 @@ class RunSource(QObject):
             self._cache.move_to_end(epoch)
             self._loader.cancel()  # an older load still running must not overtake this answer
             self.sig_bundle.emit(epoch, self._cache[epoch][0])
+            self._read_ahead(epoch)
+            return
+        if epoch == self._ahead:  # already on its way: its arrival answers
+            self._loader.cancel()
             return
         self.loads += 1
         lock = self._lock
@@ -190,11 +195,49 @@ class RunSource(QObject):
         if bundle is None:
             self.sig_refused.emit(epoch, error)
             return
+        self._keep(epoch, bundle, size)
+        if epoch == self._wanted:
+            self.sig_bundle.emit(epoch, bundle)
+            self._read_ahead(epoch)
+
+    def _keep(self, epoch: int, bundle: Any, size: int) -> None:
         self._cache[epoch] = (bundle, size)
         while len(self._cache) > CACHE_EPOCHS or (len(self._cache) > 1 and self.cache_bytes() > CACHE_BYTES):
             self._cache.popitem(last=False)
-        if epoch == self._wanted:
-            self.sig_bundle.emit(epoch, bundle)
+
+    def _read_ahead(self, shown: int) -> None:
+        """Read the epoch after ``shown`` into the cache off the GUI thread, so that Play, ] or the next
+        step of the slider finds its model ready; one at a time, never one that is cached."""
+        run, state = self._run, self.state
+        if run is None or state is None or self._ahead is not None:
+            return
+        later = [e for e in state.epochs if e > shown]
+        if not later or later[0] in self._cache:
+            return
+        epoch, ticket, lock = later[0], self._opening, self._lock
+        self._ahead = epoch
+
+        def job() -> tuple[Any, int]:
+            with lock:
+                bundle = run.bundle_at(epoch)
+            return bundle, bundle_bytes(bundle)
+
+        def done(result: tuple[Any, int]) -> None:
+            self._ahead = None
+            if ticket != self._opening or self._run is None:
+                return  # another run meanwhile
+            if epoch not in self._cache:
+                self._keep(epoch, *result)
+            if epoch == self._wanted:  # asked for while it was on its way
+                self.sig_bundle.emit(epoch, self._cache[epoch][0])
+                self._read_ahead(epoch)
+
+        def failed(message: str, details: str) -> None:
+            self._ahead = None
+            if ticket == self._opening and epoch == self._wanted:
+                self.request(epoch)  # read it the usual way, which says what is wrong with it
+
+        run_in_background(job, done, failed, owner=self)
 
     def _load_failed(self, message: str) -> None:
         if self._run is not None and self._wanted is not None:

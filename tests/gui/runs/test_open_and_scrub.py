@@ -151,3 +151,20 @@ def test_a_newer_manifest_is_refused_with_its_version(qtbot, window, record_run,
     with qtbot.waitSignal(window.runs.source.sig_failed, timeout=10_000):
         window.runs.open(str(folder))
     assert said and "newer" in said[0] and "99" in said[0]
+
+
+def test_the_next_epoch_is_read_ahead_so_stepping_finds_it_ready(qtbot, window, record_run, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    folder = tmp_path / "run-ahead"
+    record_run(folder, epochs=3)
+    open_and_wait(qtbot, window, folder, 0)  # epoch 0 shown: epoch 1 is read ahead, unasked
+    source = window.runs.source
+    qtbot.waitUntil(lambda: source.cached(1), timeout=10_000)
+    assert not source.cached(2)  # one ahead, not the whole run
+    reads = []
+    real = type(source._run).bundle_at
+    monkeypatch.setattr(type(source._run), "bundle_at", lambda self, *a, **k: reads.append(a) or real(self, *a, **k))
+    with qtbot.waitSignal(source.sig_bundle, timeout=1000) as blocker:
+        window.runs.bar.go_to(1)  # ] or Play: the model is there at once
+    assert blocker.args[0] == 1 and reads == []
+    qtbot.waitUntil(lambda: source.cached(2), timeout=10_000)  # and the one after it is on its way
