@@ -11,11 +11,11 @@ import math
 import os
 import platform
 from dataclasses import dataclass, field
-from pathlib import Path
 from statistics import mean
 
 import torch
 
+from machine import cpu_name  # bench/machine.py: the scripts run from bench/
 from rnnviz.core.metrics import bleu
 from rnnviz.core.models.presets import get_preset
 
@@ -46,16 +46,6 @@ class Side:
 
     def mean_curve(self) -> list[float]:
         return [mean(epoch) for epoch in zip(*self.losses)]
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def max_rel_diff(a: list[float], b: list[float]) -> float:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -34,23 +33,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from machine import cpu_name  # bench/machine.py: the scripts run from bench/
 from rnnviz.core.config import StackSpec
 from rnnviz.core.gradients import lm_step_loss, through_time
 from rnnviz.core.models.stacks import build_stack
 
 TARGET_G_MS = 150.0
 TARGET_MAP_MS = 2000.0
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def timed(fn: Callable[[], object], device: torch.device) -> tuple[float, float]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import tempfile
@@ -30,23 +29,13 @@ from pathlib import Path
 
 import torch
 
+from machine import cpu_name  # bench/machine.py: the scripts run from bench/
 from rnnviz.core.data.datasets import build_data
 from rnnviz.core.models.presets import get_preset
 from rnnviz.core.runs import RunRecorder, open_run
 from rnnviz.core.session import TrainingSession
 
 TARGET = 1.03
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def steal_ticks() -> int | None:

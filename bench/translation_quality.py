@@ -35,7 +35,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import d2l_reference as ref  # noqa: E402
-from fidelity_doc import cpu_name  # noqa: E402
+from machine import cpu_name  # noqa: E402
 from reproduce_book import _app_batches, _ref_state  # noqa: E402
 
 from rnnviz.core.data.datasets import build_data  # noqa: E402

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import csv
 import math
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -57,6 +56,7 @@ from typing import IO, Any
 import numpy as np
 
 from rnnviz.core.atomic import Export
+from rnnviz.core import npz_files
 from rnnviz.core.errors import DataError
 from rnnviz.core.gradients.records import DIRECTIONS, Gradients, LayerGradients, StackGradients
 
@@ -112,20 +112,7 @@ def _stack_from(data: dict[str, np.ndarray], prefix: str, part: str, tokens: tup
 def read_npz(path: str | Path) -> Gradients:
     """Read a file written by ``Gradients.to_npz``; DataError for anything else."""
     path = Path(path).expanduser()
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file.") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise DataError(f"{path} cannot be read as an NPZ file ({str(exc)[:120]}); export the gradients "
-                        "again.") from None
-    if "format" not in data or str(data["format"]) != FORMAT:
-        raise DataError(f"{path} holds no rnnviz gradients (no format key {FORMAT!r}); open a file written "
-                        "by `rnnviz grads` or the Gradients tab.")
-    if int(data.get("version", 0)) > VERSION:
-        raise DataError(f"{path} was written by a newer rnnviz (gradients format {int(data['version'])}); "
-                        "update rnnviz to read it.")
+    data = npz_files.read_npz(path, FORMAT, VERSION, "gradients", "`rnnviz grads` or the Gradients tab")
     try:
         stack = _stack_from(data, "", str(data["part"]), tuple(str(t) for t in data["tokens"]),
                             str(data["cell_variant"]), tuple(str(t) for t in data.get("labels", ())))

@@ -40,7 +40,6 @@ one export as a transaction (``core.atomic.Export``): all of them, or none.
 from __future__ import annotations
 
 import csv
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from rnnviz.core import npz_files
 from rnnviz.core.atomic import Export, write_atomically
 from rnnviz.core.config import CELL_VARIANTS, CELLS
 from rnnviz.core.errors import DataError
@@ -273,21 +273,7 @@ class GateTrace:
     def from_npz(cls, path: str | Path) -> GateTrace:
         """Read a trace written by ``to_npz``."""
         path = Path(path).expanduser()
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                data = {key: npz[key] for key in npz.files}
-        except FileNotFoundError:
-            raise DataError(f"{path}: no such file.") from None
-        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-            raise DataError(f"{path} cannot be read as an NPZ file ({str(exc)[:120]}); "
-                            "export the trace again.") from None
-        if "format" not in data or str(data["format"]) != FORMAT:
-            raise DataError(f"{path} is not an rnnviz gate trace (it has no format key "
-                            f"{FORMAT!r}); open a file written by `rnnviz gates` or the gates panel.")
-        version = int(data["version"]) if "version" in data else 0
-        if version > VERSION:
-            raise DataError(f"{path} was written by a newer rnnviz (trace format {version}); "
-                            "update rnnviz to read it.")
+        data = npz_files.read_npz(path, FORMAT, VERSION, "gate trace", "`rnnviz gates` or the gates panel")
         try:
             return cls._from_arrays(data)
         except (KeyError, ValueError, TypeError) as exc:

@@ -472,7 +472,7 @@ def test_npz_round_trip(char_data, tmp_path, cell) -> None:
 def test_from_npz_refuses_other_files(tmp_path) -> None:
     other = tmp_path / "other.npz"
     np.savez(other, a=np.zeros(3))
-    with pytest.raises(DataError, match="not an rnnviz gate trace"):
+    with pytest.raises(DataError, match="holds no rnnviz gate trace"):
         GateTrace.from_npz(other)
     junk = tmp_path / "junk.npz"
     junk.write_text("hello")
