@@ -12,16 +12,8 @@ from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.events import EpochEnd, Event
 from rnnviz.core.runs import RunRecorder
 from rnnviz.core.session import TrainingSession
+from tests.core.runs.conftest import corpus  # noqa: F401 (the same tiny text file as the core's runs tests)
 from tests.gui.test_main_window import make_window
-
-TEXT = "the time traveller was expounding a recondite matter to us. " * 20
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.txt"
-    path.write_text(TEXT, encoding="utf-8")
-    return path
 
 
 @pytest.fixture
