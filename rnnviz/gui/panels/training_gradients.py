@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 from rnnviz.core.events import GradientGroup, Step, summarize_clipping
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.curves import RunCurves, blend
+from rnnviz.gui.widgets.plain_axis import plain_numbers
 
 #: How the bars combine the groups: each alone, or the norm of a gate's (or a layer's) groups together.
 GROUPINGS: dict[str, str] = {"group": "each group", "gate": "by gate", "layer": "by layer"}
@@ -225,7 +226,7 @@ class GradientView(QWidget):
                 axis.setPen(pg.mkPen(theme.foreground, width=max(1.0, theme.line_width / 2)))
                 axis.setTextPen(pg.mkPen(theme.foreground))
                 axis.setStyle(tickFont=font)
-                axis.enableAutoSIPrefix(False)
+                plain_numbers(axis)
             plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self.norm_plot.setLabel("left", "‖grad‖", **style)
         self.norm_plot.setLabel("bottom", {"step": "step", "epoch": "epoch", "time": "training time (s)"}

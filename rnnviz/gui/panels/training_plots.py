@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 from rnnviz.gui.panels.training_legend import SideLegend
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.curves import RunPlots
+from rnnviz.gui.widgets.plain_axis import plain_numbers
 from rnnviz.gui.widgets.stepped_view import SteppedViewBox
 
 _X_LABELS = {"step": ("step", None), "epoch": ("epoch", None), "time": ("training time", "s")}
@@ -102,8 +103,8 @@ def label_axes(plots: RunPlots, x_axis: str, metric: str, label_pt: float, theme
     for plot, key in ((plots.loss, metric), (plots.grad_norm, "grad_norm"), (plots.speed, "speed")):
         axis = plot.getAxis("left")
         axis.rnnviz_titles = _Y_TITLES[key]
-        axis.enableAutoSIPrefix(False)
-        plot.getAxis("bottom").enableAutoSIPrefix(False)
+        plain_numbers(axis)
+        plain_numbers(plot.getAxis("bottom"))
         axis.setLabel(_Y_TITLES[key][0], units=None, **style)
         fit_title(plot)
     plots.speed.setLabel("bottom", x_text, units=x_units, **style)

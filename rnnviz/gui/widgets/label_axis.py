@@ -23,6 +23,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QFontMetricsF
 
+from rnnviz.gui.widgets.plain_axis import plain_numbers
+
 
 def labelled_cells(widths: Sequence[float], lo: float, hi: float, pixels: float, gap: float) -> list[int]:
     """The cells, among those visible in ``[lo, hi)`` over ``pixels``, whose labels are drawn.
@@ -81,7 +83,7 @@ class LabelAxis(pg.AxisItem):
         self._extent = 1.0  # the widest (bottom/top) or tallest (left/right) label and a gap, in pixels
         self._gap = 4.0
         self._note = ""
-        self.enableAutoSIPrefix(False)
+        plain_numbers(self)
 
     def set_labels(self, labels: Sequence[str]) -> None:
         self._labels = tuple(labels)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from rnnviz.core.data.display import SHORT_LABEL, display_token
 from rnnviz.gui.style import NORMAL, PALETTE, Theme
+from rnnviz.gui.widgets.plain_axis import plain_numbers
 
 CHOSEN = PALETTE[1]  # vermillion, as the beam tree's best path
 OTHER = PALETTE[0]  # blue
@@ -41,7 +42,7 @@ class TopKBars(pg.PlotWidget):
         plot.setMouseEnabled(x=False, y=False)
         plot.getViewBox().invertY(True)  # rank 1 on top
         plot.setLabel("bottom", "probability")
-        plot.getAxis("bottom").enableAutoSIPrefix(False)  # probabilities, not "×0.001"
+        plain_numbers(plot.getAxis("bottom"))  # probabilities, not "×0.001"
         self.setMinimumHeight(160)
         self.apply_theme(NORMAL)
 
