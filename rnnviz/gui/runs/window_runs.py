@@ -146,7 +146,10 @@ class WindowRuns(QObject):
         if news.folder and not news.message:
             w.store.update_run(folder=news.folder)
             self.recording_message = f"Recording this run into {news.folder}."
-            w.statusBar().showMessage(self.recording_message, 5000)
+            # Said beside what the run's start said (its notes, such as an initialisation kept), never over it.
+            now = w.statusBar().currentMessage()
+            w.statusBar().showMessage(f"{now} {self.recording_message}" if now else self.recording_message,
+                                      15000 if now else 5000)
             return
         self.recording_message = news.message
         w.statusBar().showMessage(news.message, 20000)
