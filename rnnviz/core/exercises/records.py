@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+import math
 from typing import Any
 
 import numpy as np
@@ -90,6 +91,79 @@ def _cell(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One curve (or one set of bars) of a Plot: x and y of equal length."""
+
+    name: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    style: str = "line"  # "line", "dashed" or "points"
+
+    def __post_init__(self) -> None:
+        x, y = tuple(float(v) for v in self.x), tuple(float(v) for v in self.y)
+        if len(x) != len(y):
+            raise ValueError(f"series {self.name!r}: {len(x)} x values for {len(y)} y values")
+        if self.style not in ("line", "dashed", "points"):
+            raise ValueError(f"series {self.name!r}: unknown style {self.style!r}")
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A figure the app draws beside the exercise (the CLI lists it; --json gives its numbers).
+
+    ``kind`` "lines": every series a curve over x (e.g. a forecast over time, losses over epochs);
+    "bars": ``categories`` name the bars, each series gives one bar per category (y) beside the others';
+    "matrix": ``values`` (rows × columns) drawn as a heatmap with ``row_labels`` and ``column_labels``
+    (a confusion matrix: rows the true class, columns the predicted one)."""
+
+    title: str
+    kind: str
+    x_label: str = ""
+    y_label: str = ""
+    series: tuple[Series, ...] = ()
+    categories: tuple[str, ...] = ()
+    values: tuple[tuple[float, ...], ...] = ()
+    row_labels: tuple[str, ...] = ()
+    column_labels: tuple[str, ...] = ()
+    log_y: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("lines", "bars", "matrix"):
+            raise ValueError(f"plot {self.title!r}: unknown kind {self.kind!r}")
+        values = tuple(tuple(float(v) for v in row) for row in self.values)
+        if self.kind == "matrix" and (len(values) != len(self.row_labels)
+                                      or any(len(r) != len(self.column_labels) for r in values)):
+            raise ValueError(f"plot {self.title!r}: the matrix's shape does not match its labels")
+        if self.kind == "bars" and any(len(s.y) != len(self.categories) for s in self.series):
+            raise ValueError(f"plot {self.title!r}: every series needs one bar per category")
+        for name in ("series", "categories", "row_labels", "column_labels"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "values", values)
+
+    def to_dict(self) -> dict[str, Any]:
+        def plain(v: float) -> float | None:
+            return v if math.isfinite(v) else None
+        return {"title": self.title, "kind": self.kind, "x_label": self.x_label, "y_label": self.y_label,
+                "log_y": self.log_y,
+                "series": [{"name": s.name, "style": s.style, "x": [plain(v) for v in s.x],
+                            "y": [plain(v) for v in s.y]} for s in self.series],
+                "categories": list(self.categories), "values": [[plain(v) for v in r] for r in self.values],
+                "row_labels": list(self.row_labels), "column_labels": list(self.column_labels)}
+
+
+@dataclass(frozen=True)
+class FileInput:
+    """A user's file an exercise can run on instead of its built-in data (Run on a file… / --file)."""
+
+    kind: str  # "csv", "tsv" or "text"
+    description: str  # what the file must hold, shown by the app's file dialog and `exercises show`
+    many: bool = False  # several files at once (e.g. several books)
+    column: bool = False  # the run also needs a column's name or number (a CSV)
+
+
+@dataclass(frozen=True)
 class ExerciseResult:
     """What a headless run returns: what to look at (``summary``), tables, arrays and texts."""
 
@@ -99,9 +173,11 @@ class ExerciseResult:
     arrays: Mapping[str, np.ndarray] = field(default_factory=dict)  # read-only copies, e.g. "g_forward" (T,)
     texts: Mapping[str, str] = field(default_factory=dict)  # e.g. generated text per temperature
     stopped: bool = False  # a Stop came before the run finished: what was done so far
+    plots: tuple[Plot, ...] = ()  # figures the app draws (forecasts, curves overlaid, a confusion matrix)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", tuple(self.tables))
+        object.__setattr__(self, "plots", tuple(self.plots))
         arrays = {}
         for name, value in dict(self.arrays).items():
             array = np.array(value, copy=True)
@@ -123,7 +199,7 @@ class ExerciseResult:
         return {"exercise": self.exercise, "summary": self.summary, "stopped": self.stopped,
                 "tables": [t.to_dict() for t in self.tables],
                 "arrays": {k: {"shape": list(v.shape), "values": plain(v)} for k, v in self.arrays.items()},
-                "texts": dict(self.texts)}
+                "texts": dict(self.texts), "plots": [p.to_dict() for p in self.plots]}
 
     def to_text(self) -> str:
         parts = [self.summary]
@@ -133,10 +209,15 @@ class ExerciseResult:
         parts += [f"{name}:\n  {text}" for name, text in self.texts.items()]
         if self.arrays:
             parts.append("arrays: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in self.arrays.items()))
+        if self.plots:
+            parts.append("plots (drawn by the app; --json gives their numbers): "
+                         + "; ".join(p.title for p in self.plots))
         return "\n\n".join(parts)
 
 
-Runner = Callable[[bool, "Progress | None", "ShouldStop | None"], ExerciseResult]
+#: ``runner(small, progress, stop)``; an exercise that accepts a user's file (``Exercise.accepts``) is also
+#: called with ``files=(path, ...)`` and ``column=`` (None when not given) when the user gives one.
+Runner = Callable[..., ExerciseResult]
 
 
 @dataclass(frozen=True)
@@ -153,6 +234,7 @@ class Exercise:
     status: str  # "ready", or "needs: <capability>"
     meanwhile: str = ""  # for an exercise that needs something: what the student can do now
     runner: Runner | None = field(default=None, repr=False, compare=False)
+    accepts: FileInput | None = None  # a user's file it can run on instead of its built-in data
 
     @property
     def ready(self) -> bool:
@@ -163,14 +245,27 @@ class Exercise:
         """The section's short name used in ids and menus: "rnn", "gru", "lstm" …"""
         return self.id.rsplit("-", 1)[0]
 
-    def run(self, small: bool = True, progress: Progress | None = None,
-            stop: ShouldStop | None = None) -> ExerciseResult:
-        """Do the exercise's work headless; ``small`` at a size that takes seconds."""
+    def run(self, small: bool = True, progress: Progress | None = None, stop: ShouldStop | None = None,
+            files: tuple[str, ...] = (), column: str | None = None) -> ExerciseResult:
+        """Do the exercise's work headless; ``small`` at a size that takes seconds; on the user's ``files``
+        (and ``column``) when given and the exercise accepts them."""
         if self.runner is None:
             raise RnnvizError(f"exercise {self.id} {self.status}; it has no run yet. Meanwhile: {self.meanwhile}")
+        if files or column is not None:
+            if self.accepts is None:
+                raise RnnvizError(f"exercise {self.id} runs on its own data only; run it without a file.")
+            if len(files) > 1 and not self.accepts.many:
+                raise RnnvizError(f"exercise {self.id} takes one {self.accepts.kind} file, not {len(files)}.")
+            if column is not None and not self.accepts.column:
+                raise RnnvizError(f"exercise {self.id} takes no column; run it without --column.")
+            return self.runner(small, progress, stop, files=tuple(files), column=column)
         return self.runner(small, progress, stop)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "section": self.section, "number": self.number, "title": self.title,
                 "paraphrase": self.paraphrase, "question": self.question, "status": self.status,
-                "meanwhile": self.meanwhile, "setup": self.setup.to_dict(), "runnable": self.runner is not None}
+                "meanwhile": self.meanwhile, "setup": self.setup.to_dict(), "runnable": self.runner is not None,
+                "accepts": None if self.accepts is None else {"kind": self.accepts.kind,
+                                                              "description": self.accepts.description,
+                                                              "many": self.accepts.many,
+                                                              "column": self.accepts.column}}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.exercises import runs_lm as lm
 from rnnviz.core.exercises import runs_other as other
-from rnnviz.core.exercises.records import Exercise, Runner, Setup
+from rnnviz.core.exercises.records import Exercise, FileInput, Runner, Setup
 
 #: Section titles, in the book's order; the key is the prefix of the exercise ids.
 SECTIONS: dict[str, str] = {
@@ -31,10 +31,10 @@ _MT = ("phrasebook", "mt")
 
 
 def _ex(id: str, title: str, paraphrase: str, question: str, setup: Setup, runner: Runner | None = None,
-        needs: str = "", meanwhile: str = "") -> Exercise:
+        needs: str = "", meanwhile: str = "", accepts: FileInput | None = None) -> Exercise:
     chapter, number = id.rsplit("-", 1)
     return Exercise(id, SECTIONS[chapter], int(number), title, paraphrase, question, setup,
-                    f"needs: {needs}" if needs else "ready", meanwhile, None if needs else runner)
+                    f"needs: {needs}" if needs else "ready", meanwhile, None if needs else runner, accepts)
 
 
 def _s(data: tuple[str, str], preset: str | None, view: str, *compares: str, **settings: object) -> Setup:
