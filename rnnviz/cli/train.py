@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
+from rnnviz.cli.train_loss import add_loss_options, apply_loss_options
 from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError, DataError, RnnvizError
 from rnnviz.core.limits import BATCH_SIZE, COPY_LENGTH, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LAG, \
@@ -252,6 +253,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         check_run_dir(args.run_dir)
     data_config, model_config, train_config = (_preset_configs(args, preset) if preset is not None
                                                else _quick_configs(args, task))
+    model_config = apply_loss_options(args, model_config)  # --no-mask-padding
     tail = ""  # the summary line's word on the preset
     if preset is not None:
         kept, changed = preset_report(preset, data_config, model_config, train_config)
@@ -482,6 +484,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                              "MSE per cell and lag; nothing is saved")
     memory.add_argument("--lags", metavar="LAGS", help="with --compare: the lags to run (e.g. 5,20,50; recall and "
                         "copy), one column each; default the preset's")
+    add_loss_options(train)
     train.add_argument("--keep-diverged", action="store_true",
                        help="save the checkpoint even if the loss diverged (and exit 0); without it a "
                             "diverged run is not saved and the exit code is 3")

@@ -239,4 +239,6 @@ def describe(bundle: ModelBundle) -> str:
     return (f"{_TASK_WORDS[bundle.task]}: {stack.num_layers} layer(s) of {CELL_VARIANTS[stack.cell]}, hidden "
             f"{'/'.join(map(str, stack.hidden_sizes))}{', bidirectional' if stack.bidirectional else ''}"
             f"{' (backward ' + '/'.join(map(str, stack.backward_sizes)) + ')' if stack.backward_sizes else ''}"
-            f", {stack.resolved_implementation} implementation, {bundle.parameter_count():,} parameters")
+            f", {stack.resolved_implementation} implementation, {bundle.parameter_count():,} parameters"
+            + (", loss unmasked (the padding counted as targets)" if not getattr(config, "mask_padding", True)
+               else ""))

@@ -168,6 +168,7 @@ def _check_model_config(path: Path, task: str, data: Any) -> None:
     model.whole("embed_size", lim.EMBED_SIZE, optional=True)
     model.choice("bridge", ("auto", "identity", "linear"))
     model.choice("init", INITS)  # absent: saved before the option, read as "torch" (ModelConfig.from_dict)
+    model.flag("mask_padding")  # absent: saved before the option, read as masked (ModelConfig.from_dict)
 
 
 def _check_data_config(path: Path, task: str, data: Any) -> None:

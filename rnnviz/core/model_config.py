@@ -242,6 +242,7 @@ class ModelConfig:
     embed_size: int | None = None
     bridge: Bridge = "auto"
     init: Init = "book"
+    mask_padding: bool = True
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -252,6 +253,10 @@ class ModelConfig:
                               "'torch' (torch's defaults).")
         if self.embed_size is not None:
             lim.EMBED_SIZE.check(self.embed_size)
+        if not isinstance(self.mask_padding, bool):
+            raise ConfigError(f"mask_padding must be true or false, not {self.mask_padding!r}.")
+        if self.task != "mt" and not self.mask_padding:
+            raise ConfigError("only a translation model pads its targets; mask_padding=False belongs to task 'mt'.")
         if self.task != "mt":
             if self.decoder is not None:
                 raise ConfigError("a language model has one stack; a decoder belongs to translation models.")
@@ -329,7 +334,9 @@ class ModelConfig:
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "stack": self.stack.to_dict(),
                 "decoder": self.decoder.to_dict() if self.decoder else None,
-                "embed_size": self.embed_size, "bridge": self.bridge, "init": self.init}
+                "embed_size": self.embed_size, "bridge": self.bridge, "init": self.init,
+                # Translation only: the other tasks have no padding, and their dicts stay as they were.
+                **({"mask_padding": self.mask_padding} if self.task == "mt" else {})}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
@@ -338,7 +345,9 @@ class ModelConfig:
         return cls(task=data["task"], stack=StackSpec.from_dict(data["stack"]),
                    decoder=StackSpec.from_dict(decoder) if decoder else None,
                    embed_size=data.get("embed_size"), bridge=data.get("bridge", "auto"),
-                   init=data.get("init", "torch"))
+                   init=data.get("init", "torch"),
+                   # No "mask_padding": saved before the option, when every loss masked the padding.
+                   mask_padding=data.get("mask_padding", True))
 
     def same_model(self, other: ModelConfig) -> bool:
         """The same architecture, whatever ``init`` says: a built model's weights no longer depend on it."""

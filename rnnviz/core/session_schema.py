@@ -239,6 +239,7 @@ MODEL_FIELDS = Fields({
     "embed_size": Maybe(Int(lim.EMBED_SIZE.lo, lim.EMBED_SIZE.hi)),
     "bridge": Choice(("auto", "identity", "linear")),
     "init": Choice(INITS),
+    "mask_padding": Bool(),  # translation; absent: masked, as every model before the option
 })
 
 SEED = ranged(lim.SEED)
@@ -314,6 +315,7 @@ CONFIG = Fields({
     "lm_sampling": Choice(LM_SAMPLINGS),
     "mt_split": Choice(MT_SPLITS),
     "seed": SEED,
+    "mask_padding": Bool(),  # translation: the Config dock's "Mask padding in the loss"
     "builder": BUILDER, "gates": GATES, "gradients": GRADIENTS, "translate": TRANSLATE, "generate": GENERATE,
     "beam": BEAM,
 })

@@ -20,15 +20,26 @@ def stack_label(spec: StackSpec) -> str:
     return f"{CELL_LABELS[spec.cell]} {shape}" + (" bi" if spec.bidirectional else "")
 
 
+#: Said after a translation model's name when its loss counted the padding (ModelConfig.mask_padding False),
+#: so that a masked and an unmasked run overlaid in the Training tab are told apart.
+UNMASKED = "unmasked loss"
+
+
+def loss_words(config: ModelConfig) -> str:
+    """', unmasked loss' for a translation model trained with the padding in its loss, else ''."""
+    return f", {UNMASKED}" if config.task == "mt" and not config.mask_padding else ""
+
+
 def model_label(config: ModelConfig) -> str:
-    """The model's stacks: 'GRU 2×32', or 'GRU 2×32 → LSTM 2×32' for an encoder and its decoder."""
+    """The model's stacks: 'GRU 2×32', or 'GRU 2×32 → LSTM 2×32' for an encoder and its decoder
+    (', unmasked loss' after it when its loss counted the padding)."""
     if config.decoder is None:
         return stack_label(config.stack)
-    return f"{stack_label(config.stack)} → {stack_label(config.decoder)}"
+    return f"{stack_label(config.stack)} → {stack_label(config.decoder)}" + loss_words(config)
 
 
 def display_name(config: ModelConfig) -> str:
     """'GRU 1×32 language model', 'GRU 2×32 encoder–decoder' (the decoder named when it differs)."""
     stacks = stack_label(config.stack) if config.decoder is None or config.decoder == config.stack \
-        else model_label(config)
-    return f"{stacks} {TASK_LABELS[config.task]}"
+        else f"{stack_label(config.stack)} → {stack_label(config.decoder)}"
+    return f"{stacks} {TASK_LABELS[config.task]}" + loss_words(config)

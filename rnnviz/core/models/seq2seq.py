@@ -3,7 +3,10 @@
 The encoder reads the source; its final state initialises the decoder through
 the bridge, and its top layer's final hidden state (both directions, when
 bidirectional) is the context vector concatenated to every decoder input.
-The loss is softmax cross-entropy with the padding masked out.
+The loss is softmax cross-entropy with the padding masked out, as the book's; with
+``ModelConfig.mask_padding`` False (the book's exercise 3 of section 10.7) it averages over every
+target position instead, so the ``<pad>`` tokens after ``<eos>`` count as targets the decoder must
+predict.
 """
 
 from __future__ import annotations
@@ -110,6 +113,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         assert config.decoder is not None and config.embed_size is not None
         self.config, self.pad_index = config, pad_index
+        self.mask_padding = config.mask_padding
         self.encoder = Encoder(config.stack, src_vocab_size, config.embed_size)
         self.bridge = LinearBridge(config.stack, config.decoder) if config.resolved_bridge == "linear" else None
         self.decoder = Decoder(config.decoder, tgt_vocab_size, config.embed_size, config.stack.output_size)
@@ -128,10 +132,15 @@ class Seq2Seq(nn.Module):
         logits, _ = self.decoder(tgt_in, state, context)
         return logits
 
-    def loss(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Cross-entropy averaged over the non-padding target tokens."""
-        per_token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none")
-        mask = (targets.reshape(-1) != self.pad_index).float()
+    def loss(self, logits: Tensor, targets: Tensor, mask_padding: bool | None = None) -> Tensor:
+        """Cross-entropy averaged over the non-padding target tokens (masked, the book's), or over every
+        target position, padding included (unmasked). ``mask_padding`` None: the model's setting."""
+        masked = self.mask_padding if mask_padding is None else mask_padding
+        per_token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                    reduction="none")  # (B * T,)
+        if not masked:
+            return per_token.mean()
+        mask = (targets.reshape(-1) != self.pad_index).float()  # (B * T,)
         return (per_token * mask).sum() / mask.sum().clamp(min=1.0)
 
     def batch_loss(self, batch: list[Tensor]) -> Tensor:
@@ -139,5 +148,8 @@ class Seq2Seq(nn.Module):
         return self.loss(self(src, tgt_in, src_valid_len), tgt_out)
 
     def count_tokens(self, batch: tuple[np.ndarray, ...]) -> int:
-        """Target tokens that count in the loss (padding excluded)."""
+        """Target tokens that count in the loss: padding excluded when masked, every position when not
+        (so that an epoch's loss, weighted by these counts, is the mean the loss took)."""
+        if not self.mask_padding:
+            return int(np.asarray(batch[3]).size)
         return int((batch[3] != self.pad_index).sum())

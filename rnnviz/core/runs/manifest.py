@@ -52,6 +52,7 @@ def corpus_facts(config: DataConfig) -> dict[str, Any]:
     verifies them with, a file or the built-in phrasebook by SHA-256; a generated task has none (its
     seed, in the data settings, makes it)."""
     from rnnviz.core.data.corpora import PHRASEBOOK_FILE, list_corpora
+    from rnnviz.core.data.toy_pairs import TOY_TASKS
     from rnnviz.core.resources import resource_path
 
     registered = {info.name: info for info in list_corpora()}
@@ -61,6 +62,8 @@ def corpus_facts(config: DataConfig) -> dict[str, Any]:
                 "digest": _file_digest(Path(config.corpus).expanduser())}
     if info.remote is not None:
         return {"name": info.name, "title": info.title, "digest": f"sha1:{info.remote.sha1}"}
+    if info.name in TOY_TASKS:  # generated: its name makes it
+        return {"name": info.name, "title": info.title, "digest": None}
     if info.source == "built-in":
         return {"name": info.name, "title": info.title, "digest": _file_digest(resource_path(*PHRASEBOOK_FILE))}
     return {"name": info.name, "title": info.title, "digest": None}
