@@ -92,7 +92,8 @@ def test_gru_2_update_gate_trace() -> None:
     z = result.arrays["update"]
     assert z.ndim == 2 and np.all((z >= 0) & (z <= 1))
     accuracy = result.table("the trained model").column("validation accuracy")[0]
-    assert 0 <= accuracy <= 1
+    assert accuracy > 0.8  # the small run learns the recall clearly (chance: 12.5%)
+    assert f"{accuracy:.0%} accuracy" in result.summary and result.plots[0].kind == "lines"
 
 
 def test_lstm_3_cost_table_orders_the_cells() -> None:
