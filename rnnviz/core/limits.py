@@ -174,11 +174,11 @@ class Limit:
 
 HIDDEN_SIZE = Limit(
     "the hidden size", 1, 4096, "Wider layers would not fit in a laptop's memory nor train in a lecture; "
-    "the book uses 32 to 256.", "units", cli=("train --hidden", "stack --hidden"),
+    "the book uses 32 to 256.", "units", cli=("train --hidden", "stack --hidden", "series --hidden", "classify --hidden"),
     app=("Builder: hidden sizes", "Builder: Compare cells"))
 NUM_LAYERS = Limit(
     "the number of layers", 1, 16, "Deeper stacks barely train and take minutes to build; the book uses 1 "
-    "to 4. (The Builder's table shows up to 8.)", app_hi=8, cli=("train --layers",), app=("Builder: Add layer",))
+    "to 4. (The Builder's table shows up to 8.)", app_hi=8, cli=("train --layers", "classify --layers"), app=("Builder: Add layer",))
 EMBED_SIZE = Limit(
     "embed_size", 1, 4096, "Choose a smaller embedding; the book uses 32 to 256.", special=(0, "one-hot inputs "
     "(language models; None in a config)"), cli=("train --embed",), app=("Builder: embedding",))
@@ -192,16 +192,16 @@ MODEL_PARAMETERS = Limit(
 # ---- training ---------------------------------------------------------------------------------
 
 EPOCHS = Limit("epochs", 1, 100_000, "Stop a run early instead: it keeps the weights it has.",
-               cli=("train --epochs",), app=("Config: epochs",))
+               cli=("train --epochs", "series --epochs", "classify --epochs"), app=("Config: epochs",))
 LEARNING_RATE = Limit(
     "the learning rate", 1e-5, 100.0, "The book uses 4 with SGD (clipped gradients) and 0.005 with Adam.",
-    cli=("train --lr",), app=("Config: learning rate",))
+    cli=("train --lr", "series --lr"), app=("Config: learning rate",))
 GRAD_CLIP = Limit(
     "grad_clip", 0.0, 100.0, "The book clips at norm 1; to turn clipping off give 0 (None in a config).",
     lo_open=True, special=(0, "no clipping"),
     cli=("train --clip",), app=("Config: clip gradient norm",))
 SEED = Limit("the seed", 0, 2**63 - 1, "Any whole number in range gives a reproducible run (torch takes 64 "
-             "bits).", cli=("train --seed", "generate --seed"), app=("Config: seed", "Generate: seed"))
+             "bits).", cli=("train --seed", "generate --seed", "series --seed"), app=("Config: seed", "Generate: seed"))
 RUN_EPOCH = Limit("the epoch", 0, EPOCHS.hi, "A run holds the epochs it trained, 0 being the weights before "
                   "training; rnnviz runs show RUN lists them.", cli=("gates --epoch", "generate --epoch",
                                                                     "translate --epoch", "grads --epoch"))
@@ -236,6 +236,8 @@ NUM_VAL = Limit("num_val", 1, 10_000_000, "The book's split: its TimeMachine val
                 "MTFraEng on 128 pairs.", "examples")
 VAL_FRACTION = Limit("val_fraction", 0.0, 0.9, "Training needs the rest.", hi_open=True)
 TEST_FRACTION = Limit("test_fraction", 0.0, 0.9, "Training needs the rest.", hi_open=True)
+SOURCES = Limit("the sources", 1, 16, "A language model's corpus of several texts reports each one's "
+                "perplexity; join smaller texts into one file, or train on fewer.", "texts")
 VOCAB_SIZE = Limit("the vocabulary size", 1, 1_000_000, "No corpus rnnviz reads has more distinct tokens.",
                    "tokens", cli=("stack --vocab",))
 
@@ -254,6 +256,26 @@ TASK_SEQUENCES = Limit("the sequences", 1, 1_000_000, "Generated data lives in m
                        app=("Data: training sequences", "Data: validation sequences"))
 TASK_POSITIONS = Limit("sequences × length", 1, 50_000_000, "The generated training and validation sequences "
                        "are held in memory at 8 bytes a position; use fewer or shorter sequences.", "positions")
+
+# ---- time series (rnnviz series, exercise lstm-5) ----------------------------------------------
+
+SERIES_TAU = Limit("the window", 1, 256, "Each example reads this many past values; the book uses 4.", "steps",
+                   cli=("series --tau",))
+SERIES_HORIZON = Limit("the horizon", 1, 1_000, "A forecast k steps ahead feeds back k - 1 of its own predictions; "
+                       "the book looks 1, 4, 16 and 64 steps ahead.", "steps", cli=("series --horizons",))
+SERIES_VALUES = Limit("the series' values", 1, 1_000_000, "Every value is one training window per epoch; "
+                      "resample the series or keep its recent part.", "values")
+SERIES_FILE_BYTES = Limit("the CSV file", 1, 100_000_000, "Keep only the column you need, or part of the rows.",
+                          "bytes")
+SERIES_FORECAST_WORK = Limit("windows × horizon", 1, 50_000_000, "Each step ahead runs the model over every "
+                             "window again; give shorter horizons or a shorter series.", "predictions")
+
+# ---- sequence classification (rnnviz classify, exercise bi-3) ----------------------------------
+
+CLASSIFY_FILE_BYTES = Limit("the TSV file", 1, 50_000_000, "A labelled file is read whole into memory; keep a "
+                            "sample of its lines (a few thousand examples train in minutes).", "bytes")
+CLASSIFY_CLASSES = Limit("the number of classes", 2, 200, "A label column with more classes than that is most "
+                         "likely text; each class also needs examples to learn from.", "classes")
 
 # ---- decoding ---------------------------------------------------------------------------------
 
