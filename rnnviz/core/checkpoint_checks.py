@@ -193,6 +193,12 @@ def _check_data_config(path: Path, task: str, data: Any) -> None:
     config.whole("lag", lim.LAG, optional=True)
     config.whole("symbols", lim.SYMBOLS, optional=True)
     config.whole("copy_length", lim.COPY_LENGTH, optional=True)
+    # A language model's further texts (absent in files saved before them: one text).
+    sources = data.get("sources", [])
+    if not isinstance(sources, (list, tuple)) or len(sources) >= lim.SOURCES.hi \
+            or not all(isinstance(s, str) and s for s in sources):
+        raise _refuse(path, "data_config.sources", f"is {_kind(sources)}, not a list of at most "
+                      f"{lim.SOURCES.hi - 1} corpus names or file paths")
 
 
 def _check_train_config(path: Path, data: Any) -> None:

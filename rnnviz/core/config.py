@@ -10,6 +10,7 @@ model's settings (``StackSpec``, ``ModelConfig``) are the room
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
@@ -138,8 +139,16 @@ class DataConfig:
     lag: int | None = None  # recall: target at t is the input at t - lag; copy: blanks before the go marker
     symbols: int | None = None  # recall and copy: the alphabet's size (letters a, b, ...)
     copy_length: int | None = None  # copy: how many symbols to reproduce
+    # A language model's further texts beside ``corpus`` (names or file paths; issue 18): one vocabulary over
+    # all, each text split into its own training and validation part (rnnviz.core.data.sources).
+    sources: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.sources, (list, tuple)):
+            raise ConfigError(f"sources must be a list of corpus names or file paths, not {self.sources!r}.")
+        object.__setattr__(self, "sources", tuple(self.sources))  # a list from JSON, a tuple in the config
+        if self.sources:
+            self._check_sources()
         memory_task = self.memory_task
         if memory_task is not None:
             self._check_memory(memory_task)
@@ -179,6 +188,30 @@ class DataConfig:
         if batch is not None and steps is not None and not lim.BATCH_POSITIONS.contains(batch * steps):
             raise ConfigError(f"a batch of {batch:,} × {steps:,} tokens is too large: "
                               + lim.BATCH_POSITIONS.message(batch * steps))
+
+    @property
+    def all_sources(self) -> tuple[str, ...]:
+        """Every text the corpus reads: ``corpus``, then ``sources``."""
+        return (self.corpus, *self.sources)
+
+    def _check_sources(self) -> None:
+        if any(not isinstance(s, str) or not s.strip() for s in self.sources):
+            raise ConfigError("every source must be a corpus name or a file path, not an empty text.")
+        if self.task in MEMORY_TASKS or self.corpus in MEMORY_TASKS or self.task == "mt":
+            raise ConfigError("several sources make one language-model corpus; a translation corpus or a task "
+                              "that needs memory reads one source: leave the others out.")
+        if not lim.SOURCES.contains(len(self.all_sources)):
+            raise ConfigError(f"{len(self.all_sources):,} sources are too many: "
+                              + lim.SOURCES.message(len(self.all_sources)))
+        seen: dict[str, str] = {}
+        for source in self.all_sources:  # lexically: a file reached by two spellings is caught when loaded
+            key = os.path.normpath(os.path.expanduser(source.strip()))
+            if key in seen:
+                raise ConfigError(f"{source!r} is given twice as a source; give each text once.")
+            seen[key] = source
+        if self.lm_sampling == "book":
+            raise ConfigError("the book's sampling cuts one text (its TimeMachine); with several sources use "
+                              "lm_sampling 'random-offset' (--sampling random-offset), or train on one source.")
 
     @property
     def memory_task(self) -> str | None:
@@ -237,7 +270,7 @@ class DataConfig:
         return DataConfig(**{**asdict(self), "task": task, **values})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "sources": list(self.sources)}  # plain data: a list, as JSON has it
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DataConfig:

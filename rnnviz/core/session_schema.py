@@ -251,6 +251,7 @@ VOCAB = Int(lim.VOCAB_SIZE.lo, lim.VOCAB_SIZE.hi)
 
 DATA = Fields({
     "corpus": LocalPath(),  # a registry name or a file path
+    "sources": ListOf(LocalPath(), 0, lim.SOURCES.hi - 1),  # a language model's further texts, beside corpus
     "task": Choice(TASKS),
     "user_files": ListOf(Pair(LocalPath(), Choice(TEXT_TASKS)), 0, 100),
     "last": Fields({**{task: LocalPath() for task in TEXT_TASKS}, "memory": Choice(MEMORY_TASKS)}),

@@ -69,6 +69,10 @@ class LmData:
     training ones shuffled each epoch; ``train_ids`` then holds the tokens of the
     num_train training windows and ``val_ids`` those of the validation windows
     (the two overlap by num_steps tokens, as in the book).
+
+    Several sources (``config.sources``, built by rnnviz.core.data.sources): ``train_ids`` and
+    ``val_ids`` hold every source's part one after the other, ``train_ends``/``val_ends`` where
+    each part ends; windows are cut inside each part, never across two sources.
     """
 
     vocab: Vocab
@@ -76,6 +80,20 @@ class LmData:
     train_ids: np.ndarray  # (N_train,) int64
     val_ids: np.ndarray  # (N_val,) int64
     config: DataConfig
+    source_names: tuple[str, ...] = ()  # one per source; () for a corpus of one text
+    train_ends: tuple[int, ...] = ()  # cumulative: source k's training part is train_ids[ends[k-1]:ends[k]]
+    val_ends: tuple[int, ...] = ()
+
+    @staticmethod
+    def _parts(ids: np.ndarray, ends: tuple[int, ...]) -> list[np.ndarray]:
+        if not ends:
+            return [ids]
+        return [ids[a:b] for a, b in zip((0, *ends[:-1]), ends)]
+
+    def val_parts(self) -> list[tuple[str, np.ndarray]]:
+        """(source, its validation ids) for every source, in the corpus's order."""
+        names = self.source_names or (self.config.corpus,)
+        return list(zip(names, self._parts(self.val_ids, self.val_ends)))
 
     @property
     def num_steps(self) -> int:
@@ -89,7 +107,7 @@ class LmData:
         if self.book_sampling:
             windows = max(len(self.train_ids) - self.num_steps, 0)
         else:
-            windows = (len(self.train_ids) - 1) // self.num_steps
+            windows = sum((len(p) - 1) // self.num_steps for p in self._parts(self.train_ids, self.train_ends))
         return -(-windows // int(self.config.batch_size or 1))
 
     def train_batches(self, epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -99,15 +117,27 @@ class LmData:
             inputs, targets = every_window(self.train_ids, self.num_steps)
         else:
             offset = int(rng.integers(self.num_steps))
-            inputs, targets = lm_windows(self.train_ids, self.num_steps, offset)
+            inputs, targets = _joined([lm_windows(p, self.num_steps, offset)
+                                       for p in self._parts(self.train_ids, self.train_ends)])
         order = rng.permutation(len(inputs))
         yield from _batched((inputs, targets), int(self.config.batch_size or 1), order)
 
-    def val_batches(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if len(self.val_ids) <= self.num_steps:
-            return
+    def val_batches(self, source: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Validation batches (X, Y) in order: of every source, or of source number ``source`` only."""
+        parts = self._parts(self.val_ids, self.val_ends)
+        parts = parts if source is None else [parts[source]]
         windows = every_window if self.book_sampling else lm_windows
-        yield from _batched(windows(self.val_ids, self.num_steps), int(self.config.batch_size or 1), None)
+        cut = [windows(p, self.num_steps) for p in parts if len(p) > self.num_steps]
+        if not cut:
+            return
+        yield from _batched(_joined(cut), int(self.config.batch_size or 1), None)
+
+
+def _joined(cut: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of several parts as one (n, T) pair; one part's windows as they are (no copy)."""
+    if len(cut) == 1:
+        return cut[0]
+    return np.concatenate([c[0] for c in cut]), np.concatenate([c[1] for c in cut])  # (n, T) each
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,6 +300,10 @@ def build_data(config: DataConfig, progress: Progress | None = None,
     """Load the configured corpus and cut it into the task's arrays (a task that needs memory is generated)."""
     if config.memory_task is not None:
         return build_memory_data(config)
+    if config.sources:  # a language model on several texts
+        from rnnviz.core.data.sources import build_sources_data
+
+        return build_sources_data(config, progress, download)
     corpus: Corpus = load_corpus(config.corpus, config.task, progress, download)
     if isinstance(corpus, MtCorpus):
         return build_mt_data(corpus, config)

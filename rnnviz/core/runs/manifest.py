@@ -91,6 +91,8 @@ def manifest_dict(bundle: Any, *, label: str = "", device: str = "", save_every_
         "train_config": train.to_dict() if train is not None else None,
         "vocabs": dict(zip(vocab_names(bundle.task), (v.to_list() for v in bundle.vocabs))),
         "corpus": corpus_facts(bundle.data_config),
+        # A language model's further texts: each one's name and digest, as the corpus's.
+        "sources": [corpus_facts(DataConfig(corpus=s)) for s in bundle.data_config.sources],
         "save_every_steps": save_every_steps,
         "start": {"step": start[0], "epoch": start[1], "elapsed": start[2]},
         "status": "running",
