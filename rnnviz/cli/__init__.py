@@ -2,8 +2,8 @@
 
 One module per command group, each with ``add_commands(subparsers)``:
 ``data`` (list, fetch, info), ``train``, ``decode`` (generate, translate),
-``stack``, ``beam``, ``gates``, ``grads``, ``runs``, ``exercises``, and ``app`` (the desktop app: ``gui`` and
-``--self-test``; the only module here that imports ``rnnviz.gui``).
+``stack``, ``beam``, ``gates``, ``grads``, ``runs``, ``exercises``, ``classify`` (classify, context),
+``series``, and ``app`` (the desktop app: ``gui`` and ``--self-test``; the only module here that imports ``rnnviz.gui``).
 
 Every user-facing failure is an RnnvizError whose message is printed as it is;
 no traceback reaches the user unless RNNVIZ_DEBUG=1 asks for one.
@@ -17,13 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from rnnviz import __version__
-from rnnviz.cli import app, beam, data, decode, exercises, gates, grads, runs, stack, train
+from rnnviz.cli import app, beam, classify, data, decode, exercises, gates, grads, runs, series, stack, train
 from rnnviz.core.errors import RnnvizError
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 #: The command groups, in the order ``rnnviz --help`` lists them.
-COMMAND_MODULES = (app, data, train, decode, stack, beam, gates, grads, runs, exercises)
+COMMAND_MODULES = (app, data, train, decode, stack, beam, gates, grads, runs, exercises, classify, series)
 
 
 def build_parser() -> argparse.ArgumentParser:
