@@ -47,6 +47,10 @@ def _beam_options(args: argparse.Namespace, bundle):
 def cmd_translate(args: argparse.Namespace) -> int:
     from rnnviz.core.decoding import translate, translate_beam
 
+    if args.bleu_by_length:
+        from rnnviz.cli.bleu_length import cmd_bleu_by_length
+
+        return cmd_bleu_by_length(args)
     sentences = list(args.sentences) or [line.strip() for line in sys.stdin if line.strip()]
     if not sentences:
         raise RnnvizError("there is nothing to translate: give sentences as arguments or on standard input.")
@@ -115,6 +119,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                                                 "model's num_steps)"))
     add_beam_options(tr, defaults=False)
     tr.add_argument("--json", action="store_true", help="print JSON (see below)")
+    tr.add_argument("--bleu-by-length", action="store_true",
+                    help="translate the model's validation pairs greedily and print the book's BLEU (k = 2) "
+                         "grouped by source length, with the pairs and exact matches per group (exercise 2 of "
+                         "section 10.7); with --json: k, pairs, mean_bleu, buckets (low, high, count, "
+                         "mean_bleu, exact)")
     tr.add_argument("--tree", choices=("all", "survivors", "none"),
                     help="beam search with --json: the tree's nodes: all (k·|V| candidates a step), "
                          "survivors (default), or none")
