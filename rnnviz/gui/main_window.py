@@ -396,7 +396,8 @@ class MainWindow(QMainWindow):
 
     def themed_panels(self) -> tuple[QWidget, ...]:
         """Every panel that follows the theme."""
-        return (self.data_panel, self.config_panel, self.training_view, self.builder, *self.models.tabs())
+        return (self.data_panel, self.config_panel, self.training_view, self.builder, *self.models.tabs(),
+                self.exercises.panel)
 
     def toggle_blank(self) -> None:
         """Blank the screen (B or . on a presenter remote), or uncover it."""

@@ -2,19 +2,60 @@
 
 Run does the exercise's headless work (``Exercise.run``) off the GUI thread through
 ``rnnviz.gui.concurrency``, with a progress bar and a Stop that the run hears
-between training steps; the result's tables and texts appear below.
+between training steps; the result's plots, tables and text appear below (``results``).
+An exercise that accepts a user's file (``Exercise.accepts``) also offers Choose… (a file
+dialog filtered by its kind; several files where it takes several), a column for a CSV
+(the header's names offered) and "Run on my file". A run that fails says why in plain words
+and keeps the last good result on show.
 """
 
 from __future__ import annotations
 
+import csv
 import threading
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar,
+                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from rnnviz.gui.concurrency import run_in_background
+from rnnviz.gui.panels.exercises.results import ResultView
+from rnnviz.gui.style import NORMAL, Theme
+
+#: The file dialog's filter per FileInput kind.
+FILE_FILTERS = {"csv": "CSV files (*.csv *.txt)", "tsv": "Tab-separated files (*.tsv *.txt)",
+                "text": "Text files (*.txt *.md)"}
+HEADER_BYTES = 64 * 1024  # read at most this much of a CSV for its header
+
+
+def csv_header(path: str | Path) -> list[str]:
+    """The column names of a CSV's first row, or its column numbers ("1", "2" …) where that row is numbers;
+    [] where the file cannot be read (the run then says what is wrong)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            first = f.readline(HEADER_BYTES)
+    except OSError:
+        return []
+    try:
+        cells = [c.strip() for c in next(csv.reader([first]))]
+    except (csv.Error, StopIteration):
+        return []
+    if not cells or cells == [""]:
+        return []
+
+    def is_number(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    if all(is_number(c) for c in cells):
+        return [str(k + 1) for k in range(len(cells))]
+    return cells
 
 
 class ExercisesPanel(QWidget):
@@ -25,39 +66,93 @@ class ExercisesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.exercise: Any = None
-        self.result: Any = None
+        self.files: tuple[str, ...] = ()
+        self.error = ""  # the last run's failure, in words ("" after a good one)
         self._stop = threading.Event()
         self._running = False
+        self._theme = NORMAL
+        base = QApplication.font().pointSizeF()
+        self._base_pt = base if base > 0 else 10.0
         self.heading = QLabel("Choose an exercise in the Exercises menu.")
-        self.heading.setWordWrap(True)
         self.paraphrase = QLabel()
         self.question = QLabel()
         self.status = QLabel()
-        for label in (self.paraphrase, self.question, self.status):
+        for label in (self.heading, self.paraphrase, self.question, self.status):
             label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.run_button = QPushButton("Run")
         self.stop_button = QPushButton("Stop")
+        self.file_button = QPushButton("Run on my file…")
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
+        self.file_button.clicked.connect(self.run_on_file)
+        # The user's file: which, and the column of a CSV.
+        self.file_row = QWidget()
+        self.files_label = QLabel()
+        self.files_label.setWordWrap(True)
+        self.choose_button = QPushButton("Choose…")
+        self.choose_button.clicked.connect(self.choose_files)
+        self.column_label = QLabel("Column:")
+        self.column_box = QComboBox()
+        self.column_box.setEditable(True)  # a name or a number the header did not offer
+        self.column_box.setToolTip("the CSV column to use: its name in the header, or its number from 1")
+        self.column_box.setMinimumContentsLength(8)
+        file_layout = QHBoxLayout(self.file_row)
+        file_layout.setContentsMargins(0, 0, 0, 0)
+        file_layout.addWidget(self.files_label, 1)
+        file_layout.addWidget(self.choose_button)
+        file_layout.addWidget(self.column_label)
+        file_layout.addWidget(self.column_box)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress_text = QLabel()
-        self.output = QPlainTextEdit()
-        self.output.setReadOnly(True)
-        self.output.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.output.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.progress_text.setWordWrap(True)
+        self.message = QLabel()  # a failed run, in plain words
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        self.results = ResultView()
         buttons = QHBoxLayout()
-        buttons.addWidget(self.run_button)
-        buttons.addWidget(self.stop_button)
+        for button in (self.run_button, self.file_button, self.stop_button):
+            buttons.addWidget(button)
         buttons.addStretch(1)
+        self.words = words = QWidget()
+        top = QVBoxLayout(words)
+        for widget in (self.heading, self.paraphrase, self.question, self.status, self.file_row):
+            top.addWidget(widget)
+        top.addLayout(buttons)
+        top.addWidget(self.progress)
+        top.addWidget(self.progress_text)
+        top.addWidget(self.message)
+        top.addStretch(1)
+        scroll = QScrollArea()  # long words scroll; the results below keep their height
+        scroll.setWidget(words)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.results)
+        self.splitter.setStretchFactor(0, 0)  # the words take what they need, the results the rest
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        for widget in (self.heading, self.paraphrase, self.question, self.status):
-            layout.addWidget(widget)
-        layout.addLayout(buttons)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.progress_text)
-        layout.addWidget(self.output, 1)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self.file_row.hide()
+        self.file_button.hide()
+        self._apply_message_style()
         self._update_buttons()
+
+    @property
+    def result(self) -> Any:
+        """The last good result on show (None before the first)."""
+        return self.results.result
+
+    @property
+    def output(self) -> Any:
+        """The result as text (the Text tab)."""
+        return self.results.output
 
     # ---- public API ----
 
@@ -65,7 +160,7 @@ class ExercisesPanel(QWidget):
         """Show ``exercise`` (an rnnviz.core.exercises.Exercise): its words, and Run if it has a run."""
         if self._running:
             self.stop()
-        self.exercise, self.result = exercise, None
+        self.exercise = exercise
         self.heading.setText(f"<b>{exercise.id}: {exercise.title}</b><br>{exercise.section}, "
                              f"exercise {exercise.number}")
         self.paraphrase.setText(exercise.paraphrase)
@@ -73,42 +168,127 @@ class ExercisesPanel(QWidget):
         if exercise.ready:
             what = f" ({', '.join(exercise.setup.compares)})" if exercise.setup.compares else ""
             self.status.setText(f"The {exercise.setup.view} tab shows it. Run{what} does the work at a small size "
-                                "(seconds) and tabulates it here.")
+                                "(seconds) and shows it here.")
         else:
             self.status.setText(f"<b>This exercise {exercise.status}</b>, which rnnviz does not have yet. "
                                 f"Meanwhile: {exercise.meanwhile}")
         self.run_button.setText("Run the comparison" if exercise.setup.compares else "Run")
-        self.output.clear()
+        accepts = exercise.accepts if exercise.ready else None
+        self.file_row.setVisible(accepts is not None)
+        self.file_button.setVisible(accepts is not None)
+        self.column_label.setVisible(accepts is not None and accepts.column)
+        self.column_box.setVisible(accepts is not None and accepts.column)
+        if accepts is not None:
+            self.choose_button.setToolTip(accepts.description)
+        self.set_files(())
+        self.results.clear()
+        self._show_error("")
         self.progress.setValue(0)
         self.progress_text.clear()
         self._update_buttons()
+        QTimer.singleShot(0, self, self.fit_words)
+
+    def fit_words(self) -> None:
+        """Give the words their height (at most half the dock's) and the results the rest."""
+        total = sum(self.splitter.sizes())
+        if total <= 0:
+            return
+        top = min(self.words.sizeHint().height() + 6, total // 2)
+        self.splitter.setSizes([top, total - top])
 
     def is_running(self) -> bool:
         return self._running
 
     def run(self) -> None:
         """Run the exercise's small work off the GUI thread (nothing when one is running or it has no run)."""
-        exercise = self.exercise
-        if exercise is None or not exercise.ready or self._running:
+        self._start(files=(), column=None)
+
+    def choose_files(self) -> None:
+        """Ask for the user's file(s) of the kind the exercise accepts."""
+        accepts = getattr(self.exercise, "accepts", None)
+        if accepts is None:
             return
-        self._stop = threading.Event()
-        stop = self._stop
-        self._running = True
-        self.progress.setValue(0)
-        self.progress_text.setText("starting…")
+        start = str(Path(self.files[0]).parent) if self.files else ""
+        filters = f"{FILE_FILTERS.get(accepts.kind, 'Files (*)')};;All files (*)"
+        title = f"{self.exercise.id}: {accepts.description}"
+        if accepts.many:
+            paths, _ = QFileDialog.getOpenFileNames(self, title, start, filters)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, title, start, filters)
+            paths = [path] if path else []
+        if paths:
+            self.set_files(tuple(paths))
+
+    def set_files(self, paths: tuple[str, ...]) -> None:
+        """The user's files for "Run on my file"; a CSV's header fills the column choices."""
+        self.files = tuple(str(p) for p in paths)
+        accepts = getattr(self.exercise, "accepts", None)
+        if self.files:
+            names = ", ".join(Path(p).name for p in self.files)
+            self.files_label.setText(f"Your file{'s' if len(self.files) > 1 else ''}: <b>{names}</b>")
+            self.files_label.setToolTip("\n".join(self.files))
+        else:
+            what = accepts.description if accepts is not None else ""
+            self.files_label.setText(f"Your own data: {what}")
+            self.files_label.setToolTip("")
+        if accepts is not None and accepts.column:
+            current = self.column_box.currentText()
+            self.column_box.clear()
+            if self.files:
+                self.column_box.addItems(csv_header(self.files[0]))
+            if current and self.column_box.findText(current) >= 0:
+                self.column_box.setCurrentText(current)
         self._update_buttons()
 
-        def work(report: Any) -> Any:
-            return exercise.run(small=True, progress=lambda f, text: report((f, text)), stop=stop.is_set)
+    def column(self) -> str | None:
+        """The column to run on: None when the exercise takes none or the field is empty."""
+        accepts = getattr(self.exercise, "accepts", None)
+        if accepts is None or not accepts.column:
+            return None
+        return self.column_box.currentText().strip() or None
 
-        run_in_background(work, self._done, self._failed, owner=self, progress=self._on_progress)
+    def run_on_file(self) -> None:
+        """Run on the chosen file(s) (Choose… first when there is none)."""
+        if not self.files:
+            self.choose_files()
+        if self.files:
+            self._start(files=self.files, column=self.column())
 
     def stop(self) -> None:
         """Ask the running exercise to stop; it ends after the current training step."""
         self._stop.set()
         self.progress_text.setText("stopping…")
 
-    # ---- callbacks ----
+    def apply_theme(self, theme: Theme) -> None:
+        """Type × the theme's font_scale; the plots' lines and type follow the theme."""
+        self._theme = theme
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_pt * theme.font_scale)
+        self.setFont(font)
+        self.results.apply_theme(theme, self._base_pt)
+        self._apply_message_style()
+        QTimer.singleShot(0, self, self.fit_words)
+
+    # ---- running ----
+
+    def _start(self, files: tuple[str, ...], column: str | None) -> None:
+        exercise = self.exercise
+        if exercise is None or not exercise.ready or self._running:
+            return
+        self._stop = threading.Event()
+        stop = self._stop
+        self._running = True
+        self._show_error("")
+        self.progress.setValue(0)
+        on = f" on {', '.join(Path(f).name for f in files)}" if files else ""
+        self.progress_text.setText(f"starting{on}…")
+        self._update_buttons()
+
+        def work(report: Any) -> Any:
+            return exercise.run(small=True, progress=lambda f, text: report((f, text)), stop=stop.is_set,
+                                files=files, column=column)
+
+        run_in_background(work, self._done, self._failed, owner=self, progress=self._on_progress)
 
     def _on_progress(self, value: Any) -> None:
         fraction, text = value
@@ -117,20 +297,33 @@ class ExercisesPanel(QWidget):
 
     def _done(self, result: Any) -> None:
         self._running = False
-        self.result = result
         self.progress.setValue(100 if not result.stopped else self.progress.value())
         self.progress_text.setText("stopped" if result.stopped else "done")
-        self.output.setPlainText(result.to_text())
+        self.results.show_result(result)
         self._update_buttons()
         self.sig_finished.emit(result)
 
     def _failed(self, message: str, details: str) -> None:
         self._running = False
-        self.progress_text.setText(message)
+        self.progress_text.setText("failed" + (": the result below is the last good one" if self.result else ""))
+        self._show_error(message)
         self._update_buttons()
         self.sig_finished.emit(None)
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+
+    def _apply_message_style(self) -> None:
+        pad = int(4 * self._theme.font_scale)
+        self.message.setStyleSheet(f"QLabel {{ background: #fde8e0; color: {self._theme.foreground}; "
+                                   f"border: 1px solid {self._theme.colors[1]}; border-radius: 4px; "
+                                   f"padding: {pad}px; }}")
 
     def _update_buttons(self) -> None:
         ready = self.exercise is not None and self.exercise.ready
         self.run_button.setEnabled(ready and not self._running)
+        self.file_button.setEnabled(ready and not self._running)
+        self.choose_button.setEnabled(not self._running)
         self.stop_button.setEnabled(self._running)

@@ -16,6 +16,11 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.gui.panels.exercises.panel import ExercisesPanel
 
+#: The dock's width when it first opens: on a 1280-wide screen the tabs (the Gates tab's heatmaps) keep
+#: their width; on a wide one the plots get more. The user's own width is kept afterwards.
+DOCK_WIDTH_NARROW = 340
+DOCK_WIDTH_WIDE = 480
+
 
 class WindowExercises:
     """Owns the Exercises menu and dock of ``window`` (a MainWindow)."""
@@ -30,6 +35,7 @@ class WindowExercises:
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()  # until an exercise is chosen
+        self._sized = False
         self.menu = QMenu("E&xercises", window)
         self.actions: dict[str, QAction] = {}
         for section, exercises in by_section().items():
@@ -67,5 +73,18 @@ class WindowExercises:
                 w.tabs.setCurrentIndex(index)
                 break
         self.panel.show_exercise(exercise)
+        self.panel.apply_theme(w.presentation.theme)
+        first = not self.dock.isVisible() and not self._sized
         self.dock.show()
         self.dock.raise_()
+        if first:
+            self.fit_dock()
+
+    def fit_dock(self) -> None:
+        """The dock's first width: narrow beside the tabs on a 1280-wide screen (or in presentation mode)."""
+        from rnnviz.gui.window_actions import WIDE_SCREEN, screen_width
+
+        self._sized = True
+        narrow = screen_width() < WIDE_SCREEN or self.window.presentation.on
+        width = DOCK_WIDTH_NARROW if narrow else DOCK_WIDTH_WIDE
+        self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
