@@ -174,11 +174,13 @@ class Limit:
 
 HIDDEN_SIZE = Limit(
     "the hidden size", 1, 4096, "Wider layers would not fit in a laptop's memory nor train in a lecture; "
-    "the book uses 32 to 256.", "units", cli=("train --hidden", "stack --hidden", "series --hidden", "classify --hidden"),
+    "the book uses 32 to 256.", "units",
+    cli=("train --hidden", "stack --hidden", "series --hidden", "classify --hidden"),
     app=("Builder: hidden sizes", "Builder: Compare cells"))
 NUM_LAYERS = Limit(
     "the number of layers", 1, 16, "Deeper stacks barely train and take minutes to build; the book uses 1 "
-    "to 4. (The Builder's table shows up to 8.)", app_hi=8, cli=("train --layers", "classify --layers"), app=("Builder: Add layer",))
+    "to 4. (The Builder's table shows up to 8.)", app_hi=8, cli=("train --layers", "classify --layers"),
+    app=("Builder: Add layer",))
 EMBED_SIZE = Limit(
     "embed_size", 1, 4096, "Choose a smaller embedding; the book uses 32 to 256.", special=(0, "one-hot inputs "
     "(language models; None in a config)"), cli=("train --embed",), app=("Builder: embedding",))

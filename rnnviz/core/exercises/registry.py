@@ -9,8 +9,10 @@ what the app offers now; it has no run. The others run headless at a small size
 from __future__ import annotations
 
 from rnnviz.core.errors import ConfigError
+from rnnviz.core.exercises import runs_classify as classify
 from rnnviz.core.exercises import runs_lm as lm
 from rnnviz.core.exercises import runs_other as other
+from rnnviz.core.exercises import runs_series as ts
 from rnnviz.core.exercises.records import Exercise, FileInput, Runner, Setup
 
 #: Section titles, in the book's order; the key is the prefix of the exercise ids.
@@ -85,10 +87,11 @@ EXERCISES: tuple[Exercise, ...] = (
         _s(_LM, "lstm-lm", "Gates"), lm.run_lstm_4),
     _ex("lstm-5", "Forecasting a time series",
         "10.1: use an LSTM to predict the next values of a time series instead of the next token.",
-        "How do one-step and k-step forecasts differ?",
-        _s(_LM, "lstm-lm", "Training"), needs="a time-series task (data, a regression loss, forecasts)",
-        meanwhile="the adding problem (Data dock → adding) trains a recurrent network with a squared-error loss "
-                  "on real-valued inputs."),
+        "How do one-step and k-step forecasts differ, and where does the multi-step forecast leave the data? "
+        "(Run it on a column of your own CSV file too.)",
+        _s(_LM, "lstm-lm", "Training"), ts.run_lstm_5,
+        accepts=FileInput("csv", "a CSV file with a header row and a column of numbers in time order, one value "
+                                 "a row (give the column by name or number)", column=True)),
     # ---- 10.2 GRU ----
     _ex("gru-1", "RNN against GRU",
         "10.2: compare the vanilla RNN and the GRU on the same data: runtime, perplexity and the text they "
@@ -139,14 +142,17 @@ EXERCISES: tuple[Exercise, ...] = (
     _ex("bi-3", "Classifying sequences",
         "10.4: classify whole sequences with a bidirectional RNN: average its outputs over time and feed them to "
         "an MLP.",
-        "", _s(_LM, "bi-lstm-lm", "Builder"), needs="a sequence-classification task",
-        meanwhile="build the bidirectional encoder in the Builder and read the shapes its averaged output would "
-                  "give an MLP."),
+        "Which classes does it confuse, and which sentences does it get wrong? (Run it on your own TSV file of "
+        "text and label too.)",
+        _s(_LM, "bi-lstm-lm", "Builder"), classify.run_bi_3,
+        accepts=FileInput("tsv", "one example per line: the text, a TAB, its label (at least 20 lines, two labels "
+                                 "or more)")),
     _ex("bi-4", "A word in its context",
         "10.4: the same word can mean different things (polysemy); does a bidirectional model give it different "
         "states in different sentences?",
-        "", _s(_LM, "bi-lstm-lm", "Gates"), needs="contextual states (one word's states in two sentences)",
-        meanwhile="trace two sentences in the Gates tab and compare the word's hidden states by eye."),
+        "Compare the cosines of the two uses with the control's: which layer and direction tells the uses apart "
+        "most? (rnnviz context WORD \"A\" \"B\" tries your own pair.)",
+        _s(_LM, "bi-lstm-lm", "Gates"), classify.run_bi_4),
     # ---- 10.5 MT data ----
     _ex("mt-1", "Another translation data set",
         "10.5: try a translation data set other than English–French.",
