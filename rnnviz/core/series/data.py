@@ -140,8 +140,9 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise DataError(f"the CSV cannot be read at line {reader.line_num}: {exc}.") from None
 
 
-def read_csv_column(path: str | os.PathLike[str], column: str | int, *, tau: int = BOOK_TAU) -> TimeSeries:
-    """One column of a CSV file as a series, in file order; ``column`` is a header name or a 1-based number.
+def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, tau: int = BOOK_TAU) -> TimeSeries:
+    """One column of a CSV file as a series, in file order; ``column`` is a header name or a 1-based number
+    (None: the file's only column).
 
     The first row is the header; a first row of numbers only is data, its columns then named by
     number. Every cell of the column must be a finite number: a blank or a word is refused with its
@@ -157,7 +158,10 @@ def read_csv_column(path: str | os.PathLike[str], column: str | int, *, tau: int
     _, first = next(rows)
     has_header = not all(_number(c.strip()) is not None for c in first)
     header = [c.strip() for c in first] if has_header else [str(k + 1) for k in range(len(first))]
-    index = _pick_column(header, column, path)
+    if column is None and len(header) > 1:
+        raise DataError(f"{path} has {len(header)} columns ({', '.join(repr(h) for h in header)}): say which one "
+                        "holds the series, by name or number (--column).")
+    index = 0 if column is None else _pick_column(header, column, path)
     name = header[index] if has_header else f"column {index + 1}"
     values: list[float] = []
     lines: list[tuple[int, list[str]]] = [] if has_header else [(1, first)]

@@ -32,7 +32,7 @@ def forecast_curves(result: SeriesForecast) -> tuple[list[Curve], list[Curve]]:
     series = result.series
     first = [(series.name, *thin(series.time, series.values), False),
              ("1-step forecast", *thin(result.one_step_time(), result.one_step), False),
-             (f"multi-step forecast from t = {series.time[result.start]:g}",
+             (f"multi-step from t = {series.time[result.start]:g}",
               *thin(result.multistep_time(), result.multistep), True)]
     second = [(f"{k}-step forecast", *thin(result.k_step_time(k), result.k_step[k]), False)
               for k in sorted(result.k_step)]

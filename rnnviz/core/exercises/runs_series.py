@@ -1,0 +1,69 @@
+"""Exercise lstm-5 (10.1): an LSTM for time-series prediction, on the book's noisy sine (9.1) or a user's CSV.
+
+The small run trains a small LSTM for a few epochs (seconds); the full run a wider one for longer.
+Both forecast the series as section 9.1 does: one step ahead, k = 1, 4, 16, 64 steps ahead, and
+many steps ahead from the end of the training part, each beside a forecast that repeats the last
+known value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnnviz.core.exercises.records import ExerciseResult, Plot, Progress, Series, ShouldStop, Table
+
+#: (hidden units, epochs) of the small and the full run.
+SMALL_RUN = (16, 4)
+FULL_RUN = (32, 40)
+
+
+def _plots(result: Any) -> tuple[Plot, ...]:
+    from rnnviz.core.series.figures import forecast_curves
+
+    first, second = forecast_curves(result)
+    name = result.series.name
+
+    def series(curves: list[Any]) -> tuple[Series, ...]:
+        return tuple(Series(label, xs, ys, "dashed" if dashed else "line") for label, xs, ys, dashed in curves)
+
+    labels = tuple(e.label for e in result.errors)
+    return (Plot(f"{name}: data, 1-step and multi-step forecasts", "lines", "time", name, series(first)),
+            Plot(f"{name}: k-step forecasts", "lines", "time", name, series(second)),
+            Plot("mean squared error on the checking part", "bars", "forecast", "MSE",
+                 (Series("LSTM", tuple(range(len(labels))), tuple(e.mse for e in result.errors)),
+                  Series("repeat the last value", tuple(range(len(labels))),
+                         tuple(e.baseline_mse for e in result.errors))),
+                 categories=labels))
+
+
+def _summary(result: Any) -> str:
+    one = result.error(1)
+    ks = sorted(result.k_step)
+    far = result.error(ks[-1])
+    many = result.error(None)
+    start = f"{result.series.time[result.start]:g}"
+    beats = "below" if one.mse < one.baseline_mse else "not yet below"
+    return (f"{result.series.name} ({result.series.source}): one step ahead the LSTM's mean squared error is "
+            f"{one.mse:.3g}, {beats} repeating the last value ({one.baseline_mse:.3g}). Look at how the error grows "
+            f"with k: {ks[-1]} steps ahead, fed its own predictions, it reaches {far.mse:.3g}, and the multi-step "
+            f"forecast from t = {start} drifts away from the data ({many.mse:.3g}): each prediction's error "
+            "becomes the next one's input, so errors compound.")
+
+
+def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, *, files: tuple[str, ...] = (),
+               column: str | None = None) -> ExerciseResult:
+    from rnnviz.core.series import SeriesConfig, book_series, forecast_series, read_csv_column
+
+    hidden, epochs = SMALL_RUN if small else FULL_RUN
+    config = SeriesConfig(cell="lstm", hidden=hidden, epochs=epochs)
+    series = read_csv_column(files[0], column, tau=config.tau) if files else book_series(seed=0)
+    result = forecast_series(series, config, progress=progress, stop=stop)
+    rows = [(e.horizon if e.horizon is not None else "multi-step", e.mse, e.baseline_mse) for e in result.errors]
+    arrays = {"time": result.series.time, "values": result.series.values, "one_step": result.one_step,
+              "multistep": result.multistep}
+    arrays.update({f"k_step_{k}": p for k, p in result.k_step.items()})
+    arrays["val_mse_by_epoch"] = [r.val_mse if r.val_mse is not None else float("nan") for r in result.epochs]
+    return ExerciseResult(
+        "lstm-5", _summary(result),
+        (Table("forecast errors", ("horizon", "MSE", "baseline MSE"), rows),),
+        arrays=arrays, stopped=result.stopped, plots=_plots(result))
