@@ -1,16 +1,20 @@
 """``rnnviz exercises``: the book's exercises, listed, shown and run headless.
 
 ``list`` the exercises by section with their status; ``show ID`` one exercise's
-paraphrase, question and setup; ``run ID`` its work at a small size (seconds;
-``--full`` at the book's size, minutes), printed as tables or as JSON.
+paraphrase, question, setup and the file it accepts; ``run ID`` its work at a small size
+(seconds; ``--full`` at the book's size, minutes), printed as tables or as JSON (with its
+plots' numbers). ``run ID --file F [--file F2 ...] [--column C]`` runs an exercise that
+accepts a user's file on that file instead of its built-in data.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rnnviz.cli.common import _print_json
+from rnnviz.core.errors import DataError
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -45,8 +49,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"data      {s.corpus} ({s.task})\nmodel     {s.preset or '(the current one)'}\nview      {s.view}")
     if s.compares:
         print(f"compares  {', '.join(s.compares)}")
+    a = e.accepts
+    if a is not None:
+        what = f"{'one or more' if a.many else 'one'} {a.kind} file{'s' if a.many else ''}"
+        print(f"your file {what}: {a.description}" + (" (and --column: a name or a number from 1)" if a.column
+                                                        else ""))
     if e.ready:
         print(f"\nRun it: rnnviz exercises run {e.id}")
+        if a is not None:
+            print(f"On your file: rnnviz exercises run {e.id} --file PATH" + (" --file PATH2 ..." if a.many else "")
+                  + (" --column NAME" if a.column else ""))
     return 0
 
 
@@ -59,7 +71,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"\r{100 * fraction:3.0f}% {text:<50}", end="", file=sys.stderr, flush=True)
 
-    result = e.run(small=not args.full, progress=progress)
+    files = tuple(args.file or ())
+    for path in files:
+        if not Path(path).is_file():
+            raise DataError(f"--file {path}: no such file; give the path of an existing file.")
+    result = e.run(small=not args.full, progress=progress, files=files, column=args.column)
     if not args.json:
         print("\r" + " " * 56 + "\r", end="", file=sys.stderr)
         print(f"{e.id}: {e.title}\n")
@@ -86,5 +102,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("id", metavar="ID", help="an exercise id, e.g. gru-1")
     run.add_argument("--full", action="store_true",
                      help="the book's corpus and a longer run (minutes) instead of the small one (seconds)")
-    run.add_argument("--json", action="store_true", help="print JSON: tables, arrays, texts")
+    run.add_argument("--file", action="append", metavar="PATH",
+                     help="run on your own file instead of the exercise's data (`show ID` says which kind); "
+                          "repeat it for an exercise that takes several")
+    run.add_argument("--column", metavar="C", help="the column of your CSV to use: its name or its number from 1")
+    run.add_argument("--json", action="store_true", help="print JSON: tables, arrays, texts, plots")
     run.set_defaults(func=cmd_run)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from rnnviz.cli import main
+from rnnviz.core.exercises import EXERCISES
 
 
 def test_list_names_every_section_and_status(capsys) -> None:
     assert main(["exercises", "list"]) == 0
     out = capsys.readouterr().out
-    assert "10.2 Gated Recurrent Units (GRU)" in out and "gru-4" in out and "needs: a time-series task" in out
+    assert "10.2 Gated Recurrent Units (GRU)" in out
+    for e in EXERCISES:  # each with its status (the helpers of issue 18 make more of them ready)
+        assert any(e.id in line and line.rstrip().endswith(e.status) for line in out.splitlines()), e.id
 
 
 def test_list_json(capsys) -> None:
@@ -43,6 +48,9 @@ def test_run_json(capsys) -> None:
 
 
 def test_run_of_an_exercise_that_needs_a_capability_says_what_to_do(capsys) -> None:
-    assert main(["exercises", "run", "s2s-3"]) == 1
+    waiting = [e for e in EXERCISES if not e.ready]
+    if not waiting:
+        pytest.skip("every exercise has its run")
+    assert main(["exercises", "run", waiting[0].id]) == 1
     err = capsys.readouterr().err
-    assert "needs: the padding mask" in err and "Meanwhile" in err
+    assert waiting[0].status in err and "Meanwhile" in err
