@@ -58,11 +58,16 @@ def _corpus_path(corpus: str) -> Path | None:
         return None
 
 
+def _absolute(corpus: str) -> str:
+    path = _corpus_path(corpus)
+    return corpus if path is None else str(path.resolve())
+
+
 def _data_config_for_file(config: DataConfig) -> DataConfig:
-    """A file corpus by its absolute path: a relative one means nothing in another working directory."""
-    corpus = _corpus_path(config.corpus)
+    """A file corpus (and further sources) by its absolute path: a relative one means nothing in another
+    working directory."""
     try:
-        return config if corpus is None else replace(config, corpus=str(corpus.resolve()))
+        return replace(config, corpus=_absolute(config.corpus), sources=tuple(map(_absolute, config.sources)))
     except (OSError, RuntimeError, ValueError):  # unresolvable (a symlink loop): saved as it was given
         return config
 
