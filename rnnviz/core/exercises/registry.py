@@ -11,6 +11,7 @@ from __future__ import annotations
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.exercises import runs_classify as classify
 from rnnviz.core.exercises import runs_lm as lm
+from rnnviz.core.exercises import runs_mt as mt
 from rnnviz.core.exercises import runs_other as other
 from rnnviz.core.exercises import runs_series as ts
 from rnnviz.core.exercises.records import Exercise, FileInput, Runner, Setup
@@ -30,6 +31,7 @@ SECTIONS: dict[str, str] = {
 
 _LM = ("phrasebook-en", "lm")
 _MT = ("phrasebook", "mt")
+_TOY = ("toy-reverse", "mt")  # the toy sequence-to-sequence tasks (rnnviz.core.data.toy_pairs)
 
 
 def _ex(id: str, title: str, paraphrase: str, question: str, setup: Setup, runner: Runner | None = None,
@@ -161,8 +163,9 @@ EXERCISES: tuple[Exercise, ...] = (
     # ---- 10.6 encoder–decoder ----
     _ex("ed-1", "Other encoder–decoder tasks",
         "10.6: which other applications fit the encoder–decoder architecture?",
-        "", _s(_MT, "seq2seq", "Builder"), needs="a toy sequence-to-sequence task (reversing, sorting, dates)",
-        meanwhile="a file of source TAB target pairs trains as translation: write one with a task of your own."),
+        "Train on the toy tasks (Data dock: toy-reverse, toy-sort, toy-dates): which one does the model get exactly "
+        "right first, and which one stays hard?",
+        _s(_TOY, "seq2seq", "Training", "toy-reverse", "toy-sort", "toy-dates"), mt.run_ed_1),
     _ex("ed-2", "A deep encoder–decoder",
         "10.6: make the encoder and the decoder deeper, several layers each.",
         "In the Builder, add layers to both: what must stay equal for the identity bridge?",
@@ -170,16 +173,19 @@ EXERCISES: tuple[Exercise, ...] = (
     # ---- 10.7 seq2seq ----
     _ex("s2s-1", "Other uses of sequence to sequence",
         "10.7: where else could sequence-to-sequence learning be used?",
-        "", _s(_MT, "seq2seq", "Translate"), needs="a toy sequence-to-sequence task",
-        meanwhile="a file of source TAB target pairs trains as translation."),
+        "Translate digit strings and dates with a model trained on a toy task: where do its mistakes sit, at the "
+        "start or the end of the output?",
+        _s(_TOY, "seq2seq", "Translate", "toy-reverse", "toy-sort", "toy-dates"), mt.run_s2s_1),
     _ex("s2s-2", "Longer source sentences",
         "10.7: how does translation quality change as the source sentences get longer?",
-        "", _s(_MT, "seq2seq", "Translate"), needs="BLEU by source length",
-        meanwhile="translate short and long sentences in the Translate tab and compare their BLEU."),
+        "In the Translate tab, press \"BLEU by source length\": does BLEU fall as the sources get longer, and how "
+        "many pairs does each bar stand on?",
+        _s(_MT, "seq2seq", "Translate"), mt.run_s2s_2),
     _ex("s2s-3", "Training without the padding mask",
         "10.7: train without masking the padding in the loss: what happens to training and translations?",
-        "", _s(_MT, "seq2seq", "Training"), needs="the padding mask as an option of the loss",
-        meanwhile="the Training tab shows the masked loss; the data dock shows how much of each batch is padding."),
+        "Train once with \"Mask padding in the loss\" (Config dock) and once without, same seed: which "
+        "validation loss is lower, and is that a fair comparison?",
+        _s(_MT, "seq2seq", "Training", "masked", "unmasked", mask_padding=[True, False]), mt.run_s2s_3),
     # ---- 10.8 beam search ----
     _ex("beam-1", "Exhaustive search as a beam",
         "10.8: show that exhaustive search is beam search with a particular beam size.",

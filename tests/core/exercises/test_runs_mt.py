@@ -1,0 +1,61 @@
+"""The translation exercises' small runs: the padding mask (s2s-3), BLEU by length (s2s-2), the toy tasks
+(ed-1, s2s-1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnviz.core.data.toy_pairs import TOY_TASKS
+from rnnviz.core.exercises import get_exercise
+from rnnviz.core.exercises.runs_mt import masked_val_loss, padding_share, train_mt, _model
+
+
+def test_s2s_3_overlays_the_masked_and_unmasked_runs() -> None:
+    result = get_exercise("s2s-3").run()
+    table = result.table("masked and unmasked loss, same seed")
+    assert table.column("run") == ["masked (the book)", "unmasked: <pad> counted"]
+    own, real = table.column("final val loss (its own)"), table.column("final val loss (real tokens)")
+    assert own[0] == pytest.approx(real[0], rel=1e-4)  # the masked run's own loss is the real tokens' loss
+    assert own[1] != pytest.approx(real[1], rel=1e-3)  # the unmasked one averages over the pads too
+    assert all(0.0 <= b <= 1.0 for b in table.column("mean BLEU (k = 2)"))
+    (plot,) = result.plots
+    assert plot.kind == "lines" and len(plot.series) == 3
+    assert all(len(s.x) == len(s.y) > 0 for s in plot.series)
+    share = result.table("padding").column("padding share")[0]
+    assert 0.0 < share < 1.0 and f"{share:.0%}" in result.summary
+    assert set(result.texts) == {"translations, masked (the book)", "translations, unmasked: <pad> counted"}
+
+
+def test_padding_share_and_masked_loss_are_what_they_say() -> None:
+    run = train_mt("t", "toy-reverse", _model(8, 1, mask_padding=False), 1, 100)
+    targets = run.data.train.tgt_out
+    pad = run.data.tgt_vocab.index("<pad>")
+    assert padding_share(run.data) == pytest.approx((targets == pad).sum() / targets.size)
+    assert run.val_loss_masked[-1] == pytest.approx(masked_val_loss(run.bundle, run.data))
+    assert len(run.epochs) == len(run.val_loss) == 1
+
+
+def test_s2s_2_gives_bleu_per_length_as_a_table_and_bars() -> None:
+    result = get_exercise("s2s-2").run()
+    table = result.table("BLEU by source length")
+    (plot,) = result.plots
+    assert plot.kind == "bars" and list(plot.categories) == table.column("source words")
+    assert [s.name for s in plot.series] == ["mean BLEU", "exact share"]
+    assert list(plot.series[0].y) == pytest.approx(table.column("mean BLEU"), abs=1e-4)
+    assert all(e <= n for e, n in zip(table.column("exact"), table.column("pairs")))
+    assert "translations" in result.texts
+
+
+@pytest.mark.parametrize("name", ["ed-1", "s2s-1"])
+def test_the_toy_exercises_score_each_task(name: str) -> None:
+    result = get_exercise(name).run()
+    table = result.table("toy sequence-to-sequence tasks")
+    assert table.column("task") == list(TOY_TASKS)
+    assert all(0.0 <= v <= 1.0 for v in table.column("exact translations") + table.column("mean BLEU (k = 2)"))
+    assert set(result.texts) == {f"translations, {task}" for task in TOY_TASKS}
+    assert all("reference:" in text for text in result.texts.values())
+
+
+def test_a_stop_ends_the_comparison_early() -> None:
+    result = get_exercise("s2s-3").run(stop=lambda: True)
+    assert result.stopped and len(result.table("masked and unmasked loss, same seed").rows) == 1
