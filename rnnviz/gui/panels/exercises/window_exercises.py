@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 from rnnviz.core.config import MEMORY_TASKS
 from rnnviz.gui.panels.exercises.panel import ExercisesPanel
 
-#: The dock's width when it first opens: on a 1280-wide screen the tabs (the Gates tab's heatmaps) keep
-#: their width; on a wide one the plots get more. The user's own width is kept afterwards.
-DOCK_WIDTH_NARROW = 340
+#: The dock's width when it first opens: on a 1280-wide screen the docks' one column keeps the Data dock's
+#: width, so that the tabs keep theirs (the Gates tab needs about 940 px); on a wide one the plots get more.
+#: The user's own width is kept afterwards.
+DOCK_WIDTH_NARROW = 330
 DOCK_WIDTH_WIDE = 480
 
 
@@ -34,6 +35,9 @@ class WindowExercises:
         self.dock.setObjectName("dock-exercises")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        # A tab beside the Config dock (and the Data dock on a narrow screen, where they share one column):
+        # a column of its own would take the tabs' width, and one shared with Config half the plots' height.
+        window.tabifyDockWidget(window.config_dock, self.dock)
         self.dock.hide()  # until an exercise is chosen
         self._sized = False
         self.menu = QMenu("E&xercises", window)
