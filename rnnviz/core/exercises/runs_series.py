@@ -8,13 +8,16 @@ known value.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rnnviz.core.exercises.records import ExerciseResult, Plot, Progress, Series, ShouldStop, Table
 
-#: (hidden units, epochs) of the small and the full run.
-SMALL_RUN = (16, 4)
-FULL_RUN = (32, 40)
+#: (hidden units, optimizer steps) of the small and the full run: whole epochs up to the budget, so that a
+#: short file trains as long as the book's series (38 batches an epoch).
+SMALL_RUN = (16, 300)
+FULL_RUN = (32, 4000)
+MOST_EPOCHS = 500
 
 
 def _plots(result: Any) -> tuple[Plot, ...]:
@@ -54,9 +57,13 @@ def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, 
                column: str | None = None) -> ExerciseResult:
     from rnnviz.core.series import SeriesConfig, book_series, forecast_series, read_csv_column
 
-    hidden, epochs = SMALL_RUN if small else FULL_RUN
-    config = SeriesConfig(cell="lstm", hidden=hidden, epochs=epochs)
-    series = read_csv_column(files[0], column, tau=config.tau) if files else book_series(seed=0)
+    from rnnviz.core.series.data import BOOK_BATCH_SIZE, BOOK_TAU, check_length, train_windows
+
+    hidden, budget = SMALL_RUN if small else FULL_RUN
+    series = read_csv_column(files[0], column, tau=BOOK_TAU) if files else book_series(seed=0)
+    check_length(series, BOOK_TAU)
+    per_epoch = math.ceil(train_windows(series, BOOK_TAU) / BOOK_BATCH_SIZE)
+    config = SeriesConfig(cell="lstm", hidden=hidden, epochs=min(max(1, round(budget / per_epoch)), MOST_EPOCHS))
     result = forecast_series(series, config, progress=progress, stop=stop)
     rows = [(e.horizon if e.horizon is not None else "multi-step", e.mse, e.baseline_mse) for e in result.errors]
     arrays = {"time": result.series.time, "values": result.series.values, "one_step": result.one_step,

@@ -1,0 +1,58 @@
+"""Exercise lstm-5: an LSTM forecasting a time series, on the book's series or a user's CSV column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnviz.core.errors import DataError
+from rnnviz.core.exercises import get_exercise
+
+
+def test_lstm_5_is_ready_and_takes_a_csv_column() -> None:
+    exercise = get_exercise("lstm-5")
+    assert exercise.ready and exercise.accepts is not None
+    assert exercise.accepts.kind == "csv" and exercise.accepts.column
+
+
+def test_the_small_run_returns_its_table_plots_and_arrays() -> None:
+    result = get_exercise("lstm-5").run()
+    table = result.table("forecast errors")
+    assert table.columns == ("horizon", "MSE", "baseline MSE")
+    assert table.column("horizon") == [1, 4, 16, 64, "multi-step"]
+    mse = dict(zip(table.column("horizon"), table.column("MSE")))
+    assert mse[1] < mse[64]  # errors compound with k
+    assert "compound" in result.summary and "one step ahead" in result.summary
+    kinds = [p.kind for p in result.plots]
+    assert kinds[:2] == ["lines", "lines"]
+    names = [s.name for s in result.plots[0].series]
+    assert names[0] == "sine with noise" and "1-step forecast" in names and any("multi-step" in n for n in names)
+    assert [s.name for s in result.plots[1].series] == ["1-step forecast", "4-step forecast", "16-step forecast",
+                                                        "64-step forecast"]
+    assert result.plots[0].series[0].x[-1] == 1000.0
+    assert result.arrays["values"].shape == (1000,) and result.arrays["one_step"].shape == (996,)
+    assert np.allclose(result.arrays["k_step_1"], result.arrays["one_step"])
+    json.dumps(result.to_dict(), allow_nan=False)  # plain data, JSON-ready
+
+
+def test_the_run_on_a_users_csv_column(tmp_path: Path) -> None:
+    path = tmp_path / "temperatures.csv"
+    t = np.arange(300)
+    rows = [f"{d},{20 + 5 * np.sin(2 * np.pi * d / 50):.3f},x" for d in t]
+    path.write_text("day,celsius,note\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = get_exercise("lstm-5").run(files=(str(path),), column="celsius")
+    assert result.arrays["values"].shape == (300,) and result.arrays["values"][0] == pytest.approx(20.0)
+    assert "celsius" in result.summary and str(path) in result.summary
+    assert result.plots[0].series[0].name == "celsius" and result.plots[0].y_label == "celsius"
+    one = result.table("forecast errors").rows[0]
+    assert one[0] == 1 and one[1] < one[2]  # a smooth series: the LSTM beats repeating the last value
+
+
+def test_a_bad_csv_gives_its_message_through_the_exercise(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("day,celsius\n1,20\n2,warm\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 3 of .*'warm' is not a number"):
+        get_exercise("lstm-5").run(files=(str(path),), column="celsius")
