@@ -28,6 +28,10 @@ Public API
     ``export_traces(traces, npz, csv_path)`` writes the NPZ file(s) and/or the CSV
     of one export all or none (``core.atomic.Export``). ``direction``
     is ``"forward"``/``"backward"`` or 0/1.
+``compare_contexts(reader, word, sentence_a, sentence_b) -> ContextComparison``
+    One word in two sentences: the cosine similarity of its states per layer and direction, the
+    embedding as the reference row (:mod:`~rnnviz.core.introspect.contextual`); ``reader_for_lm(bundle)``
+    and ``reader_for_classifier(model, vocab)`` say how a model reads text.
 ``GATE_NAMES``, ``VALUE_RANGES``, ``equations_for(cell)``
     What each cell records, the interval each value lives in (for colour
     scales), and the equation line behind each name.
@@ -112,19 +116,25 @@ from rnnviz.core.introspect.unit_equations import (
 )
 
 if TYPE_CHECKING:
+    from rnnviz.core.introspect.contextual import (
+        ContextComparison, ContextRow, compare_contexts, reader_for_classifier, reader_for_lm,
+    )
     from rnnviz.core.introspect.kernels import trace_sequence
     from rnnviz.core.introspect.tracing import trace_lm, trace_translation
 
 #: Names of the modules that import torch, loaded on first use (PEP 562).
-_LAZY: dict[str, str] = {"trace_sequence": "kernels", "trace_lm": "tracing", "trace_translation": "tracing"}
+_LAZY: dict[str, str] = {"trace_sequence": "kernels", "trace_lm": "tracing", "trace_translation": "tracing",
+                         **dict.fromkeys(("ContextComparison", "ContextRow", "compare_contexts",
+                                          "reader_for_classifier", "reader_for_lm"), "contextual")}
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [
-    "CSV_HEADER", "DEFAULT_MAX_TOKENS", "DIRECTIONS", "FORMAT", "GATE_NAMES", "PARTS", "SYMBOLS", "VALUE_RANGES",
-    "VARIANT_NOTES", "VERSION", "DirectionTrace", "GateTrace", "UnitLine", "UnitStep", "equations_for",
-    "equations_html", "export_traces", "fmt", "part_path", "previous_state", "saturation_fractions", "thresholds",
-    "trace_lm", "trace_sequence", "trace_translation", "unit_step", "write_csv", "write_npz",
+    "CSV_HEADER", "ContextComparison", "ContextRow", "DEFAULT_MAX_TOKENS", "DIRECTIONS", "FORMAT", "GATE_NAMES",
+    "PARTS", "SYMBOLS", "VALUE_RANGES", "VARIANT_NOTES", "VERSION", "DirectionTrace", "GateTrace", "UnitLine",
+    "UnitStep", "compare_contexts", "equations_for", "equations_html", "export_traces", "fmt", "part_path",
+    "previous_state", "reader_for_classifier", "reader_for_lm", "saturation_fractions", "thresholds", "trace_lm",
+    "trace_sequence", "trace_translation", "unit_step", "write_csv", "write_npz",
 ]
