@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rnnviz.core.errors import ConfigError
 from rnnviz.core.exercises import runs_classify as classify
+from rnnviz.core.exercises import runs_corpora as corpora
 from rnnviz.core.exercises import runs_lm as lm
 from rnnviz.core.exercises import runs_mt as mt
 from rnnviz.core.exercises import runs_other as other
@@ -125,13 +126,18 @@ EXERCISES: tuple[Exercise, ...] = (
         _s(_LM, "deep-gru", "Training", "deep-gru", "deep-lstm"), lm.run_deep_2),
     _ex("deep-3", "More data: several books",
         "10.3: train on more text, several books together: how low can the perplexity go?",
-        "", _s(_LM, "deep-gru", "Training"), needs="corpora of several files",
-        meanwhile="any one text file works (Data dock → Open file): concatenate the books into one file."),
+        "Train the same model on one text, then on more: does the perplexity on the first text's validation part "
+        "fall, and what does each added text cost or bring? (Data dock → Open file…: choose several books.)",
+        _s(_LM, "deep-gru", "Training", "one text", "more texts"), corpora.run_deep_3,
+        accepts=FileInput("text", "two or more plain-text books (UTF-8), one file each: the first alone, then "
+                                  "the first two, … (at most five)", many=True)),
     _ex("deep-4", "Mixing authors",
         "10.3: combine texts of different authors: what helps the model and what goes wrong?",
-        "", _s(_LM, "deep-gru", "Training"), needs="perplexity per source",
-        meanwhile="train on one author, then open a text of another author as validation data and compare the "
-                  "perplexities."),
+        "Read a model of each author and a model of all of them on every author's validation text: where does "
+        "mixing cost perplexity, and where does it pay?",
+        _s(_LM, "deep-gru", "Training", "each author alone", "authors mixed"), corpora.run_deep_4,
+        accepts=FileInput("text", "two to four plain-text files (UTF-8), one per author: a model of each, and one "
+                                  "of all", many=True)),
     # ---- 10.4 bidirectional ----
     _ex("bi-1", "Unequal hidden sizes per direction",
         "10.4: give the forward and backward directions different numbers of hidden units: what shape is H_t?",

@@ -1,0 +1,75 @@
+"""The exercises on corpora of several texts: more data (deep-3) and mixing authors (deep-4)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from rnnviz.core.errors import ConfigError
+from rnnviz.core.exercises import get_exercise
+from rnnviz.core.exercises import runs_corpora
+
+
+def test_deep_3_trains_on_one_text_then_two_and_reads_each() -> None:
+    result = get_exercise("deep-3").run()
+    table = result.tables[0]
+    assert table.column("model") == ["trained on phrasebook-en", "trained on phrasebook-en + phrasebook-fr"]
+    assert table.column("texts") == [1, 2]
+    first = table.column("perplexity on phrasebook-en")
+    other = table.column("perplexity on phrasebook-fr")
+    assert all(1.0 < v < 60 for v in first + other)
+    assert f"{first[0]:.2f}" in result.summary and f"{first[1]:.2f}" in result.summary
+    (plot,) = result.plots
+    assert plot.kind == "bars" and plot.categories == ("phrasebook-en", "phrasebook-fr")
+    assert [s.y for s in plot.series] == [tuple(row[3:]) for row in table.rows]
+    # The English model never saw the French accents: the note says how much of the French text it reads as <unk>.
+    assert "trained on phrasebook-en on phrasebook-fr" in result.texts["unknown"]
+
+
+def test_deep_4_reads_each_author_s_model_and_the_mixed_one_on_every_author() -> None:
+    result = get_exercise("deep-4").run()
+    table = result.tables[0]
+    assert table.columns == ("model", "phrasebook-en", "phrasebook-fr")
+    assert table.column("model") == ["phrasebook-en alone", "phrasebook-fr alone",
+                                     "mixed (phrasebook-en + phrasebook-fr)"]
+    values = [list(row[1:]) for row in table.rows]
+    assert all(math.isfinite(v) and v > 1 for row in values for v in row)
+    # Each specialist reads its own author better than the other author's specialist does.
+    assert values[0][0] < values[1][0] and values[1][1] < values[0][1]
+    assert "What mixing costs" in result.summary and "What it buys" in result.summary
+    assert f"{values[2][0]:.2f}" in result.summary
+    (plot,) = result.plots
+    assert plot.kind == "bars" and [s.name for s in plot.series] == table.column("model")
+
+
+@pytest.fixture()
+def two_books(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    monkeypatch.setattr(runs_corpora, "SMALL_RUN_STEPS", 5)  # the files' runs: their shape, not their learning
+    a, b = tmp_path / "wells.txt", tmp_path / "austen.txt"
+    a.write_text("the time traveller smiled at us and went on. " * 40, encoding="utf-8")
+    b.write_text("it is a truth universally acknowledged, said she. " * 40, encoding="utf-8")
+    return str(a), str(b)
+
+
+def test_both_run_on_the_user_s_files(two_books) -> None:
+    more = get_exercise("deep-3").run(files=two_books)
+    assert more.tables[0].column("model") == ["trained on wells.txt", "trained on wells.txt + austen.txt"]
+    assert more.plots[0].categories == ("wells.txt", "austen.txt")
+    mixing = get_exercise("deep-4").run(files=two_books)
+    assert mixing.tables[0].columns == ("model", "wells.txt", "austen.txt")
+    assert mixing.tables[0].column("model")[-1] == "mixed (wells.txt + austen.txt)"
+
+
+def test_wrong_numbers_of_files_are_refused(two_books, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="give two text files or more"):
+        get_exercise("deep-4").run(files=two_books[:1])
+    many = tuple(str(tmp_path / f"b{k}.txt") for k in range(5))
+    with pytest.raises(ConfigError, match="at most 4 files, not 5"):
+        get_exercise("deep-4").run(files=many)
+
+
+def test_a_stop_returns_what_was_trained(two_books) -> None:
+    result = get_exercise("deep-4").run(files=two_books, stop=lambda: True)
+    assert result.stopped and len(result.tables[0].rows) == 1
