@@ -206,7 +206,7 @@ class MainWindow(QMainWindow):
         self.config_panel.set_task(task)
         self.builder.set_task(task)
         try:
-            model = self.builder.model_config()
+            model = self.config_panel.with_loss_options(self.builder.model_config())  # + the padding mask
             if not confirm_long_run(self, self.config_panel, corpus, self.device_box):
                 return False
             data, train = self.config_panel.build_configs(corpus, self.device_box.currentText())

@@ -209,7 +209,7 @@ class WindowModels(QObject):
         w.controller.forget_model()
         w.store.set_model(bundle)
         w.builder.set_model_config(bundle.model_config)
-        w.config_panel.set_from(bundle.data_config, bundle.train_config)
+        w.config_panel.set_from(bundle.data_config, bundle.train_config, bundle.model_config)
         if bundle.task in MEMORY_TASKS:
             self._show_memory_data(bundle.data_config)
         else:

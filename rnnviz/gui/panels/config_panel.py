@@ -13,11 +13,13 @@ The main window tells it the corpus (``set_corpus``) and the Builder's model
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QFormLayout,
@@ -112,6 +114,11 @@ class ConfigPanel(QWidget):
         self.mt_split.setCurrentIndex(self.mt_split.findData("fractions"))
         self._num_val = _MT_VAL  # the book's split's validation pairs (a recipe or checkpoint may say otherwise)
         self.seed = _spin(SEED, "The same seed gives the same data order and the same initial weights.")
+        self.mask_padding = QCheckBox("Mask padding in the loss")
+        self.mask_padding.setChecked(True)
+        self.mask_padding.setToolTip(
+            "On (the book): the loss averages over the real target tokens, <eos> included. Off (exercise 3 of "
+            "section 10.7): the <pad> tokens after <eos> count as targets too; the run's name says 'unmasked loss'.")
         # A stray wheel over the dock scrolls it; it changes a value only in the control being edited.
         wheel_needs_focus(self.epochs, self.optimizer, self.lr, self.clip, self.batch_size, self.num_steps,
                           self.max_examples, self.lm_sampling, self.mt_split, self.seed)
@@ -154,6 +161,7 @@ class ConfigPanel(QWidget):
         form.addRow(self.mt_split_label, self.mt_split)
         self.max_examples_label = QLabel("Sentence pairs")
         form.addRow(self.max_examples_label, self.max_examples)
+        form.addRow("", self.mask_padding)
         self._form = form
         self.seed_label = QLabel("Seed")
         form.addRow(self.seed_label, self.seed)
@@ -166,6 +174,7 @@ class ConfigPanel(QWidget):
         self._apply_recipe("lm")
         for combo in (self.optimizer, self.lm_sampling, self.mt_split):
             combo.currentIndexChanged.connect(self._changed)
+        self.mask_padding.toggled.connect(self._changed)
         for spin in (self.epochs, self.lr, self.clip, self.batch_size, self.num_steps, self.max_examples, self.seed):
             spin.valueChanged.connect(self._changed)
         self.edit_model.clicked.connect(self.sig_edit_model)
@@ -250,8 +259,16 @@ class ConfigPanel(QWidget):
         return self.error.text()
 
     def optimizer_label(self) -> str:
-        """The optimizer as a run's legend names it, e.g. 'adam lr 0.005'."""
-        return f"{self.optimizer.currentData()} lr {self.lr.value():g}"
+        """How the run trains, as its legend names it: 'adam lr 0.005', and ', unmasked loss' after it for a
+        translation model whose loss counts the padding (so that overlaid runs are told apart)."""
+        unmasked = self._task == "mt" and not self.mask_padding.isChecked()
+        return f"{self.optimizer.currentData()} lr {self.lr.value():g}" + (", unmasked loss" if unmasked else "")
+
+    def with_loss_options(self, model: ModelConfig) -> ModelConfig:
+        """The Builder's model with this dock's loss options: a translation model's padding mask."""
+        if model.task != "mt":
+            return model
+        return replace(model, mask_padding=self.mask_padding.isChecked())
 
     def set_model_summary(self, text: str) -> None:
         self.model_summary.setText(text)
@@ -270,8 +287,8 @@ class ConfigPanel(QWidget):
             if isinstance(recipe.get(key), (int, float)):
                 spin.setValue(recipe[key])
 
-    def set_from(self, data: DataConfig, train: TrainConfig | None) -> None:
-        """Show the settings of an opened checkpoint."""
+    def set_from(self, data: DataConfig, train: TrainConfig | None, model: ModelConfig | None = None) -> None:
+        """Show the settings of an opened checkpoint (its model's loss options too, when given)."""
         self._task = data.task or self._task
         self._update_task_labels()
         self.num_steps.setValue(int(data.num_steps or TASK_DEFAULTS[self._task]["num_steps"]))
@@ -283,6 +300,8 @@ class ConfigPanel(QWidget):
         elif self._task == "mt":
             self.mt_split.setCurrentIndex(self.mt_split.findData("fractions"))
         self.seed.setValue(data.seed)
+        if model is not None and model.task == "mt":
+            self.mask_padding.setChecked(model.mask_padding)
         if train is not None:
             self.epochs.setValue(train.epochs)
             self.optimizer.setCurrentIndex(self.optimizer.findData(train.optimizer))
@@ -295,7 +314,7 @@ class ConfigPanel(QWidget):
                 "lr": self.lr.value(), "clip": self.clip.value(), "batch_size": self.batch_size.value(),
                 "num_steps": self.num_steps.value(), "max_examples": self.max_examples.value(),
                 "lm_sampling": self.lm_sampling.currentData(), "mt_split": self.mt_split.currentData(),
-                "seed": self.seed.value()}
+                "seed": self.seed.value(), "mask_padding": self.mask_padding.isChecked()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
         """Restore what state() saved; unknown or out-of-range values are ignored."""
@@ -309,6 +328,8 @@ class ConfigPanel(QWidget):
         for name in ("epochs", "lr", "clip", "batch_size", "num_steps", "max_examples", "seed"):
             if isinstance(state.get(name), (int, float)):
                 getattr(self, name).setValue(state[name])
+        if isinstance(state.get("mask_padding"), bool):  # absent in older sessions: the book's masked loss
+            self.mask_padding.setChecked(state["mask_padding"])
         self._changed()
 
     def apply_theme(self, theme: Theme) -> None:
@@ -355,6 +376,7 @@ class ConfigPanel(QWidget):
         self.max_examples_label.setEnabled(is_mt)
         self._form.setRowVisible(self.lm_sampling, not is_mt and not memory)  # each task cuts its data its way
         self._form.setRowVisible(self.mt_split, is_mt)
+        self._form.setRowVisible(self.mask_padding, is_mt)  # only translation pads its targets
         self._form.setRowVisible(self.max_examples, not memory)
         self._form.setRowVisible(self.num_steps, not memory)  # a generated task's length is in the Data dock
         self.seed_label.setText("Seed (weights)" if memory else "Seed")

@@ -21,6 +21,7 @@ Public API (the main window is written against it):
   nbest=…, alpha=…, length_penalty=…)``, ``options()``.
 - ``outcome()``, ``message()``, ``is_busy()``.
 - ``apply_theme(theme)``, ``state()`` / ``restore_state(state)``.
+- ``lengths``: the "BLEU by source length" box (:mod:`rnnviz.gui.panels.translate_lengths`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from rnnviz.gui.panels.model_panel import (
     signals_blocked,
     wrapping_label,
 )
+from rnnviz.gui.panels.translate_lengths import BleuByLengthBox
 from rnnviz.gui.style import NORMAL, Theme
 
 if TYPE_CHECKING:
@@ -90,6 +92,7 @@ class TranslatePanel(ModelPanel):
         self._bundle = bundle
         self._outcome = None
         self.tree_button.setEnabled(False)
+        self.lengths.set_bundle(bundle)
         if bundle is None:
             self._show_no_model("No translation model: train one or open a checkpoint.")
             return
@@ -238,6 +241,8 @@ class TranslatePanel(ModelPanel):
         root.addWidget(self.table, 1)
         self.status_label = QLabel()
         root.addWidget(self.status_label)
+        self.lengths = BleuByLengthBox()  # exercise 2 of section 10.7: the validation pairs by source length
+        root.addWidget(self.lengths)
 
         self.translate_button.clicked.connect(self.translate_now)
         self.sentence_edit.returnPressed.connect(self.translate_now)

@@ -266,7 +266,7 @@ class WindowRuns(QObject):
         w = self.window
         w.controller.forget_model()
         w.builder.set_model_config(bundle.model_config)
-        w.config_panel.set_from(bundle.data_config, bundle.train_config)
+        w.config_panel.set_from(bundle.data_config, bundle.train_config, bundle.model_config)
         if bundle.task in MEMORY_TASKS:
             w.models._show_memory_data(bundle.data_config)
         elif (w.store.corpus, w.store.task) != (bundle.data_config.corpus, bundle.task):
