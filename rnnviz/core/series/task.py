@@ -46,6 +46,7 @@ class SeriesConfig:
     seed: int = 0
     horizons: tuple[int, ...] = BOOK_HORIZONS
     device: str = "cpu"  # a model this small runs fastest on the CPU
+    max_steps: int | None = None  # end training after this many optimizer steps (None: every epoch)
 
     def __post_init__(self) -> None:
         if self.cell not in SERIES_CELLS:
@@ -56,6 +57,8 @@ class SeriesConfig:
         LEARNING_RATE.check(self.lr)
         BATCH_SIZE.check(self.batch_size)
         SEED.check(self.seed)
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"max_steps must be at least 1, not {self.max_steps}.")
         horizons = tuple(sorted(set(self.horizons)))
         if not horizons:
             raise ConfigError("give at least one horizon, e.g. 1,4,16,64.")
@@ -117,6 +120,8 @@ def _train(model: SeriesRegressor, data: SeriesBatches, config: SeriesConfig,
     train_config = TrainConfig(epochs=config.epochs, lr=config.lr, optimizer="adam", grad_clip=1.0,
                                device=config.device, seed=config.seed)
     total = max(config.epochs * data.num_train_batches(), 1)
+    if config.max_steps is not None:
+        total = min(total, config.max_steps)
     records: list[EpochRecord] = []
     stopped = False
     run = train(model, data, train_config)
@@ -129,6 +134,8 @@ def _train(model: SeriesRegressor, data: SeriesBatches, config: SeriesConfig,
                     progress(share * event.step / total, f"training: epoch {event.epoch}, step {event.step}")
                 if stop is not None and stop():
                     stopped, command = True, Stop()
+                elif config.max_steps is not None and event.step >= config.max_steps:
+                    command = Stop()  # the budget is spent: a planned end, not the user's Stop
             elif isinstance(event, EpochEnd):
                 records.append(EpochRecord(event.epoch, event.train_loss, event.val_metric))
             elif isinstance(event, NonFinite):

@@ -56,3 +56,13 @@ def test_a_bad_csv_gives_its_message_through_the_exercise(tmp_path: Path) -> Non
     path.write_text("day,celsius\n1,20\n2,warm\n", encoding="utf-8")
     with pytest.raises(DataError, match="row 3 of .*'warm' is not a number"):
         get_exercise("lstm-5").run(files=(str(path),), column="celsius")
+
+
+def test_a_long_file_is_cut_for_the_small_run(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("v\n" + "\n".join(f"{np.sin(i / 30):.4f}" for i in range(12_000)) + "\n", encoding="utf-8")
+    result = get_exercise("lstm-5").run(files=(str(path),))  # one column: no --column needed
+    assert result.arrays["values"].shape == (5_000,)
+    assert "its first 5,000 of 12,000 values" in result.summary
+    # 188 batches an epoch: the budget of 300 steps ends in the second epoch, a planned end and not a Stop.
+    assert len(result.arrays["val_mse_by_epoch"]) == 1 and not result.stopped

@@ -120,3 +120,9 @@ def test_the_regressor_reads_a_window_and_gives_one_value() -> None:
     assert model.count_tokens((np.zeros((5, 4)), np.zeros(5))) == 5
     total, count = model.batch_metric([torch.zeros(5, 4), out.detach() + 2.0])
     assert count == 5 and total == pytest.approx(20.0, rel=1e-5)
+
+
+def test_a_step_budget_ends_training_without_calling_it_stopped() -> None:
+    result = forecast_series(book_series(0), SeriesConfig(cell="rnn", hidden=8, epochs=5, horizons=(1,),
+                                                          max_steps=50))
+    assert not result.stopped and len(result.epochs) == 1  # 38 steps an epoch: the budget ends in the second
