@@ -55,7 +55,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
         return 0
     print(f"{data.source}: {len(data.train)} training and {len(data.val)} validation examples, "
           f"{len(data.labels)} classes, {len(data.vocab)} words")
-    print(f"model: bidirectional {args.cell.upper()}, {args.layers} layer(s) of {args.hidden} units a direction, "
+    cell = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}.get(args.cell, args.cell)
+    print(f"model: bidirectional {cell}, {args.layers} layer(s) of {args.hidden} units a direction, "
           f"outputs averaged over time, then an MLP; {trained.epochs} epoch(s)\n")
     print(f"validation accuracy {result.accuracy:.1%} (always the commonest class: {result.chance:.1%})\n")
     print(result.confusion_text() + "\n")

@@ -216,6 +216,24 @@ def build_data(examples: Sequence[Example], *, val_fraction: float = 0.2, batch_
     return ClassifyData(tuple(train), tuple(val), labels, vocab, batch_size, seed, source, tuple(notices))
 
 
+def _sample(examples: Sequence[Example], size: int, seed: int) -> list[Example]:
+    """``size`` examples drawn at random, every class keeping at least MIN_PER_CLASS of its own."""
+    rng = random.Random(seed)
+    shuffled = list(examples)
+    rng.shuffle(shuffled)
+    kept: Counter[str] = Counter()
+    first, rest = [], []
+    for example in shuffled:
+        if kept[example.label] < MIN_PER_CLASS:
+            kept[example.label] += 1
+            first.append(example)
+        else:
+            rest.append(example)
+    chosen = first + rest[:max(0, size - len(first))]
+    rng.shuffle(chosen)
+    return chosen
+
+
 def phrasebook_data(per_class: int = 300, seed: int = 0, batch_size: int = 32) -> ClassifyData:
     """The built-in labelled corpus, split 80/20 per class."""
     return build_data(phrasebook_examples(per_class, seed), batch_size=batch_size, seed=seed, labels=LABELS)
@@ -226,9 +244,8 @@ def tsv_data(path: str | Path, seed: int = 0, batch_size: int = 32, max_examples
     examples = read_tsv(path)
     notices: tuple[str, ...] = ()
     if max_examples is not None and len(examples) > max_examples:
-        examples = random.Random(seed).sample(examples, max_examples)
-        notices = (f"the file has more examples than this run uses; a sample of {max_examples} was taken.",)
-        check_examples(examples, str(path))
+        notices = (f"the file has {len(examples):,} examples; this run uses a sample of {max_examples:,}.",)
+        examples = _sample(examples, max_examples, seed)
     data = build_data(examples, batch_size=batch_size, seed=seed, source=Path(path).name)
     data.notices = notices + data.notices
     return data

@@ -86,3 +86,14 @@ def test_an_absurdly_large_file_is_refused_before_it_is_read(tmp_path: Path, mon
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
         read_tsv(tmp_path / "nowhere.tsv")
+
+
+def test_a_sample_of_a_large_file_keeps_every_class(tmp_path: Path) -> None:
+    from rnnviz.core.classify import tsv_data
+
+    path = _write(tmp_path, _rows(200, ("common",)) + "rare one\trare\nrare two\trare\n")
+    data = tsv_data(path, max_examples=30)
+    assert len(data.train) + len(data.val) == 30 and data.labels == ("common", "rare")
+    assert {e.label for e in data.val} == {"common", "rare"}
+    assert "the file has 202 examples; this run uses a sample of 30" in data.notices[0]
+    assert tsv_data(path, max_examples=30).train == data.train  # the same sample for the same seed
