@@ -111,7 +111,7 @@ class ExercisesPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
-        self.results = ResultView()
+        self.results = ResultView(summary_here=False)
         buttons = QHBoxLayout()
         for button in (self.run_button, self.file_button, self.stop_button):
             buttons.addWidget(button)
@@ -124,8 +124,9 @@ class ExercisesPanel(QWidget):
         top.addWidget(self.progress)
         top.addWidget(self.progress_text)
         top.addWidget(self.message)
+        top.addWidget(self.results.summary)  # what the last run showed, in words; its plots below
         top.addStretch(1)
-        scroll = QScrollArea()  # long words scroll; the results below keep their height
+        self.words_scroll = scroll = QScrollArea()  # long words scroll; the results below keep their height
         scroll.setWidget(words)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -193,7 +194,7 @@ class ExercisesPanel(QWidget):
         total = sum(self.splitter.sizes())
         if total <= 0:
             return
-        top = min(self.words.sizeHint().height() + 6, total // 2)
+        top = min(self.words.sizeHint().height() + 6, int(total * 0.45))
         self.splitter.setSizes([top, total - top])
 
     def is_running(self) -> bool:
@@ -301,6 +302,7 @@ class ExercisesPanel(QWidget):
         self.progress_text.setText("stopped" if result.stopped else "done")
         self.results.show_result(result)
         self._update_buttons()
+        QTimer.singleShot(0, self, self._show_summary)
         self.sig_finished.emit(result)
 
     def _failed(self, message: str, details: str) -> None:
@@ -309,6 +311,10 @@ class ExercisesPanel(QWidget):
         self._show_error(message)
         self._update_buttons()
         self.sig_finished.emit(None)
+
+    def _show_summary(self) -> None:
+        self.fit_words()
+        self.words_scroll.ensureWidgetVisible(self.results.summary, 0, 0)
 
     def _show_error(self, message: str) -> None:
         self.error = message

@@ -94,7 +94,12 @@ class PlotView(pg.PlotWidget):
             if text:
                 axis.setLabel(text, **label_style)
             plain_numbers(axis)  # a label set again brings the SI prefix back
-        self.setTitle(self.record.title, size=f"{base_pt * theme.font_scale * 1.1:.1f}pt", color=theme.foreground)
+        # Room under the plot for the ticks' type and the label's: pyqtgraph's own height overlapped them
+        # once the type was large (presentation).
+        px = base_pt * theme.font_scale * 96 / 72
+        lines = 2.4 if self.record.x_label else 1.3
+        self.getAxis("bottom").setHeight(int(lines * px + 3 * theme.font_scale + 8))
+        self.setTitle(self.record.title, size=f"{base_pt * theme.font_scale:.1f}pt", color=theme.foreground)
         self._draw()
 
     def _draw(self) -> None:

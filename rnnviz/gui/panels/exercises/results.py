@@ -80,7 +80,9 @@ class ResultTable(QTableWidget):
 class ResultView(QWidget):
     """The summary of the last result, and its plots, tables and text in tabs."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, summary_here: bool = True) -> None:
+        """``summary_here`` False: the owner lays out ``summary`` itself (the dock puts it with the words, so
+        that the plots below get the height)."""
         super().__init__(parent)
         self._theme = NORMAL
         self._base_pt = 10.0
@@ -100,7 +102,8 @@ class ResultView(QWidget):
         self.tables: list[ResultTable] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.summary)
+        if summary_here:
+            layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         self.clear()
 
