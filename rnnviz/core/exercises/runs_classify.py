@@ -41,7 +41,8 @@ def run_bi_3(small: bool, progress: Progress | None, stop: ShouldStop | None, fi
     trained = train_classifier(data, size.spec, epochs=size.epochs, progress=progress, stop=stop)
     result = evaluate(trained.model, data)
     labels = list(result.labels)
-    source = f"examples of your file {data.source}" if files else "phrasebook sentences labelled by form (punctuation removed)"
+    source = (f"examples of your file {data.source}" if files
+              else "phrasebook sentences labelled by form (punctuation removed)")
     summary = (f"A bidirectional GRU ({len(size.spec.hidden_sizes)} layer(s) of {size.spec.hidden_sizes[0]} units "
                f"a direction), its outputs averaged over time, then an MLP, trained {trained.epochs} epoch(s) on "
                f"{len(data.train)} {source}: validation accuracy {result.accuracy:.1%} against "
