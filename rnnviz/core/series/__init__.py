@@ -12,7 +12,7 @@ Public API
 ``SeriesConfig``, ``forecast_series(series, config, progress=, stop=) -> SeriesForecast``
     Train through ``rnnviz.core.train.train``, then the one-step, k-step (``BOOK_HORIZONS`` 1, 4, 16,
     64) and multi-step forecasts with their mean squared errors against repeating the last value
-    (:mod:`~rnnviz.core.series.task`). ``forecast_figures(result)`` draws them (SVG/PNG).
+    (:mod:`~rnnviz.core.series.task`); :mod:`~rnnviz.core.series.figures` draws them (SVG/PNG).
 """
 
 from __future__ import annotations
