@@ -71,6 +71,13 @@ def cmd_data_info(args: argparse.Namespace) -> int:
     from rnnviz.core.data.corpora import get_info, load_corpus
     from rnnviz.core.data.stats import LmStats, corpus_stats, stats_to_dict
 
+    if len(args.corpus) > 1:  # several texts: each one's share of the corpus
+        from rnnviz.cli.sources import info_of_several
+
+        if args.task == "mt":
+            raise RnnvizError("several texts make one language-model corpus; --task mt reads one file of pairs.")
+        return info_of_several(args.corpus, args.json)
+    args.corpus = args.corpus[0]
     registered = True
     try:
         get_info(args.corpus)
@@ -122,7 +129,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     fetch.add_argument("--quiet", action="store_true", help="no progress bar")
     fetch.set_defaults(func=cmd_data_fetch)
     info = data_commands.add_parser("info", help="statistics of a corpus or a text file")
-    info.add_argument("corpus", metavar="NAME|PATH", help="a corpus name or the path of a text file")
+    info.add_argument("corpus", metavar="NAME|PATH", nargs="+",
+                      help="a corpus name or the path of a text file; several: one language-model corpus of "
+                           "them all, with each text's share")
     info.add_argument("--task", choices=("lm", "mt"), help="for files: language model or translation "
                       "(default: translation if the file is .tsv or its first line has a TAB)")
     info.add_argument("--top", type=in_range(INFO_TOP), default=10,

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
+from rnnviz.cli.sources import CORPUS_HELP, corpus_words, report_sources, split_corpus_option, with_sources
 from rnnviz.cli.train_loss import add_loss_options, apply_loss_options
 from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
 from rnnviz.core.errors import ConfigError, DataError, RnnvizError
@@ -229,6 +230,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from rnnviz.core.session import TrainingSession
     from rnnviz.core.train import resolve_device
 
+    split_corpus_option(args)  # --corpus A --corpus B: A, and B as a further source
     if args.compare is not None:
         if args.run_dir is not None:
             raise ConfigError("--run-dir records one run; --compare trains several: leave one of them out.")
@@ -254,6 +256,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     data_config, model_config, train_config = (_preset_configs(args, preset) if preset is not None
                                                else _quick_configs(args, task))
     model_config = apply_loss_options(args, model_config)  # --no-mask-padding
+    data_config = with_sources(data_config, args)  # --corpus given again: a language model of several texts
     tail = ""  # the summary line's word on the preset
     if preset is not None:
         kept, changed = preset_report(preset, data_config, model_config, train_config)
@@ -269,7 +272,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     bundle = session.bundle
     if task == "mt" and (notice := _trim_notice(session.data)):
         print(notice, file=sys.stderr)
-    print(f"training {describe(bundle)}, on {data_config.corpus} with {train_config.optimizer} "
+    print(f"training {describe(bundle)}, on {corpus_words(data_config)} with {train_config.optimizer} "
           f"lr {train_config.lr:g} on {session.device}", file=sys.stderr)
     bar = EpochBar(train_config.epochs)
     recorder = None
@@ -320,6 +323,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from rnnviz.core.gradients.norms import summarize_clipping
 
         print(summarize_clipping(scales).sentence(train_config.grad_clip), file=sys.stderr)
+    if outcome != "non-finite":
+        report_sources(bundle, session.data)  # several texts: each one's validation perplexity
     summary = _summary(last_step, last_epoch, elapsed,
                        getattr(bundle.model, "metric_name", None) is not None) + tail
     if recorder is not None:
@@ -416,8 +421,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--preset", metavar="NAME",
                        help="one of the book's recipes, whole (rnnviz stack --list names them, e.g. gru-lm, "
                             "seq2seq); options given beside it override its values")
-    train.add_argument("--corpus", help="a corpus name (rnnviz data list) or a file; default: the built-in "
-                                        "phrasebook, or the preset's corpus")
+    train.add_argument("--corpus", action="append", help=CORPUS_HELP)
     train.add_argument("--cell", choices=CELLS,
                        help="default gru (torch's variant); gru-book applies the reset gate before the matmul; "
                             "gru-reset (reset gate only) and gru-update (update gate only) are the book's "
