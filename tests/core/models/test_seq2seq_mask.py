@@ -128,3 +128,21 @@ def test_a_session_holds_the_option_and_refuses_a_wrong_value() -> None:
         check_section("config", {"mask_padding": "yes"})
     with pytest.raises(DataError, match=r"config\.builder\.model\.mask_padding is 1; allowed: true or false"):
         check_section("config", {"builder": {"model": {**model, "mask_padding": 1}}})
+
+
+def test_a_run_folder_says_unmasked_and_an_old_one_reads_masked(mt_data: MtData, tmp_path: Path) -> None:
+    import json
+
+    from rnnviz.core.runs.manifest import manifest_dict, read_manifest, write_manifest
+
+    bundle = bundle_for(mt_data, replace(MT, mask_padding=False), seed=1)
+    data = manifest_dict(bundle, label=bundle.display_name)
+    assert "unmasked loss" in data["label"] and "loss unmasked" in data["description"]
+    write_manifest(tmp_path, data)
+    path = next(tmp_path.glob("*.json"))
+    manifest = read_manifest(path)
+    assert manifest.model_config.mask_padding is False and "unmasked loss" in manifest.model_words
+    old = json.loads(path.read_text(encoding="utf-8"))
+    del old["model_config"]["mask_padding"]  # recorded before the option
+    path.write_text(json.dumps(old), encoding="utf-8")
+    assert read_manifest(path).model_config.mask_padding is True
