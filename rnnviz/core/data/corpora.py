@@ -102,7 +102,8 @@ def _registry() -> dict[str, CorpusInfo]:
                 for task, title in TITLES.items()]
     from rnnviz.core.data import toy_pairs  # translation corpora generated in memory: built in, like the phrasebook
 
-    entries += [CorpusInfo(name, "mt", title, "built-in", _TOY_PROVENANCE, 0) for name, title in toy_pairs.TITLES.items()]
+    entries += [CorpusInfo(name, "mt", title, "built-in", _TOY_PROVENANCE, toy_pairs.corpus_bytes(name))
+                for name, title in toy_pairs.TITLES.items()]
     return {info.name: info for info in entries}
 
 
@@ -183,10 +184,10 @@ def load_corpus(name_or_path: str | Path, task: Task | None = None,
 
 
 def _load_registered(info: CorpusInfo, progress: hub.Progress | None, download: bool) -> Corpus:
-    from rnnviz.core.data.toy_pairs import TOY_TASKS, toy_pairs
+    from rnnviz.core.data.toy_pairs import TOY_TASKS, corpus_pairs
 
     if info.name in TOY_TASKS:
-        return MtCorpus(info, toy_pairs(info.name))
+        return MtCorpus(info, corpus_pairs(info.name))
     if info.source == "built-in":
         path = resource_path(*PHRASEBOOK_FILE)
         if not path.is_file():

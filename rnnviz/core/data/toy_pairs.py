@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -98,3 +99,14 @@ def toy_pairs(task: str, count: int = CORPUS_PAIRS, seed: int = CORPUS_SEED, min
     rng = np.random.default_rng(seed)
     make = _MAKERS[task]
     return tuple(make(rng, min_len, max_len) for _ in range(count))
+
+
+@lru_cache(maxsize=None)
+def corpus_pairs(task: str) -> tuple[tuple[str, str], ...]:
+    """The registered corpus of a toy task: CORPUS_PAIRS pairs drawn with CORPUS_SEED (made once a process)."""
+    return toy_pairs(task, CORPUS_PAIRS, CORPUS_SEED)
+
+
+def corpus_bytes(task: str) -> int:
+    """The registered corpus's size as a file of source TAB target lines would hold it (UTF-8)."""
+    return sum(len(f"{source}\t{target}\n".encode()) for source, target in corpus_pairs(task))

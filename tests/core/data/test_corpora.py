@@ -24,8 +24,7 @@ def test_registry_names_tasks_and_provenance() -> None:
     assert "public domain" in infos["time-machine"].provenance
     assert "CC-BY" in infos["fra-eng"].provenance
     for info in infos.values():
-        assert info.title and info.provenance and (info.size_bytes > 0 or info.source == "generated"
-                                                   or info.name.startswith("toy-"))
+        assert info.title and info.provenance and (info.size_bytes > 0 or info.source == "generated")
 
 
 def test_defaults_are_the_built_in_corpora_which_load_offline() -> None:
