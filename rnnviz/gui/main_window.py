@@ -46,6 +46,7 @@ from rnnviz.gui.presentation import Presentation
 from rnnviz.gui.runs.window_runs import WindowRuns
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.training import RunInfo, TrainingController, TrainingJob
+from rnnviz.gui.training.source_perplexity import report_source_perplexities
 from rnnviz.gui.widgets.panel_tabs import PanelTabs
 from rnnviz.gui.window_actions import (
     WIDE_SCREEN,
@@ -210,6 +211,8 @@ class MainWindow(QMainWindow):
             if not confirm_long_run(self, self.config_panel, corpus, self.device_box):
                 return False
             data, train = self.config_panel.build_configs(corpus, self.device_box.currentText())
+            if task == "lm" and self.data_panel.sources():  # several texts opened together: one corpus
+                data = dataclasses.replace(data, sources=self.data_panel.sources())
         except Exception as exc:  # ConfigError: the reason is already shown in the panel
             QMessageBox.warning(self, "Cannot train", str(exc))
             return False
@@ -236,7 +239,8 @@ class MainWindow(QMainWindow):
             previous = opened
         else:
             return None
-        same = previous.model_config.same_model(model) and previous.data_config.corpus == data.corpus
+        same = previous.model_config.same_model(model) and previous.data_config.corpus == data.corpus \
+            and previous.data_config.sources == data.sources
         return previous if same else None
 
     def reset(self) -> None:
@@ -299,6 +303,7 @@ class MainWindow(QMainWindow):
         if self.controller.bundle is not None:
             self.controller.request_snapshot()  # the model tabs get their own copy of the trained model
         self.models.run_ended(event, self._clipped)
+        report_source_perplexities(self)  # a run on several texts: each one's validation perplexity
 
     def show_error(self, message: str, details: str) -> None:
         """A message box for an error; ``details`` (a traceback for a bug) behind its Details button."""

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from rnnviz.core.config import MEMORY_TASKS
+from rnnviz.core.data.corpora import list_corpora
+from rnnviz.gui.concurrency import run_in_background
 
 _FILE_FILTER = "Text corpora (*.txt *.tsv *.tab *.text);;All files (*)"
 #: The task buttons' names in the state's "last" (the tasks that need memory are one choice).
@@ -25,12 +28,20 @@ class FilesMixin:
     _user_files: list[tuple[str, str]]
     _last: dict[str, str]
     _last_dir: str
+    #: Further texts of a language model opened together (Open file… with several files), beside the
+    #: corpus shown; and those waiting for their first file's load, by its request's serial number.
+    _sources: tuple[str, ...]
+    _pending_sources: dict[int, tuple[tuple[str, ...], list]]
 
     def state(self) -> dict:
         """Plain data for a saved session."""
-        return {"corpus": self._shown[0], "task": self._shown[1],
+        return {"corpus": self._shown[0], "task": self._shown[1], "sources": list(self._sources),
                 "user_files": [[path, task] for path, task in self._user_files],
                 "last": dict(self._last), "last_dir": self._last_dir, "memory": self.memory_settings()}
+
+    def sources(self) -> tuple[str, ...]:
+        """The further texts of the language model's corpus (files opened together), () for one text."""
+        return self._sources
 
     def restore_state(self, state: dict) -> None:
         """Restore :meth:`state`'s output; missing user files are dropped, bad values ignored."""
@@ -52,6 +63,8 @@ class FilesMixin:
         if task in MEMORY_TASKS:
             memory = state.get("memory")
             self.use_memory_task(task, memory if isinstance(memory, dict) else None)
+        elif isinstance(corpus, str) and task == "lm" and _texts(state.get("sources")):
+            self.open_files([corpus, *_texts(state.get("sources"))])  # a file moved away: the load says so
         elif isinstance(corpus, str) and task in ("lm", "mt"):
             self.set_selection(corpus, task)
 
@@ -76,23 +89,72 @@ class FilesMixin:
         self._last_dir = str(Path(path).parent)
         self._request(path, task)
 
+    def open_files(self, paths: list[str]) -> None:
+        """Several texts as one language model's corpus (one file: :meth:`open_file`). They are checked off the
+        GUI thread (a missing, empty or translation file is said, and the selection kept); then the first is
+        shown, and the shares of all are said above its statistics."""
+        if len(paths) == 1:
+            self.open_file(paths[0])
+            return
+        registered = {info.name for info in list_corpora()}
+        paths = [p if p in registered else os.path.abspath(os.path.expanduser(p)) for p in paths]
+        self._last_dir = next((str(Path(p).parent) for p in paths if p not in registered), self._last_dir)
+        self._set_busy(f"Checking {len(paths)} texts…")
+        run_in_background(partial(_check_texts, tuple(paths)), partial(self._on_texts_checked, paths),
+                          self._on_texts_failed, owner=self)
+
+    def _on_texts_checked(self, paths: list[str], shares: list) -> None:
+        serial = self._latest.value + 1  # the serial _request gives the first text's load
+        self._pending_sources[serial] = (tuple(paths[1:]), shares)
+        self._request(paths[0], "lm")
+
+    def _on_texts_failed(self, message: str, details: str) -> None:
+        self._revert()
+        QMessageBox.warning(self, "Cannot use these files", message)
+
+    def _take_sources(self, serial: int) -> None:
+        """A load finished (or a task that needs memory was chosen): the further texts it brought, if any."""
+        self._sources, shares = self._pending_sources.pop(serial, ((), []))
+        self._pending_sources.clear()  # older checks are superseded
+        if self._sources:
+            parts = " · ".join(f"{s.source} {s.share:.0%}" for s in shares)
+            self.sources_label.setText(f"One language model of {len(shares)} texts ({parts} of the characters); "
+                                       f"each gives its own validation part. The statistics below are "
+                                       f"{shares[0].source}'s.")
+        self.sources_label.setVisible(bool(self._sources))
+
     def _on_open_clicked(self) -> None:
         start = self._last_dir or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open a text corpus", start, _FILE_FILTER)
-        if path:
-            self.open_file(path)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open a text corpus (several texts: one language model)",
+                                                start, _FILE_FILTER)
+        if paths:
+            self.open_files(list(paths))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         urls = event.mimeData().urls()
-        if len(urls) == 1 and urls[0].isLocalFile():
+        if urls and all(url.isLocalFile() for url in urls):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
         urls = event.mimeData().urls()
-        if len(urls) == 1 and urls[0].isLocalFile():
+        if urls and all(url.isLocalFile() for url in urls):
             event.acceptProposedAction()
-            self.open_file(urls[0].toLocalFile())
+            self.open_files([url.toLocalFile() for url in urls])
 
     def _remember_file(self, path: str, task: str) -> None:
         self._user_files = [(p, t) for p, t in self._user_files if p != path]
         self._user_files.append((path, task))
+
+
+def _texts(value: object) -> list[str]:
+    """A session's further sources: a list of texts, else none."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _check_texts(paths: tuple[str, ...]) -> list:
+    """Off the GUI thread: load every text as the corpus of several sources would, and each one's share."""
+    from rnnviz.core.config import DataConfig
+    from rnnviz.core.data.sources import load_sources, source_shares
+
+    corpora = load_sources(DataConfig(corpus=paths[0], sources=paths[1:]), download=False)
+    return source_shares(corpora, None, paths)

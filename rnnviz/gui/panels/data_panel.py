@@ -92,6 +92,8 @@ class DataPanel(DownloadMixin, FilesMixin, QWidget):
         self._shown: tuple[str, str] = (default_corpus("lm"), "lm")
         self._loaded: Loaded | None = None
         self._user_files: list[tuple[str, str]] = []  # (path, task), in opening order
+        self._sources: tuple[str, ...] = ()  # further texts of the language model shown (data_files.open_files)
+        self._pending_sources: dict[int, tuple[tuple[str, ...], list]] = {}
         self._last: dict[str, str] = {}  # task -> the corpus last shown for it
         self._last_dir = ""
         self._download: DownloadDialog | None = None
@@ -135,6 +137,7 @@ class DataPanel(DownloadMixin, FilesMixin, QWidget):
         generated when a run starts, so nothing is loaded; emits sig_selection_changed(task, task)."""
         self._supersede()  # a text corpus still loading is no longer wanted
         self._set_busy(None)
+        self._take_sources(-1)
         self._shown = (task, task)
         self._last["memory"] = task
         self._populate(task, task)
@@ -219,12 +222,16 @@ class DataPanel(DownloadMixin, FilesMixin, QWidget):
             view.size_label
         self.status_label, self.length_note, self.plots = view.status_label, view.length_note, view.plots
         self.zipf_plot, self.length_plot = view.zipf_plot, view.length_plot
+        self.sources_label = QLabel()  # several texts opened together: their shares
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setVisible(False)
         self.memory_box = MemoryTaskBox()
         self.memory_box.setVisible(False)
         self.memory_box.sig_changed.connect(self.sig_memory_changed)
 
         layout = QVBoxLayout(self)
         layout.addLayout(choice)
+        layout.addWidget(self.sources_label)
         layout.addSpacing(6)
         layout.addWidget(view, 1)
         layout.addWidget(self.memory_box)
@@ -332,6 +339,7 @@ class DataPanel(DownloadMixin, FilesMixin, QWidget):
         if loaded is None or serial != self._latest.value:
             return  # superseded: never show stale statistics
         self._loaded = loaded
+        self._take_sources(serial)  # the texts opened with it, or none
         self._shown = (loaded.corpus, loaded.task)
         self._last[loaded.task] = loaded.corpus
         if loaded.is_file:

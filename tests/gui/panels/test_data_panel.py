@@ -103,7 +103,7 @@ def test_switching_to_translation_shows_the_phrasebook_and_its_histogram(panel: 
     assert isinstance(stats, MtStats)
     assert panel.selection() == ("phrasebook", "mt") and panel.stats() is stats
     assert panel.combo.currentData() == "phrasebook"
-    assert combo_keys(panel) == ["phrasebook", "fra-eng"]
+    assert combo_keys(panel) == ["phrasebook", "fra-eng", "toy-reverse", "toy-sort", "toy-dates"]  # the toys: issue 18
     histogram = panel.length_plot.series_data()
     assert list(histogram) == ["source", "target"]
     assert histogram["source"].sum() == stats.n_pairs == histogram["target"].sum()
@@ -121,7 +121,7 @@ def test_open_file_selects_a_text_file(panel: DataPanel, qtbot, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("the cat sat on the mat\nthe dog sat on the log\n", encoding="utf-8")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(text), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kwargs: ([str(text)], ""))
     with qtbot.waitSignal(panel.sig_selection_changed, timeout=10000) as changed:
         panel.open_button.click()
     assert changed.args == [str(text), "lm"]
