@@ -114,6 +114,12 @@ def _interpolate_vocab(pairs: int, table: tuple[tuple[int, int, int], ...]) -> t
 
 def corpus_size(data: DataConfig, task: str) -> CorpusSize | None:
     """The size of the corpus ``data`` names, cut to ``max_examples``; None when it cannot be told."""
+    if data.sources:  # a language model of several texts: their tokens together, the largest vocabulary
+        parts = [corpus_size(replace(data, corpus=name, sources=()), task) for name in data.all_sources]
+        if any(part is None for part in parts):
+            return None
+        return CorpusSize(sum(p.units for p in parts), (max(p.vocab[0] for p in parts),),  # type: ignore[union-attr]
+                          all(p.measured for p in parts))  # type: ignore[union-attr]
     key = (data.corpus, "mt" if task == "mt" else data.token_level)
     size = CORPUS_SIZES.get(key)
     if size is None:

@@ -238,3 +238,11 @@ def test_sources_round_trip_through_a_run_manifest(two_files, tmp_path: Path) ->
     assert [s["name"] for s in facts["sources"]] == ["b.txt"] and facts["sources"][0]["digest"].startswith("sha256:")
     write_manifest(tmp_path, facts)
     assert read_manifest(tmp_path / "manifest.json").data_config.sources == bundle.data_config.sources
+
+
+def test_a_run_s_estimate_counts_every_source() -> None:
+    from rnnviz.core.estimate import corpus_size
+
+    en, fr = (corpus_size(DataConfig(corpus=name), "lm") for name in ("phrasebook-en", "phrasebook-fr"))
+    both = corpus_size(DataConfig(corpus="phrasebook-en", sources=("phrasebook-fr",)), "lm")
+    assert both.units == en.units + fr.units and both.vocab[0] >= max(en.vocab[0], fr.vocab[0])
