@@ -138,7 +138,7 @@ def test_a_tab_separated_file_switches_to_translation(panel: DataPanel, qtbot, t
         panel.open_file(str(pairs))
     assert changed.args == [str(pairs), "mt"]
     assert panel.task_buttons["mt"].isChecked()
-    assert combo_keys(panel) == ["phrasebook", "fra-eng", str(pairs)]
+    assert combo_keys(panel) == ["phrasebook", "fra-eng", "toy-reverse", "toy-sort", "toy-dates", str(pairs)]
     assert panel.stats().n_pairs == 2
 
 
