@@ -10,13 +10,14 @@ reads without a colour scale. Every axis shows its numbers plainly (``plain_axis
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.plain_axis import plain_numbers
@@ -99,8 +100,30 @@ class PlotView(pg.PlotWidget):
         px = base_pt * theme.font_scale * 96 / 72
         lines = 2.4 if self.record.x_label else 1.3
         self.getAxis("bottom").setHeight(int(lines * px + 3 * theme.font_scale + 8))
-        self.setTitle(self.record.title, size=f"{base_pt * theme.font_scale:.1f}pt", color=theme.foreground)
+        self._fit_title()
         self._draw()
+
+    def _fit_title(self) -> None:
+        """The title wrapped to the plot's width: a label wider than a narrow dock widened the plot past it."""
+        font = self._text_font()
+        metrics = QFontMetrics(font)
+        room = max(self.width() - 24, 80)
+        lines: list[str] = []
+        for word in self.record.title.split():
+            if lines and metrics.horizontalAdvance(f"{lines[-1]} {word}") <= room:
+                lines[-1] = f"{lines[-1]} {word}"
+            else:
+                lines.append(word)
+        self.setTitle("<br>".join(html.escape(line) for line in lines),
+                      size=f"{font.pointSizeF():.1f}pt", color=self._theme.foreground)
+        self.getPlotItem().titleLabel.setMinimumWidth(0)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if "_base_pt" not in self.__dict__:  # during PlotWidget's own __init__
+            return
+        if event is None or event.oldSize().width() != event.size().width():  # pyqtgraph calls it with None
+            self._fit_title()
 
     def _draw(self) -> None:
         item = self.getPlotItem()
