@@ -202,9 +202,10 @@ class WindowModels(QObject):
         w.beam_panel.show_request(request)
         w.tabs.setCurrentWidget(w.beam_panel)
 
-    def use_opened(self, bundle: Any) -> None:
+    def use_opened(self, bundle: Any, said: str | None = None) -> None:
         """A checkpoint was opened: it becomes the model of its task, and the settings follow it.
-        What the file's checks noted (no checksum in an old file, a corpus that moved) is said."""
+        What the file's checks noted (no checksum in an old file, a corpus that moved) is said.
+        ``said``: the status bar's words instead of "Opened …" (a model an exercise trained)."""
         w = self.window
         w.controller.forget_model()
         w.store.set_model(bundle)
@@ -215,7 +216,7 @@ class WindowModels(QObject):
         else:
             w.data_panel.set_selection(bundle.data_config.corpus, bundle.task)
         name = bundle.origin.describe()[len("opened "):]
-        w.statusBar().showMessage(f"Opened {name}: press Train to continue training it.", 8000)
+        w.statusBar().showMessage(said or f"Opened {name}: press Train to continue training it.", 8000)
         if bundle.origin.notes:
             QMessageBox.information(w, "rnnviz", f"Opened {name}.\n\n" + "\n\n".join(bundle.origin.notes))
 

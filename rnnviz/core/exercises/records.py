@@ -174,10 +174,14 @@ class ExerciseResult:
     texts: Mapping[str, str] = field(default_factory=dict)  # e.g. generated text per temperature
     stopped: bool = False  # a Stop came before the run finished: what was done so far
     plots: tuple[Plot, ...] = ()  # figures the app draws (forecasts, curves overlaid, a confusion matrix)
+    # The models its run trained (ModelBundle, on the CPU) that the app can show in its tabs ("Show this
+    # model in the tabs"); not plain data, so neither compared nor in to_dict.
+    models: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tables", tuple(self.tables))
         object.__setattr__(self, "plots", tuple(self.plots))
+        object.__setattr__(self, "models", tuple(self.models))
         arrays = {}
         for name, value in dict(self.arrays).items():
             array = np.array(value, copy=True)

@@ -204,7 +204,7 @@ def run_gru_2(small: bool, progress: Progress | None, stop: ShouldStop | None) -
                rows),
          Table("the trained model", ("lag", "steps", f"validation {trained.metric}", "chance"),
                [(lag, trained.steps, trained.metric_value, chance)])),
-        {"update": z}, {}, trained.stopped, (plot,))
+        {"update": z}, {}, trained.stopped, (plot,), models=(trained.bundle,))
 
 
 def sweep(exercise: str, preset: str, small: bool, progress: Progress | None, stop: ShouldStop | None) -> ExerciseResult:

@@ -170,3 +170,30 @@ def test_the_dock_leaves_the_tabs_their_width(qtbot, window: MainWindow) -> None
     qtbot.wait(50)
     assert window.exercises.dock.width() <= window.width() * 0.4
     assert window.tabs.width() >= window.tabs.currentWidget().minimumSizeHint().width()
+
+
+def test_the_model_a_run_trained_can_be_shown_in_the_tabs(qtbot, window: MainWindow) -> None:
+    window.exercises.choose("gru-2")
+    qtbot.waitUntil(lambda: window.store.task == "recall", timeout=10_000)
+    panel = window.exercises.panel
+    assert not panel.show_model_button.isVisible()
+    with qtbot.waitSignal(panel.sig_finished, timeout=60_000) as blocker:
+        panel.run_button.click()
+    trained = blocker.args[0].models[0]
+    assert panel.show_model_button.isVisible()
+    panel.show_model_button.click()
+    shown = window.store.model("recall")
+    assert shown is not None and shown.model is trained.model
+    assert shown.origin.describe() == f"trained here, step {trained.history.step[-1]}"
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "Gates"
+    assert "exercise gru-2 trained" in window.statusBar().currentMessage()
+
+
+def test_a_result_without_a_model_offers_none(qtbot) -> None:
+    panel = ExercisesPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_exercise(exercise_fakes.exercise())
+    with qtbot.waitSignal(panel.sig_finished, timeout=30_000):
+        panel.run_button.click()
+    assert panel.model() is None and not panel.show_model_button.isVisible()

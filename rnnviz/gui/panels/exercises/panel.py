@@ -58,10 +58,16 @@ def csv_header(path: str | Path) -> list[str]:
     return cells
 
 
+#: The tasks whose models the tabs show (the store's TASKS); a run's other models stay in its result.
+MODEL_TASKS = ("lm", "mt", "recall", "adding", "copy")
+
+
 class ExercisesPanel(QWidget):
-    """Signals: ``sig_finished(object)``: a run ended (its ExerciseResult, or None after an error)."""
+    """Signals: ``sig_finished(object)``: a run ended (its ExerciseResult, or None after an error);
+    ``sig_show_model(object)``: "Show this model in the tabs" for the result's model (a ModelBundle)."""
 
     sig_finished = Signal(object)
+    sig_show_model = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +92,11 @@ class ExercisesPanel(QWidget):
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
         self.file_button.clicked.connect(self.run_on_file)
+        self.show_model_button = QPushButton("Show this model in the tabs")
+        self.show_model_button.setToolTip("the model this run trained becomes the model of the Gates, Gradients, "
+                                          "Generate … tabs; Train continues training it")
+        self.show_model_button.clicked.connect(self.show_model)
+        self.show_model_button.hide()
         # The user's file: which, and the column of a CSV.
         self.file_row = QWidget()
         self.files_label = QLabel()
@@ -128,6 +139,7 @@ class ExercisesPanel(QWidget):
         top.addWidget(self.progress_text)
         top.addWidget(self.message)
         top.addWidget(self.results.summary)  # what the last run showed, in words; its plots below
+        top.addWidget(self.show_model_button, 0, Qt.AlignmentFlag.AlignLeft)
         top.addStretch(1)
         self.words_scroll = scroll = QScrollArea()  # long words scroll; the results below keep their height
         scroll.setWidget(words)
@@ -186,6 +198,7 @@ class ExercisesPanel(QWidget):
             self.choose_button.setToolTip(accepts.description)
         self.set_files(())
         self.results.clear()
+        self.show_model_button.hide()
         self._show_error("")
         self.progress.setValue(0)
         self.progress_text.clear()
@@ -258,6 +271,17 @@ class ExercisesPanel(QWidget):
         if self.files:
             self._start(files=self.files, column=self.column())
 
+    def model(self) -> Any:
+        """The model of the last result that the tabs can show (None when its run trained none they do)."""
+        models = getattr(self.result, "models", ())
+        return next((m for m in models if getattr(m, "task", None) in MODEL_TASKS), None)
+
+    def show_model(self) -> None:
+        """Ask the window to show the last result's model in its tabs."""
+        model = self.model()
+        if model is not None:
+            self.sig_show_model.emit(model)
+
     def stop(self) -> None:
         """Ask the running exercise to stop; it ends after the current training step."""
         self._stop.set()
@@ -304,6 +328,7 @@ class ExercisesPanel(QWidget):
         self.progress.setValue(100 if not result.stopped else self.progress.value())
         self.progress_text.setText("stopped" if result.stopped else "done")
         self.results.show_result(result)
+        self.show_model_button.setVisible(self.model() is not None)
         self._update_buttons()
         QTimer.singleShot(0, self, self._show_summary)
         self.sig_finished.emit(result)
@@ -318,6 +343,8 @@ class ExercisesPanel(QWidget):
     def _show_summary(self) -> None:
         self.fit_words()
         self.words_scroll.ensureWidgetVisible(self.results.summary, 0, 0)
+        if self.show_model_button.isVisibleTo(self):
+            self.words_scroll.ensureWidgetVisible(self.show_model_button, 0, 0)
 
     def _show_error(self, message: str) -> None:
         self.error = message
@@ -335,4 +362,5 @@ class ExercisesPanel(QWidget):
         self.run_button.setEnabled(ready and not self._running)
         self.file_button.setEnabled(ready and not self._running)
         self.choose_button.setEnabled(not self._running)
+        self.show_model_button.setEnabled(not self._running)
         self.stop_button.setEnabled(self._running)

@@ -39,6 +39,7 @@ class WindowExercises:
         # a column of its own would take the tabs' width, and one shared with Config half the plots' height.
         window.tabifyDockWidget(window.config_dock, self.dock)
         self.dock.hide()  # until an exercise is chosen
+        self.panel.sig_show_model.connect(self.show_model)
         self._sized = False
         self.menu = QMenu("E&xercises", window)
         self.actions: dict[str, QAction] = {}
@@ -72,10 +73,7 @@ class WindowExercises:
                 w.data_panel.use_memory_task(setup.task)
         elif w.data_panel.selection() != (setup.corpus, setup.task):
             w.data_panel.set_selection(setup.corpus, setup.task)
-        for index in range(w.tabs.count()):
-            if w.tabs.tabText(index) == setup.view:
-                w.tabs.setCurrentIndex(index)
-                break
+        self._open_view(setup.view)
         self.panel.show_exercise(exercise)
         self.panel.apply_theme(w.presentation.theme)
         first = not self.dock.isVisible() and not self._sized
@@ -83,6 +81,31 @@ class WindowExercises:
         self.dock.raise_()
         if first:
             self.fit_dock()
+
+    def show_model(self, bundle: Any) -> None:
+        """The model an exercise's run trained becomes the model of its task in the tabs (as an opened
+        checkpoint would), and the exercise's view shows it. Not while a training runs."""
+        import dataclasses
+
+        from rnnviz.core.models.origin import ModelOrigin
+
+        w = self.window
+        if not w.act_open_ckpt.isEnabled():  # the same rule as File → Open: the model cannot change mid-run
+            w.statusBar().showMessage("Stop the training first: its model cannot change while it runs.", 8000)
+            return
+        steps = bundle.history.step[-1] if bundle.history.step else None
+        exercise = self.panel.exercise
+        bundle = dataclasses.replace(bundle, origin=ModelOrigin.trained(None, steps))
+        w.models.use_opened(bundle, said=f"The model exercise {exercise.id} trained is in the tabs: press Train "
+                                         "to continue training it.")
+        self._open_view(exercise.setup.view)
+
+    def _open_view(self, view: str) -> None:
+        tabs = self.window.tabs
+        for index in range(tabs.count()):
+            if tabs.tabText(index) == view:
+                tabs.setCurrentIndex(index)
+                return
 
     def fit_dock(self) -> None:
         """The dock's first width: narrow beside the tabs on a 1280-wide screen (or in presentation mode)."""
