@@ -84,7 +84,7 @@ def train_mt(label: str, corpus: str, model: ModelConfig, epochs: int, pairs: in
             if isinstance(event, Step):
                 if progress is not None:
                     share = min(event.step / (per_epoch * epochs), 1.0)
-                    progress(span[0] + (span[1] - span[0]) * share, f"{label}: epoch {event.epoch + 1}")
+                    progress(span[0] + (span[1] - span[0]) * share, f"{label}: epoch {event.epoch} of {epochs}")
                 if stop is not None and stop():
                     stopped, command = True, Stop()
             elif isinstance(event, EpochEnd) and event.val_loss is not None:
@@ -139,12 +139,16 @@ def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -
     series = [Series(f"{r.label}: its own loss", r.epochs, r.val_loss) for r in runs]
     if len(runs) == 2:
         series.append(Series(f"{runs[1].label}: measured masked", runs[1].epochs, runs[1].val_loss_masked, "dashed"))
+    summary = (f"{share:.0%} of the target positions are padding. Unmasked, the loss also counts predicting <pad> "
+               "after <eos> as a target, and that is easy to learn, so the unmasked run's own loss averages easy "
+               "pads in with the words.")
+    if len(rows) == 2 and all(r[1] is not None for r in rows):
+        (_, masked, _, masked_bleu, _), (_, own, real, bleu, _) = rows
+        summary += (f" Its own validation loss: {own:.3f}, the masked run's {masked:.3f}; on the real tokens only "
+                    f"(the dashed curve), {real:.3f} against {masked:.3f}: the fair comparison. Mean BLEU: "
+                    f"{bleu:.3f} unmasked, {masked_bleu:.3f} masked.")
     return ExerciseResult(
-        "s2s-3",
-        f"{share:.0%} of the target positions are padding. Unmasked, the loss also rewards predicting <pad> "
-        "after <eos>, which is easy: its own validation loss falls lower, but that number averages over the pads "
-        "too. Measured on the real tokens only (the dashed curve, the table's masked column) the two runs compare "
-        "fairly: the pads take a share of the gradient away from the words, and BLEU says what that costs.",
+        "s2s-3", summary,
         (Table("masked and unmasked loss, same seed", ("run", "final val loss (its own)",
                                                         "final val loss (real tokens)", "mean BLEU (k = 2)",
                                                         "exact translations"), rows),
