@@ -51,9 +51,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"compares  {', '.join(s.compares)}")
     a = e.accepts
     if a is not None:
-        what = f"{'one or more' if a.many else 'one'} {a.kind} file{'s' if a.many else ''}"
-        print(f"your file {what}: {a.description}" + (" (and --column: a name or a number from 1)" if a.column
-                                                        else ""))
+        what = f"{'one or more' if a.many else 'one'} {a.kind.upper()} file{'s' if a.many else ''}"
+        print(f"your file {what} (--file): {a.description}")
+        if a.column:
+            print("column    --column: the column's name in the header, or its number from 1")
     if e.ready:
         print(f"\nRun it: rnnviz exercises run {e.id}")
         if a is not None:

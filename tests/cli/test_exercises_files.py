@@ -89,7 +89,7 @@ def test_a_file_for_an_exercise_without_one_is_refused(tmp_path: Path, capsys) -
 def test_show_says_what_file_it_accepts(fake, capsys) -> None:
     assert main(["exercises", "show", "fake-1"]) == 0
     out = capsys.readouterr().out
-    assert "your file one csv file: a CSV with a numeric column" in out
+    assert "your file one CSV file (--file): a CSV with a numeric column" in out and "--column:" in out
     assert "rnnviz exercises run fake-1 --file PATH --column NAME" in out
 
 

@@ -106,6 +106,7 @@ def test_run_on_a_file_offers_the_csv_columns_and_runs_on_it(qtbot, tmp_path: Pa
     data.write_text("month,sales\n1,3\n2,5\n")
     panel.set_files((str(data),))
     assert [panel.column_box.itemText(i) for i in range(panel.column_box.count())] == ["month", "sales"]
+    assert panel.column() is None  # offered, not guessed
     panel.column_box.setCurrentText("sales")
     with qtbot.waitSignal(panel.sig_finished, timeout=30_000):
         panel.file_button.click()

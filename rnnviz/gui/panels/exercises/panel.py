@@ -255,6 +255,9 @@ class ExercisesPanel(QWidget):
                 self.column_box.addItems(csv_header(self.files[0]))
             if current and self.column_box.findText(current) >= 0:
                 self.column_box.setCurrentText(current)
+            elif self.column_box.count() > 1:  # the user says which: a guess would run on the wrong numbers
+                self.column_box.setCurrentIndex(-1)
+                self.column_box.lineEdit().setPlaceholderText("which column?")
         self._update_buttons()
 
     def column(self) -> str | None:
