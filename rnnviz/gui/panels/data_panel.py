@@ -197,7 +197,8 @@ class DataPanel(DownloadMixin, FilesMixin, QWidget):
         self.download_button.clicked.connect(self._on_download_clicked)
         self.open_button = QPushButton("&Open file…")
         self.open_button.setToolTip("Open a UTF-8 text file: a .tsv file, or one whose first line has a TAB, "
-                                    "is a translation corpus; any other text is for a language model.")
+                                    "is a translation corpus; any other text is for a language model. Several "
+                                    "texts at once make one language model of them all.")
         self.open_button.clicked.connect(self._on_open_clicked)
 
         choice = QGridLayout()
