@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from rnnviz.core.data.sources import SourcePerplexity
+from rnnviz.core.session_schema import check_section
 from rnnviz.gui.panels.data_panel import DataPanel
 from rnnviz.gui.panels.training_readout import sources_text
-from rnnviz.core.data.sources import SourcePerplexity
 
 
 @pytest.fixture
@@ -81,8 +82,6 @@ def test_the_session_keeps_the_texts(panel: DataPanel, qtbot, books, monkeypatch
     _open_two(panel, qtbot, books, monkeypatch)
     state = panel.state()
     assert state["corpus"] == books[0] and state["sources"] == [books[1]]
-    from rnnviz.core.session_schema import check_section
-
     check_section("data", state)
     again = DataPanel()
     qtbot.addWidget(again)
