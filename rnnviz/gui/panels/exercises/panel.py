@@ -18,8 +18,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QProgressBar,
-                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QBoxLayout, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
+                               QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from rnnviz.gui.concurrency import run_in_background
 from rnnviz.gui.panels.exercises.results import ResultView
@@ -107,14 +107,18 @@ class ExercisesPanel(QWidget):
         self.column_box = QComboBox()
         self.column_box.setEditable(True)  # a name or a number the header did not offer
         self.column_box.setToolTip("the CSV column to use: its name in the header, or its number from 1")
-        self.column_box.setMinimumContentsLength(12)
+        self.column_box.setMinimumContentsLength(6)
         file_layout = QVBoxLayout(self.file_row)  # the file's description on a line of its own: it is long
         file_layout.setContentsMargins(0, 0, 0, 0)
         file_layout.addWidget(self.files_label)
-        choose = QHBoxLayout()
-        choose.addWidget(self.choose_button)
-        choose.addWidget(self.column_label)
-        choose.addWidget(self.column_box)
+        # Short rows: in presentation type a row of three buttons was wider than a 1280 screen's dock.
+        column = QHBoxLayout()
+        column.addWidget(self.column_label)
+        column.addWidget(self.column_box, 1)
+        file_layout.addLayout(column)
+        self.choose_row = choose = QHBoxLayout()  # one above the other in presentation type (apply_theme)
+        choose.addWidget(self.choose_button, 0, Qt.AlignmentFlag.AlignLeft)
+        choose.addWidget(self.file_button, 0, Qt.AlignmentFlag.AlignLeft)
         choose.addStretch(1)
         file_layout.addLayout(choose)
         self.progress = QProgressBar()
@@ -127,14 +131,15 @@ class ExercisesPanel(QWidget):
         self.message.hide()
         self.results = ResultView(summary_here=False)
         buttons = QHBoxLayout()
-        for button in (self.run_button, self.file_button, self.stop_button):
+        for button in (self.run_button, self.stop_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.words = words = QWidget()
         top = QVBoxLayout(words)
-        for widget in (self.heading, self.paraphrase, self.question, self.status, self.file_row):
+        for widget in (self.heading, self.paraphrase, self.question, self.status):
             top.addWidget(widget)
         top.addLayout(buttons)
+        top.addWidget(self.file_row)
         top.addWidget(self.progress)
         top.addWidget(self.progress_text)
         top.addWidget(self.message)
@@ -145,7 +150,7 @@ class ExercisesPanel(QWidget):
         scroll.setWidget(words)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # never cut off unseen
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.results)
@@ -297,6 +302,8 @@ class ExercisesPanel(QWidget):
         font.setPointSizeF(self._base_pt * theme.font_scale)
         self.setFont(font)
         self.results.apply_theme(theme, self._base_pt)
+        self.choose_row.setDirection(QBoxLayout.Direction.TopToBottom if theme.font_scale > 1.2
+                                     else QBoxLayout.Direction.LeftToRight)
         self._apply_message_style()
         QTimer.singleShot(0, self, self.fit_words)
 

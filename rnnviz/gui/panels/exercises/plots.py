@@ -74,6 +74,7 @@ class PlotView(pg.PlotWidget):
         self.setMinimumHeight(220)
         for name in ("left", "bottom"):
             plain_numbers(self.getAxis(name))
+        self.getViewBox().sigResized.connect(lambda _vb: self._fit_names())
         self.apply_theme(theme, self._base_pt)
 
     # ---- looks ----
@@ -118,6 +119,21 @@ class PlotView(pg.PlotWidget):
                       size=f"{font.pointSizeF():.1f}pt", color=self._theme.foreground)
         self.getPlotItem().titleLabel.setMinimumWidth(0)
 
+    def _fit_names(self) -> None:
+        """The categories (or columns) under the plot, each cut to its slot's width: pyqtgraph leaves out a
+        label that would overlap its neighbour, so in a narrow dock only every other one showed."""
+        names = getattr(self, "_names", [])
+        if not names:
+            return
+        slot = self.getViewBox().width() / len(names)
+        if slot <= 0:  # not laid out yet: the resize that follows fits them
+            self.getAxis("bottom").setTicks([names])
+            return
+        metrics = QFontMetrics(self.getAxis("bottom").style["tickFont"] or self._text_font())
+        room = max(int(slot) - 6, metrics.horizontalAdvance("W…"))
+        self.getAxis("bottom").setTicks([[(x, metrics.elidedText(name, Qt.TextElideMode.ElideRight, room))
+                                          for x, name in names]])
+
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         if "_base_pt" not in self.__dict__:  # during PlotWidget's own __init__
@@ -129,6 +145,7 @@ class PlotView(pg.PlotWidget):
         item = self.getPlotItem()
         item.clear()  # the legend's entries go with their items
         self.curves, self.bars, self.bar_texts, self.cell_texts, self.image = [], [], [], [], None
+        self._names: list[tuple[float, str]] = []  # the bottom axis's categories or columns, uncut
         kind = self.record.kind
         if kind in ("lines", "bars") and len(self.record.series) > 1:
             # One legend for the widget's life (addLegend returns the first); its type follows the theme.
@@ -203,8 +220,8 @@ class PlotView(pg.PlotWidget):
                     text.setPos(float(xc), float(yt))
                     self.addItem(text)
                     self.bar_texts.append(text)
-        axis = self.getAxis("bottom")
-        axis.setTicks([[(float(i), name) for i, name in enumerate(plot.categories)]])
+        self._names = [(float(i), name) for i, name in enumerate(plot.categories)]
+        self._fit_names()
         self.getViewBox().setXRange(-0.6, groups - 0.4, padding=0)
         tops = [float(t) for h in heights for t in (log_values(h) if plot.log_y else h) if math.isfinite(t)]
         if tops:  # room above the tallest bar for its value
@@ -232,7 +249,8 @@ class PlotView(pg.PlotWidget):
         vb.setAspectLocked(False)
         vb.setRange(xRange=(0, cols), yRange=(0, rows), padding=0.02)
         self.getAxis("left").setTicks([[(r + 0.5, name) for r, name in enumerate(plot.row_labels)]])
-        self.getAxis("bottom").setTicks([[(c + 0.5, name) for c, name in enumerate(plot.column_labels)]])
+        self._names = [(c + 0.5, name) for c, name in enumerate(plot.column_labels)]
+        self._fit_names()
         if rows * cols > MAX_CELL_TEXTS:
             return
         integers = all(float(v).is_integer() for v in finite)
