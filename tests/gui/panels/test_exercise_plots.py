@@ -83,3 +83,16 @@ def test_the_result_view_has_a_tab_per_plot_and_table_and_copies_a_table(qtbot) 
     table.selectRow(1)
     assert table.selection_text() == "class\taccuracy\tcount\nquestion\t0.8333\t1,234"
     assert "made by hand" in rv.summary.text() and TABLE.title in rv.output.toPlainText()
+
+
+def test_names_too_long_for_a_narrow_plot_are_cut_not_dropped(qtbot, view) -> None:
+    v = view(MATRIX, PRESENTATION)
+    v.resize(200, 300)
+    v.show()
+    qtbot.waitExposed(v)
+    qtbot.waitUntil(lambda: v.tick_labels("bottom")[0].endswith("…"))
+    labels = v.tick_labels("bottom")
+    assert len(labels) == 2 and all(label.endswith("…") for label in labels)
+    assert labels[0][:-1] == "statement"[:len(labels[0]) - 1]
+    v.resize(900, 300)
+    qtbot.waitUntil(lambda: v.tick_labels("bottom") == ["statement", "question"])

@@ -136,7 +136,7 @@ class PlotView(pg.PlotWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if "_base_pt" not in self.__dict__:  # during PlotWidget's own __init__
+        if "_base_pt" not in self.__dict__ or self.__dict__.get("plotItem") is None:  # not yet, or closed
             return
         if event is None or event.oldSize().width() != event.size().width():  # pyqtgraph calls it with None
             self._fit_title()
