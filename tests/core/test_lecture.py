@@ -111,7 +111,7 @@ MALFORMED: list[tuple[tuple[str, ...], Any, str]] = [
     (("config", "builder", "model", "stack", "cell"), "transformer", "stack.cell is 'transformer'; allowed: rnn"),
     (("config", "builder", "model", "stack", "dropout"), math.nan, "stack.dropout is nan"),
     (("config", "builder", "model", "embed_size"), 10**9, "config.builder.model.embed_size is 1000000000"),
-    (("config", "builder", "model", "decoder"), None, "config.builder.model is an object with 6 field(s); this "
+    (("config", "builder", "model", "decoder"), None, "config.builder.model is an object with 7 field(s); this "
                                                       "model cannot be built: a translation model needs a decoder"),
     (("config", "builder", "model", "task"), "image", "config.builder.model.task is 'image'"),
     (("config", "gates", "speed"), math.nan, "config.gates.speed is nan"),
