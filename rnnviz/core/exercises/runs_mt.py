@@ -155,7 +155,8 @@ def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -
          Table("padding", ("training targets", "padding share"), [(len(runs[0].data.train), share)])),
         texts={f"translations, {r.label}": _examples(r) for r in runs},
         stopped=any(r.stopped for r in runs),
-        plots=(Plot("validation loss per epoch", "lines", "epoch", "cross-entropy", tuple(series)),))
+        plots=(Plot("validation loss per epoch", "lines", "epoch", "cross-entropy", tuple(series)),),
+        models=tuple(r.bundle for r in runs))
 
 
 def run_s2s_2(small: bool, progress: Progress | None, stop: ShouldStop | None) -> ExerciseResult:
@@ -175,7 +176,7 @@ def run_s2s_2(small: bool, progress: Progress | None, stop: ShouldStop | None) -
         f"{longest.label}. The encoder squeezes the whole source into one fixed-size state, so longer sources "
         "lose more (attention, chapter 11, lifts this limit); short buckets hold few pairs, so read their counts.",
         (Table("BLEU by source length", ("source words", "pairs", "mean BLEU", "exact"), result.rows()),),
-        texts={"translations": _examples(run)}, stopped=run.stopped,
+        texts={"translations": _examples(run)}, stopped=run.stopped, models=(run.bundle,),
         plots=(Plot("BLEU by source length", "bars", "source words", "", (
             Series("mean BLEU", tuple(range(len(labels))), tuple(b.mean_bleu for b in result.buckets)),
             Series("exact share", tuple(range(len(labels))), tuple(shares))), categories=tuple(labels)),))
@@ -206,7 +207,8 @@ def _toy_result(exercise: str, summary: str, runs: list[Run]) -> ExerciseResult:
                                                   "exact translations"), rows),),
         texts={f"translations, {r.label}": _examples(r) for r in runs}, stopped=any(r.stopped for r in runs),
         plots=(Plot("validation loss per epoch", "lines", "epoch", "cross-entropy",
-                    tuple(Series(r.label, r.epochs, r.val_loss_masked) for r in runs)),))
+                    tuple(Series(r.label, r.epochs, r.val_loss_masked) for r in runs)),),
+        models=tuple(r.bundle for r in runs))  # "Show this model in the tabs": the first, toy-reverse
 
 
 def run_ed_1(small: bool, progress: Progress | None, stop: ShouldStop | None) -> ExerciseResult:

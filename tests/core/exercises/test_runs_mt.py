@@ -44,6 +44,8 @@ def test_s2s_2_gives_bleu_per_length_as_a_table_and_bars() -> None:
     assert list(plot.series[0].y) == pytest.approx(table.column("mean BLEU"), abs=1e-4)
     assert all(e <= n for e, n in zip(table.column("exact"), table.column("pairs")))
     assert "translations" in result.texts
+    (model,) = result.models  # the Translate tab can show it, and its button measure it again
+    assert model.task == "mt" and model.data_config.corpus == "phrasebook"
 
 
 @pytest.mark.parametrize("name", ["ed-1", "s2s-1"])
@@ -54,6 +56,7 @@ def test_the_toy_exercises_score_each_task(name: str) -> None:
     assert all(0.0 <= v <= 1.0 for v in table.column("exact translations") + table.column("mean BLEU (k = 2)"))
     assert set(result.texts) == {f"translations, {task}" for task in TOY_TASKS}
     assert all("reference:" in text for text in result.texts.values())
+    assert [m.data_config.corpus for m in result.models] == list(TOY_TASKS)
 
 
 def test_a_stop_ends_the_comparison_early() -> None:
