@@ -6,7 +6,7 @@ length, how many pairs, their mean BLEU (k = 2) and the exact translations, as a
 table beside a bar chart. A newer model makes an older answer stale: it is not shown.
 
 Public API: ``sig_computed(object)`` (a BleuByLength is shown), ``set_bundle(bundle)``,
-``compute()``, ``result()``, ``is_busy()``, ``message()``.
+``compute()``, ``result()``, ``is_busy()``, ``message()``, ``apply_theme(theme, base_pt)``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.gui.concurrency import run_in_background
+from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.plain_axis import plain_numbers
 
 if TYPE_CHECKING:
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
 
 COLUMNS = ("source words", "pairs", "mean BLEU", "exact")
-_BAR_COLOR = "#0072B2"  # blue, as the panels' first series
 
 
 def _compute(bundle: Any, report: Any) -> BleuByLength:
@@ -68,9 +69,6 @@ class BleuByLengthBox(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.plot = pg.PlotWidget()
         self.plot.setMouseEnabled(False, False)
-        self.plot.setLabel("bottom", "source words")
-        self.plot.setLabel("left", "mean BLEU")
-        plain_numbers(self.plot.getAxis("left"))
         self.bars: pg.BarGraphItem | None = None
         for widget in (self.table, self.plot):
             widget.setMaximumHeight(200)
@@ -86,6 +84,8 @@ class BleuByLengthBox(QWidget):
         layout.addLayout(top)
         layout.addLayout(shown)
         self.button.clicked.connect(self.compute)
+        self._theme = NORMAL
+        self.apply_theme(NORMAL, self.font().pointSizeF())
         self.set_bundle(None)
 
     def set_bundle(self, bundle: ModelBundle | None) -> None:
@@ -126,6 +126,23 @@ class BleuByLengthBox(QWidget):
 
         run_in_background(lambda report: _compute(bundle, report), done, failed, owner=self, progress=progress)
 
+    def apply_theme(self, theme: Theme, base_pt: float) -> None:
+        """The chart in ``theme``: its background, axes, type and the bars' colour."""
+        self._theme = theme
+        self.plot.setBackground(theme.background)
+        font = QFont()
+        font.setPointSizeF(base_pt * theme.font_scale)
+        style = {"font-size": f"{base_pt * theme.font_scale:.1f}pt", "color": theme.foreground}
+        for name, text in (("left", "mean BLEU"), ("bottom", "source words")):
+            axis = self.plot.getAxis(name)
+            axis.setTickFont(font)
+            axis.setPen(pg.mkPen(theme.foreground))
+            axis.setTextPen(pg.mkPen(theme.foreground))
+            axis.setLabel(text, **style)
+            plain_numbers(axis)  # a label set again brings the SI prefix back
+        if self.bars is not None:
+            self.bars.setOpts(brush=theme.color(0))
+
     def result(self) -> BleuByLength | None:
         return self._result
 
@@ -151,7 +168,8 @@ class BleuByLengthBox(QWidget):
         if self.bars is not None:
             self.plot.removeItem(self.bars)
         x = np.arange(len(result.buckets), dtype=float)
-        self.bars = pg.BarGraphItem(x=x, height=[b.mean_bleu for b in result.buckets], width=0.7, brush=_BAR_COLOR)
+        self.bars = pg.BarGraphItem(x=x, height=[b.mean_bleu for b in result.buckets], width=0.7,
+                                    brush=self._theme.color(0))
         self.plot.addItem(self.bars)
         self.plot.getAxis("bottom").setTicks([[(float(i), b.label) for i, b in enumerate(result.buckets)]])
         self.plot.setYRange(0.0, 1.0)

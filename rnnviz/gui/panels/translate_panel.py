@@ -166,6 +166,7 @@ class TranslatePanel(ModelPanel):
         for label in (self.source_caption, self.greedy_caption, self.beam_caption):
             label.setFont(caption)
         self.table.verticalHeader().setDefaultSectionSize(int(self.fontMetrics().height() * 1.6))
+        self.lengths.apply_theme(theme, self._base_pt)
         if self._outcome is not None:
             self._show(self._outcome, emit=False)
 
