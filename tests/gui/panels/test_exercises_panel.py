@@ -198,3 +198,27 @@ def test_a_result_without_a_model_offers_none(qtbot) -> None:
     with qtbot.waitSignal(panel.sig_finished, timeout=30_000):
         panel.run_button.click()
     assert panel.model() is None and not panel.show_model_button.isVisible()
+
+
+def test_a_run_that_trained_several_models_offers_each(qtbot) -> None:
+    from types import SimpleNamespace
+
+    from rnnviz.core.exercises import ExerciseResult
+
+    def bundle(name: str, corpus: str, task: str = "mt") -> SimpleNamespace:
+        return SimpleNamespace(task=task, display_name=name, data_config=SimpleNamespace(corpus=corpus))
+
+    masked, unmasked = bundle("GRU 2×32 encoder–decoder", "toy-reverse"), bundle("GRU 2×32 unmasked", "toy-reverse")
+    panel = ExercisesPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_exercise(exercise_fakes.exercise())
+    panel._done(ExerciseResult("fake-1", "two runs", models=(masked, bundle("a classifier", "x", "classify"),
+                                                                unmasked)))
+    menu = panel.show_model_button.menu()
+    assert panel.show_model_button.isVisible() and menu is not None
+    assert [a.text() for a in menu.actions()] == ["1. GRU 2×32 encoder–decoder on toy-reverse",
+                                                  "2. GRU 2×32 unmasked on toy-reverse"]  # the tabs show no classifier
+    with qtbot.waitSignal(panel.sig_show_model) as blocker:
+        menu.actions()[1].trigger()
+    assert blocker.args[0] is unmasked

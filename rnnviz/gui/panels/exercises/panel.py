@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QApplication, QBoxLayout, QComboBox, QFileDialog, QFrame, QHBoxLayout, QLabel,
-                               QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+                               QMenu, QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from rnnviz.gui.concurrency import run_in_background
 from rnnviz.gui.panels.exercises.results import ResultView
@@ -95,7 +95,8 @@ class ExercisesPanel(QWidget):
         self.show_model_button = QPushButton("Show this model in the tabs")
         self.show_model_button.setToolTip("the model this run trained becomes the model of the Gates, Gradients, "
                                           "Generate … tabs; Train continues training it")
-        self.show_model_button.clicked.connect(self.show_model)
+        self.show_model_button.clicked.connect(  # with several models the button's menu picks one
+            lambda: None if self.show_model_button.menu() is not None else self.show_model())
         self.show_model_button.hide()
         # The user's file: which, and the column of a CSV.
         self.file_row = QWidget()
@@ -279,16 +280,34 @@ class ExercisesPanel(QWidget):
         if self.files:
             self._start(files=self.files, column=self.column())
 
-    def model(self) -> Any:
-        """The model of the last result that the tabs can show (None when its run trained none they do)."""
-        models = getattr(self.result, "models", ())
-        return next((m for m in models if getattr(m, "task", None) in MODEL_TASKS), None)
+    def models(self) -> list[Any]:
+        """The models of the last result that the tabs can show (none when its run trained none they do)."""
+        return [m for m in getattr(self.result, "models", ()) if getattr(m, "task", None) in MODEL_TASKS]
 
-    def show_model(self) -> None:
-        """Ask the window to show the last result's model in its tabs."""
-        model = self.model()
+    def model(self) -> Any:
+        """The first of :meth:`models`, or None."""
+        return next(iter(self.models()), None)
+
+    def show_model(self, model: Any = None) -> None:
+        """Ask the window to show ``model`` (by default the last result's first) in its tabs."""
+        model = model if model is not None else self.model()
         if model is not None:
             self.sig_show_model.emit(model)
+
+    def _offer_models(self) -> None:
+        """The button shows the one model, or a menu of them when the run trained several (a comparison)."""
+        models = self.models()
+        self.show_model_button.setVisible(bool(models))
+        self.show_model_button.setMenu(None)
+        if len(models) > 1:
+            menu = QMenu(self.show_model_button)
+            for k, bundle in enumerate(models, 1):
+                corpus = getattr(getattr(bundle, "data_config", None), "corpus", "")
+                action = menu.addAction(f"{k}. {bundle.display_name}" + (f" on {corpus}" if corpus else ""))
+                action.triggered.connect(lambda _=False, b=bundle: self.show_model(b))
+            self.show_model_button.setMenu(menu)
+        self.show_model_button.setText("Show a model of this run in the tabs" if len(models) > 1
+                                       else "Show this model in the tabs")
 
     def stop(self) -> None:
         """Ask the running exercise to stop; it ends after the current training step."""
@@ -338,7 +357,7 @@ class ExercisesPanel(QWidget):
         self.progress.setValue(100 if not result.stopped else self.progress.value())
         self.progress_text.setText("stopped" if result.stopped else "done")
         self.results.show_result(result)
-        self.show_model_button.setVisible(self.model() is not None)
+        self._offer_models()
         self._update_buttons()
         QTimer.singleShot(0, self, self._show_summary)
         self.sig_finished.emit(result)
