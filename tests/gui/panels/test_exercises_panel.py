@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from rnnviz.core.exercises import EXERCISES, get_exercise
 from rnnviz.gui.main_window import MainWindow
 from rnnviz.gui.panels.exercises import ExercisesPanel
-from rnnviz.gui.panels.exercises.panel import csv_header
+from rnnviz.gui.panels.exercises.user_files import csv_header
 from rnnviz.gui.style import PRESENTATION
 from tests.gui.panels import exercise_fakes
 

@@ -11,7 +11,6 @@ and keeps the last good result on show.
 
 from __future__ import annotations
 
-import csv
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,40 +22,8 @@ from PySide6.QtWidgets import (QApplication, QBoxLayout, QComboBox, QFileDialog,
 
 from rnnviz.gui.concurrency import run_in_background
 from rnnviz.gui.panels.exercises.results import ResultView
+from rnnviz.gui.panels.exercises.user_files import FILE_FILTERS, csv_header
 from rnnviz.gui.style import NORMAL, Theme
-
-#: The file dialog's filter per FileInput kind.
-FILE_FILTERS = {"csv": "CSV files (*.csv *.txt)", "tsv": "Tab-separated files (*.tsv *.txt)",
-                "text": "Text files (*.txt *.md)"}
-HEADER_BYTES = 64 * 1024  # read at most this much of a CSV for its header
-
-
-def csv_header(path: str | Path) -> list[str]:
-    """The column names of a CSV's first row, or its column numbers ("1", "2" …) where that row is numbers;
-    [] where the file cannot be read (the run then says what is wrong)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace", newline="") as f:
-            first = f.readline(HEADER_BYTES)
-    except OSError:
-        return []
-    try:
-        cells = [c.strip() for c in next(csv.reader([first]))]
-    except (csv.Error, StopIteration):
-        return []
-    if not cells or cells == [""]:
-        return []
-
-    def is_number(cell: str) -> bool:
-        try:
-            float(cell)
-        except ValueError:
-            return False
-        return True
-
-    if all(is_number(c) for c in cells):
-        return [str(k + 1) for k in range(len(cells))]
-    return cells
-
 
 #: The tasks whose models the tabs show (the store's TASKS); a run's other models stay in its result.
 MODEL_TASKS = ("lm", "mt", "recall", "adding", "copy")
