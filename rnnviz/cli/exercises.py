@@ -46,7 +46,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"\nstatus    {e.status}")
     if e.meanwhile:
         print(f"meanwhile {e.meanwhile}")
-    print(f"data      {s.corpus} ({s.task})\nmodel     {s.preset or '(the current one)'}\nview      {s.view}")
+    if s.in_dock:
+        print(f"data      {s.corpus} ({s.task}: the run brings its own data and model)\nview      the run's plots")
+    else:
+        print(f"data      {s.corpus} ({s.task})\nmodel     {s.preset or '(the current one)'}\nview      {s.view}")
     if s.compares:
         print(f"compares  {', '.join(s.compares)}")
     a = e.accepts

@@ -47,10 +47,7 @@ def test_run_json(capsys) -> None:
     assert data["exercise"] == "rnn-3" and data["arrays"]["g"]["shape"][0] > 10
 
 
-def test_run_of_an_exercise_that_needs_a_capability_says_what_to_do(capsys) -> None:
-    waiting = [e for e in EXERCISES if not e.ready]
-    if not waiting:
-        pytest.skip("every exercise has its run")
-    assert main(["exercises", "run", waiting[0].id]) == 1
-    err = capsys.readouterr().err
-    assert waiting[0].status in err and "Meanwhile" in err
+def test_show_of_an_exercise_with_its_own_data_says_so(capsys) -> None:
+    assert main(["exercises", "show", "lstm-5"]) == 0
+    out = capsys.readouterr().out
+    assert "brings its own data and model" in out and "csv" in out.lower()

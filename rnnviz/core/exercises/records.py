@@ -22,26 +22,36 @@ ShouldStop = Callable[[], bool]
 
 #: The views of the app an exercise can open (the main window's tab titles).
 VIEWS: tuple[str, ...] = ("Training", "Builder", "Gates", "Gradients", "Translate", "Generate", "Beam search")
+#: Tasks whose data and model live in the exercise's own run (the time series, sequence classification):
+#: the app's tabs have no such task, so choosing the exercise loads nothing and its plots are the view.
+DOCK_TASKS: tuple[str, ...] = ("series", "classify")
 
 
 @dataclass(frozen=True)
 class Setup:
     """What the app loads and shows for an exercise: the data, the model and the view."""
 
-    corpus: str  # a name from `rnnviz data list`
-    task: str  # "lm", "mt", "recall", "adding" or "copy"
+    corpus: str  # a name from `rnnviz data list`, or the built-in data of a DOCK_TASKS run
+    task: str  # "lm", "mt", "recall", "adding" or "copy"; or one of DOCK_TASKS
     preset: str | None  # the model, by preset name (rnnviz stack --list); None: keep the current one
-    view: str  # a tab of the main window, one of VIEWS
+    view: str  # a tab of the main window, one of VIEWS; "" for a DOCK_TASKS exercise (its plots are the view)
     # What the exercise compares or sweeps, in words the app shows (e.g. ("rnn-lm", "gru-lm")):
     # where it is not empty the app runs the comparison in one go, with progress and a Stop.
     compares: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)  # e.g. {"temperatures": [0, 0.5, 1]}
 
     def __post_init__(self) -> None:
-        if self.view not in VIEWS:
+        if self.in_dock and (self.view or self.preset is not None):
+            raise ValueError(f"a {self.task} exercise loads no model and opens no tab: preset None, view ''")
+        if not self.in_dock and self.view not in VIEWS:
             raise ValueError(f"unknown view {self.view!r}; one of {', '.join(VIEWS)}")
         object.__setattr__(self, "compares", tuple(self.compares))
         object.__setattr__(self, "settings", dict(self.settings))
+
+    @property
+    def in_dock(self) -> bool:
+        """True when the exercise's run brings its own data and model and the dock's plots are its view."""
+        return self.task in DOCK_TASKS
 
     def to_dict(self) -> dict[str, Any]:
         return {"corpus": self.corpus, "task": self.task, "preset": self.preset, "view": self.view,

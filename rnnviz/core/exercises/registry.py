@@ -92,7 +92,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "10.1: use an LSTM to predict the next values of a time series instead of the next token.",
         "How do one-step and k-step forecasts differ, and where does the multi-step forecast leave the data? "
         "(Run it on a column of your own CSV file too.)",
-        _s(_LM, "lstm-lm", "Training"), ts.run_lstm_5,
+        _s(("the book's noisy sine", "series"), None, ""), ts.run_lstm_5,
         accepts=FileInput("csv", "a CSV file with a header row and a column of numbers in time order, one value "
                                  "a row (give the column by name or number)", column=True)),
     # ---- 10.2 GRU ----
@@ -152,7 +152,7 @@ EXERCISES: tuple[Exercise, ...] = (
         "an MLP.",
         "Which classes does it confuse, and which sentences does it get wrong? (Run it on your own TSV file of "
         "text and label too.)",
-        _s(_LM, "bi-lstm-lm", "Builder"), classify.run_bi_3,
+        _s(("phrasebook: statement, question, negation", "classify"), None, ""), classify.run_bi_3,
         accepts=FileInput("tsv", "one example per line: the text, a TAB, its label (at least 20 lines, two labels "
                                  "or more)")),
     _ex("bi-4", "A word in its context",

@@ -25,8 +25,11 @@ def test_every_exercise_of_the_issue_is_listed_once() -> None:
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda e: e.id)
 def test_setup_builds(exercise) -> None:
     setup = exercise.setup
-    assert setup.view in VIEWS
     assert exercise.paraphrase.split(":")[0][:2] in {"9.", "10"}  # cites its section
+    if setup.in_dock:  # its run brings its own data and model: the app loads nothing for it
+        assert setup.preset is None and setup.view == "" and exercise.runner is not None
+        return
+    assert setup.view in VIEWS
     if setup.preset is not None:
         preset = get_preset(setup.preset)
         assert preset.config.task == setup.task

@@ -51,14 +51,17 @@ def test_choosing_an_exercise_sets_up_data_model_and_view(qtbot, window: MainWin
     assert "Builder" in panel.status.text()
 
 
-def test_an_exercise_that_needs_a_capability_says_so(window: MainWindow) -> None:
-    waiting = [e for e in EXERCISES if not e.ready]
-    if not waiting:
-        pytest.skip("every exercise has its run")
-    window.exercises.choose(waiting[0].id)
-    panel = window.exercises.panel
-    assert waiting[0].status in panel.status.text() and not panel.run_button.isEnabled()
-    assert not panel.file_button.isVisible()
+def test_an_exercise_with_its_own_data_leaves_the_tabs_theirs(qtbot, window: MainWindow) -> None:
+    window.exercises.actions["rnn-1"].trigger()
+    qtbot.waitUntil(lambda: window.store.task == "lm", timeout=30_000)
+    cell, tab = window.builder.model_config().stack.cell, window.tabs.currentIndex()
+    for exercise_id in ("lstm-5", "bi-3"):  # a time series and a classifier: no task of the tabs
+        window.exercises.choose(exercise_id)
+        panel = window.exercises.panel
+        assert window.store.task == "lm" and window.builder.model_config().stack.cell == cell
+        assert window.tabs.currentIndex() == tab
+        assert "its own" in panel.status.text() and panel.run_button.isEnabled()
+        assert not panel.file_button.isHidden()  # both run on a user's file too
 
 
 def test_run_shows_the_result(qtbot) -> None:

@@ -156,8 +156,9 @@ class ExercisesPanel(QWidget):
         self.question.setText(f"<b>Look for:</b> {exercise.question}" if exercise.question else "")
         if exercise.ready:
             what = f" ({', '.join(exercise.setup.compares)})" if exercise.setup.compares else ""
-            self.status.setText(f"The {exercise.setup.view} tab shows it. Run{what} does the work at a small size "
-                                "(seconds) and shows it here.")
+            where = ("Its data and model are its own (the tabs keep theirs)" if exercise.setup.in_dock
+                     else f"The {exercise.setup.view} tab shows it")
+            self.status.setText(f"{where}. Run{what} does the work at a small size (seconds) and shows it here.")
         else:
             self.status.setText(f"<b>This exercise {exercise.status}</b>, which rnnviz does not have yet. "
                                 f"Meanwhile: {exercise.meanwhile}")

@@ -66,9 +66,13 @@ class WindowExercises:
 
         exercise = get_exercise(exercise_id)
         w, setup = self.window, exercise.setup
-        if setup.preset is not None:
+        if setup.in_dock:  # the run brings its own data and model: the tabs keep theirs
+            pass
+        elif setup.preset is not None:
             w.builder.apply_preset(setup.preset)  # a memory task's preset sets its data too
-        if setup.task in MEMORY_TASKS:
+        if setup.in_dock:
+            pass
+        elif setup.task in MEMORY_TASKS:
             if w.data_panel.selection() != (setup.task, setup.task):
                 w.data_panel.use_memory_task(setup.task)
         elif w.data_panel.selection() != (setup.corpus, setup.task):
