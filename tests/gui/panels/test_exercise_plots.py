@@ -96,3 +96,14 @@ def test_names_too_long_for_a_narrow_plot_are_cut_not_dropped(qtbot, view) -> No
     assert labels[0][:-1] == "statement"[:len(labels[0]) - 1]
     v.resize(900, 300)
     qtbot.waitUntil(lambda: v.tick_labels("bottom") == ["statement", "question"])
+
+
+def test_the_legend_sits_under_the_plot_not_over_its_curves(view, qtbot) -> None:
+    v = view(LINES)
+    v.resize(320, 420)
+    v.show()
+    qtbot.waitExposed(v)
+    box = v.getViewBox().sceneBoundingRect()
+    legend = v.legend.sceneBoundingRect()
+    assert legend.top() >= box.bottom()  # below the axes: no curve is hidden behind a name
+    assert legend.left() >= 0 and legend.width() > 0

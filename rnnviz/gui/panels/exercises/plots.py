@@ -1,6 +1,6 @@
 """The figures of an exercise's result (``ExerciseResult.plots``), drawn beside its text in the Exercises dock.
 
-One :class:`PlotView` per ``Plot`` record: "lines" are curves over x with a legend (a dashed or a
+One :class:`PlotView` per ``Plot`` record: "lines" are curves over x with a legend under them (a dashed or a
 points style where the series asks for it, a log y axis where the plot does); "bars" are grouped
 bars, one group per category, named under the axis, each bar's value above it; "matrix" is a heatmap
 with its row and column labels and the number written in every cell, so that a confusion matrix
@@ -148,8 +148,12 @@ class PlotView(pg.PlotWidget):
         self._names: list[tuple[float, str]] = []  # the bottom axis's categories or columns, uncut
         kind = self.record.kind
         if kind in ("lines", "bars") and len(self.record.series) > 1:
-            # One legend for the widget's life (addLegend returns the first); its type follows the theme.
-            self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
+            if self.legend is None:
+                # Under the plot, in the plot item's own layout: inside the view box it hid the curves
+                # and, wider than a narrow dock's plot, lost the start of its names.
+                self.legend = pg.LegendItem()
+                item.layout.addItem(self.legend, 4, 1)
+                item.legend = self.legend  # named items go into it as addLegend's would
             self.legend.setLabelTextSize(f"{self._base_pt * self._theme.font_scale:.1f}pt")
             self.legend.setLabelTextColor(self._theme.foreground)
         {"lines": self._draw_lines, "bars": self._draw_bars, "matrix": self._draw_matrix}[kind]()
