@@ -158,11 +158,14 @@ class ExercisesPanel(QWidget):
             what = f" ({', '.join(exercise.setup.compares)})" if exercise.setup.compares else ""
             where = ("Its data and model are its own (the tabs keep theirs)" if exercise.setup.in_dock
                      else f"The {exercise.setup.view} tab shows it")
-            self.status.setText(f"{where}. Run{what} does the work at a small size (seconds) and shows it here.")
+            button = "Compare" if exercise.setup.compares else "Run"
+            self.status.setText(f"{where}. {button}{what} does the work at a small size (seconds) and shows it "
+                                "here.")
         else:
             self.status.setText(f"<b>This exercise {exercise.status}</b>, which rnnviz does not have yet. "
                                 f"Meanwhile: {exercise.meanwhile}")
-        self.run_button.setText("Run the comparison" if exercise.setup.compares else "Run")
+        # Short: the dock is narrow on a projector, and a wider row made its words scroll sideways.
+        self.run_button.setText("Compare" if exercise.setup.compares else "Run")
         accepts = exercise.accepts if exercise.ready else None
         self.file_row.setVisible(accepts is not None)
         self.file_button.setVisible(accepts is not None)
