@@ -78,7 +78,7 @@ def test_stop_stops_a_running_comparison(qtbot) -> None:
     panel = ExercisesPanel()
     qtbot.addWidget(panel)
     panel.show_exercise(get_exercise("gru-4"))
-    assert panel.run_button.text() == "Run the comparison"
+    assert panel.run_button.text() == "Compare"
     with qtbot.waitSignal(panel.sig_finished, timeout=60_000) as blocker:
         panel.run_button.click()
         assert panel.stop_button.isEnabled()
