@@ -4,160 +4,27 @@ Two ways to say what to train: the task alone (``rnnviz train lm``), which takes
 for a laptop (``RECIPES`` and ``TASK_DEFAULTS`` in :mod:`rnnviz.core.config`), or ``--preset NAME``,
 one of the book's recipes whole (:mod:`rnnviz.core.models.presets`). Options given beside a preset
 override its values; every option defaults to None so that only what was typed overrides.
+
+This module runs the command; its options are defined in ``rnnviz.cli.train_options`` and turned
+into settings in ``rnnviz.cli.train_configs``.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from rnnviz.cli.common import EpochBar, ProgressBar, in_range, ranged
-from rnnviz.cli.sources import CORPUS_HELP, corpus_words, report_sources, split_corpus_option, with_sources
-from rnnviz.cli.train_loss import add_loss_options, apply_loss_options
-from rnnviz.core.config import CELLS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.cli.common import EpochBar, ProgressBar
+from rnnviz.cli.sources import corpus_words, report_sources, split_corpus_option, with_sources
+from rnnviz.cli.train_configs import check_task_options, preset_configs, quick_configs, resolve_task
+from rnnviz.cli.train_loss import apply_loss_options
+from rnnviz.cli.train_options import add_train_parser
+from rnnviz.core.config import DataConfig, ModelConfig, TrainConfig
 from rnnviz.core.errors import ConfigError, DataError, RnnvizError
-from rnnviz.core.limits import BATCH_SIZE, COPY_LENGTH, DROPOUT, EMBED_SIZE, EPOCHS, GRAD_CLIP, HIDDEN_SIZE, LAG, \
-    LEARNING_RATE, MAX_EXAMPLES, NUM_LAYERS, NUM_STEPS, SAVE_EVERY_STEPS, SEED, SYMBOLS, TASK_SEQUENCES
 
 if TYPE_CHECKING:
     from rnnviz.core.models.presets import Preset
-
-_TASK_WORDS = {"lm": "a language model (lm)", "mt": "a translation model (mt)", "recall": "the recall task",
-               "adding": "the adding problem", "copy": "the copy task"}
-#: The options of the tasks that need memory, by config field (their ranges say which task reads each).
-_MEMORY_OPTIONS = {"lag": "lag", "symbols": "symbols", "copy_length": "copy_length", "num_train": "num_train",
-                   "num_val": "num_val"}
-
-
-# ---- the configs: quick defaults, or a preset with what was typed over it ----------------------
-
-def _resolve_task(args: argparse.Namespace) -> tuple[str, Preset | None]:
-    """(task, preset or None); a preset's task must agree with a task given beside it."""
-    if args.preset is None:
-        if args.task is None:
-            raise ConfigError("say what to train: a task (rnnviz train lm or rnnviz train mt, quick defaults) "
-                              "or one of the book's recipes (rnnviz train --preset NAME; rnnviz stack --list "
-                              "names them).")
-        return args.task, None
-    from rnnviz.core.models.presets import PRESETS, get_preset
-
-    preset = get_preset(args.preset)  # an unknown name: the error lists the presets
-    task = preset.config.task
-    if args.task is not None and args.task != task:
-        fitting = ", ".join(p.name for p in PRESETS.values() if p.config.task == args.task)
-        raise ConfigError(f"the preset {preset.name} trains {_TASK_WORDS[task]}, not {_TASK_WORDS[args.task]}; "
-                          f"leave the task out (the preset knows it), or choose a preset for {args.task}: {fitting}.")
-    return task, preset
-
-
-def _quick_model(args: argparse.Namespace, task: str) -> ModelConfig:
-    recipe = RECIPES[task]
-
-    def given(name: str) -> Any:
-        value = getattr(args, name)
-        return recipe[name] if value is None else value
-
-    hidden = tuple([given("hidden")] * given("layers"))
-    cell, dropout, implementation = args.cell or "gru", args.dropout or 0.0, args.implementation or "auto"
-    stack = StackSpec(cell, hidden, bool(args.bidirectional), dropout, implementation)
-    embed = given("embed")
-    if task != "mt":  # a language model, or a task that needs memory: one stack
-        config = ModelConfig(task, stack, embed_size=embed or None)  # type: ignore[arg-type]
-    else:
-        config = ModelConfig("mt", stack, StackSpec(cell, hidden, False, dropout, implementation), embed or 32)
-    return config if args.init is None else replace(config, init=args.init)
-
-
-def _quick_configs(args: argparse.Namespace, task: str) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    from rnnviz.core.data.corpora import default_corpus
-
-    recipe, seed = RECIPES[task], args.seed or 0
-    data = DataConfig(corpus=args.corpus or default_corpus(task), task=task,  # type: ignore[arg-type]
-                      token_level=args.token_level or "char", num_steps=args.num_steps,
-                      batch_size=args.batch_size, max_examples=args.max_examples, seed=seed,
-                      lm_sampling=args.sampling or "random-offset",
-                      # As the book: all N pairs train, and validation comes from the pairs after them.
-                      num_train=args.max_examples if task == "mt" else args.num_train,
-                      num_val=args.num_val, lag=args.lag, symbols=args.symbols, copy_length=args.copy_length)
-    train = TrainConfig(epochs=recipe["epochs"] if args.epochs is None else args.epochs,
-                        lr=recipe["lr"] if args.lr is None else args.lr,
-                        optimizer=args.optimizer or recipe["optimizer"], grad_clip=_clip(args.clip, 1.0),
-                        device=args.device or "auto", seed=seed)
-    return data, _quick_model(args, task), train
-
-
-def _check_task_options(args: argparse.Namespace, task: str) -> None:
-    """Options of one kind of task given for another: said before anything is built."""
-    text_only = {"--sampling": args.sampling, "--token-level": args.token_level, "--max-examples": args.max_examples}
-    if task in ("recall", "adding", "copy"):
-        given = [name for name, value in text_only.items() if value is not None]
-        if given:
-            raise ConfigError(f"{', '.join(given)} {'cut' if len(given) > 1 else 'cuts'} a text corpus; "
-                              f"{_TASK_WORDS[task]} is generated: leave "
-                              f"{'them' if len(given) > 1 else 'it'} out (its options: --num-steps, --lag, --symbols, "
-                              "--copy-length, --num-train, --num-val, --seed).")
-        return
-    given = [f"--{name.replace('_', '-')}" for name in _MEMORY_OPTIONS if getattr(args, name) is not None]
-    if given:
-        raise ConfigError(f"{', '.join(given)} {'belong' if len(given) > 1 else 'belongs'} to the tasks that need memory (recall, adding, copy), not to "
-                          f"{_TASK_WORDS[task]}; leave {'them' if len(given) > 1 else 'it'} out.")
-
-
-def _clip(flag: float | None, preset: float | None) -> float | None:
-    """--clip: 0 turns clipping off; not given, the preset's (or the default's) value."""
-    if flag is None:
-        return preset
-    return None if flag == 0 else flag
-
-
-def _given(args: argparse.Namespace, names: dict[str, str]) -> dict[str, Any]:
-    """{config field: value} of the options that were typed (not None)."""
-    return {field: getattr(args, option) for option, field in names.items() if getattr(args, option) is not None}
-
-
-def _stack_over(spec: StackSpec, args: argparse.Namespace, decoder: bool) -> StackSpec:
-    """A preset's stack with the typed options over it; --hidden/--layers make every layer (and both
-    directions) that size."""
-    changes = _given(args, {"cell": "cell", "dropout": "dropout", "implementation": "implementation"})
-    if args.hidden is not None or args.layers is not None:
-        hidden = spec.hidden_sizes[0] if args.hidden is None else args.hidden
-        changes.update(hidden_sizes=(hidden,) * (spec.num_layers if args.layers is None else args.layers),
-                       backward_sizes=None)
-    if args.bidirectional is not None and not decoder:  # the decoder generates left to right
-        changes["bidirectional"] = args.bidirectional
-        if not args.bidirectional:
-            changes["backward_sizes"] = None
-    return replace(spec, **changes) if changes else spec
-
-
-def _model_over(config: ModelConfig, args: argparse.Namespace) -> ModelConfig:
-    changes: dict[str, Any] = {"stack": _stack_over(config.stack, args, decoder=False)}
-    if config.decoder is not None:
-        changes["decoder"] = _stack_over(config.decoder, args, decoder=True)
-    if args.embed is not None:  # 0: one-hot inputs, for a language model; a translation model keeps its size
-        changes["embed_size"] = (args.embed or None) if config.task == "lm" else (args.embed or config.embed_size)
-    if args.init is not None:
-        changes["init"] = args.init
-    if config.bridge == "identity" and not replace(config, **changes, bridge="auto").identity_bridge_fits:
-        changes["bridge"] = "auto"  # the encoder's state no longer fits the decoder as it is: the linear bridge
-    return replace(config, **changes)
-
-
-def _preset_configs(args: argparse.Namespace, preset: Preset) -> tuple[DataConfig, ModelConfig, TrainConfig]:
-    data = preset.data_config()
-    changes = _given(args, {"corpus": "corpus", "token_level": "token_level", "num_steps": "num_steps",
-                            "batch_size": "batch_size", "max_examples": "max_examples", "seed": "seed",
-                            "sampling": "lm_sampling", **_MEMORY_OPTIONS})
-    if data.task == "mt" and data.num_train is not None and args.max_examples is not None:
-        changes["num_train"] = args.max_examples  # the book's split: all N pairs train, validation after them
-    data = replace(data, **changes)
-    train = preset.train_config()
-    train = replace(train, **_given(args, {"epochs": "epochs", "lr": "lr", "optimizer": "optimizer",
-                                           "device": "device", "seed": "seed"}),
-                    grad_clip=_clip(args.clip, train.grad_clip))
-    return data, _model_over(preset.config, args), train
 
 
 # ---- before any long work: the corpus here, the run's length said ------------------------------
@@ -236,14 +103,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise ConfigError("--run-dir records one run; --compare trains several: leave one of them out.")
         from rnnviz.cli.memory_compare import run_comparison
 
-        return run_comparison(args, _preset_configs)
+        return run_comparison(args, preset_configs)
     if args.out is None and args.run_dir is None:
         raise ConfigError("say where to save the trained model: --out FILE (a checkpoint, e.g. model.pt) and/or "
                           "--run-dir DIR (a run folder: every epoch's weights and the curves, to replay).")
     if args.save_every_steps is not None and args.run_dir is None:
         raise ConfigError("--save-every-steps saves weights into a run folder: add --run-dir DIR.")
-    task, preset = _resolve_task(args)
-    _check_task_options(args, task)
+    task, preset = resolve_task(args)
+    check_task_options(args, task)
     if task == "mt" and args.sampling is not None:
         raise ConfigError("--sampling says how a language model's text is cut into windows; a translation "
                           "model reads sentence pairs: leave it out.")
@@ -253,8 +120,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from rnnviz.cli.runs import check_run_dir
 
         check_run_dir(args.run_dir)
-    data_config, model_config, train_config = (_preset_configs(args, preset) if preset is not None
-                                               else _quick_configs(args, task))
+    data_config, model_config, train_config = (preset_configs(args, preset) if preset is not None
+                                               else quick_configs(args, task))
     model_config = apply_loss_options(args, model_config)  # --no-mask-padding
     data_config = with_sources(data_config, args)  # --corpus given again: a language model of several texts
     tail = ""  # the summary line's word on the preset
@@ -388,108 +255,5 @@ def _summary(step, epoch, elapsed: float, has_metric: bool = False) -> str:
     return ", ".join(parts)
 
 
-def _quick_defaults_text() -> str:
-    """The quick defaults in words, read from the very dicts they come from."""
-    lm, mt, lm_data, mt_data = RECIPES["lm"], RECIPES["mt"], TASK_DEFAULTS["lm"], TASK_DEFAULTS["mt"]
-    return (f"lm = GRU, hidden {lm['hidden']}, one-hot characters, {lm['optimizer'].upper()} lr {lm['lr']:g}, "
-            f"{lm['epochs']} epochs, batches of {lm_data['batch_size']} windows of {lm_data['num_steps']}, on the "
-            f"built-in phrasebook's English side; mt = {mt['layers']}-layer GRU encoder-decoder, embed "
-            f"{mt['embed']}, hidden {mt['hidden']}, {mt['optimizer'].capitalize()} lr {mt['lr']:g}, {mt['epochs']} "
-            f"epochs, batches of {mt_data['batch_size']} sentences of {mt_data['num_steps']} tokens, on the "
-            "built-in phrasebook. Gradients are clipped to norm 1.")
-
-
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    train = commands.add_parser(
-        "train", usage="rnnviz train [lm|mt] [--preset NAME] [options] --out FILE",
-        help="train a language model or a translation model, headless; --preset NAME for the book's recipes",
-        description="Train a language model (lm) or a translation model (mt). Given only the task, it trains "
-        "with quick defaults for a laptop, not the book's recipes: " + _quick_defaults_text() + " The book's "
-        "recipes: --preset NAME (rnnviz stack --list), which sets the data (the book's corpus, windows, batch "
-        "size and sampling), the model, the optimiser, the learning rate, the epochs and the clipping as the "
-        "book does; the task may then be left out. Options given beside --preset override the preset's "
-        "values, and the run says which values came from the preset and which were overridden. A book's "
-        "corpus not on this machine is downloaded first (or the error says how to get it), and a run "
-        "estimated at over ten minutes on a CPU is announced before it starts.",
-        epilog="Exit codes: 0 trained and saved; 1 an error (nothing trained if the settings, the preset, "
-        "the corpus or --out are wrong), or a loss that became inf/NaN (saved with the weights before that "
-        "step); 3 the loss diverged (not saved unless --keep-diverged); 130 interrupted by Ctrl-C (saved).")
-    train.add_argument("task", nargs="?", choices=("lm", "mt", "recall", "adding", "copy"),
-                       help="lm: language model; mt: translation; recall, adding, copy: tasks that need memory, "
-                            "generated from --seed (rnnviz data list describes them). Optional with --preset (the "
-                            "preset knows its task; a task given must match it)")
-    train.add_argument("--preset", metavar="NAME",
-                       help="one of the book's recipes, whole (rnnviz stack --list names them, e.g. gru-lm, "
-                            "seq2seq); options given beside it override its values")
-    train.add_argument("--corpus", action="append", help=CORPUS_HELP)
-    train.add_argument("--cell", choices=CELLS,
-                       help="default gru (torch's variant); gru-book applies the reset gate before the matmul; "
-                            "gru-reset (reset gate only) and gru-update (update gate only) are the book's "
-                            "exercise 4 of section 10.2, scratch implementation only")
-    train.add_argument("--layers", type=in_range(NUM_LAYERS), help=ranged(NUM_LAYERS, "number of layers"))
-    train.add_argument("--hidden", type=in_range(HIDDEN_SIZE), help=ranged(HIDDEN_SIZE, "hidden size of every layer"))
-    train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction,
-                       help="bidirectional stack (the encoder, for mt); --no-bidirectional turns a preset's off")
-    train.add_argument("--embed", type=in_range(EMBED_SIZE, special=True),
-                       help=ranged(EMBED_SIZE, "embedding size (lm default: one-hot inputs, as the book)"))
-    train.add_argument("--dropout", type=in_range(DROPOUT), help=ranged(DROPOUT, "dropout between layers, default 0"))
-    train.add_argument("--implementation", choices=("auto", "fused", "scratch"),
-                       help="torch's fused kernels, or the book's equations step by step (default auto: fused "
-                            "where torch has a kernel)")
-    train.add_argument("--init", choices=("book", "torch", "forget-bias"),
-                       help="initial weights: book = as the book's code (Xavier-uniform for the encoder-decoder, "
-                            "N(0, 0.01²) for the scratch cells, torch's default for torch's layers); torch = "
-                            "torch's defaults everywhere; forget-bias = book, with an LSTM's forget-gate bias 3 "
-                            "so that its cell holds from the start (not the book's; the LSTM memory presets) "
-                            "(default: book)")
-    train.add_argument("--token-level", choices=("char", "word"), help="lm tokens, default char")
-    train.add_argument("--sampling", choices=("book", "random-offset"),
-                       help="lm windows: book = every window of num_steps, the first 10,000 for training and "
-                            "the next 5,000 for validation, as the book's TimeMachine (the presets'); "
-                            "random-offset = windows from a random offset each epoch over 90%% of the text, "
-                            "as the book's section 9.3 describes (the quick default)")
-    train.add_argument("--epochs", type=in_range(EPOCHS), help=ranged(EPOCHS, "epochs"))
-    train.add_argument("--lr", type=in_range(LEARNING_RATE), help=ranged(LEARNING_RATE, "learning rate"))
-    train.add_argument("--optimizer", choices=("sgd", "adam"))
-    train.add_argument("--clip", type=in_range(GRAD_CLIP, special=True),
-                       help=ranged(GRAD_CLIP, "max gradient norm, default 1 as the book's; 0 turns clipping off"))
-    train.add_argument("--batch-size", type=in_range(BATCH_SIZE), help=ranged(BATCH_SIZE, "batch size"))
-    train.add_argument("--num-steps", type=in_range(NUM_STEPS), help=f"window length (lm, default {TASK_DEFAULTS['lm']['num_steps']}) "
-                       f"or sentence length (mt, default {TASK_DEFAULTS['mt']['num_steps']}; {NUM_STEPS.range_text()})")
-    train.add_argument("--max-examples", type=in_range(MAX_EXAMPLES),
-                       help=ranged(MAX_EXAMPLES, "mt: train on the first N sentence pairs, as the book's "
-                                                 "MTFraEng: the 128 pairs after them (and one more, as the "
-                                                 "book's reader) validate, and the vocabularies are built "
-                                                 "from those pairs (min_freq 2); without it the pairs are "
-                                                 "shuffled and split 80/10/10"))
-    train.add_argument("--device", help="auto (the default: cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    train.add_argument("--seed", type=in_range(SEED), help=ranged(SEED, "random seed, default 0"))
-    train.add_argument("--out", help="checkpoint file to write (checked before training; needed unless --compare "
-                                     "or --run-dir)")
-    train.add_argument("--run-dir", metavar="DIR",
-                       help="record the run into DIR (a new or empty folder): the settings, every step's "
-                            "curves and every epoch's weights, to replay with rnnviz runs show/compare, "
-                            "rnnviz gates/generate/translate --run DIR --epoch K, or the app; another process "
-                            "can follow it while it trains")
-    train.add_argument("--save-every-steps", type=in_range(SAVE_EVERY_STEPS), metavar="N",
-                       help=ranged(SAVE_EVERY_STEPS, "with --run-dir: also save the weights every N steps "
-                                                     "(the end of every epoch is saved anyway)"))
-    memory = train.add_argument_group("tasks that need memory (recall, adding, copy)")
-    memory.add_argument("--lag", type=in_range(LAG), help=ranged(LAG, "recall: the target at step t is the input "
-                        "at t - lag (sequences of lag + 5 steps unless --num-steps); copy: the delay of blanks"))
-    memory.add_argument("--symbols", type=in_range(SYMBOLS), help=ranged(SYMBOLS, "recall, copy: the alphabet"))
-    memory.add_argument("--copy-length", type=in_range(COPY_LENGTH),
-                        help=ranged(COPY_LENGTH, "copy: how many symbols to reproduce"))
-    memory.add_argument("--num-train", type=in_range(TASK_SEQUENCES), help=ranged(TASK_SEQUENCES, "training sequences"))
-    memory.add_argument("--num-val", type=in_range(TASK_SEQUENCES), help=ranged(TASK_SEQUENCES, "validation sequences"))
-    memory.add_argument("--compare", metavar="CELLS",
-                        help="train one model per cell (e.g. rnn,gru,lstm) with --preset's recipe (recall, adding, "
-                             "copy, or one of their presets) and print a table of the final validation accuracy or "
-                             "MSE per cell and lag; nothing is saved")
-    memory.add_argument("--lags", metavar="LAGS", help="with --compare: the lags to run (e.g. 5,20,50; recall and "
-                        "copy), one column each; default the preset's")
-    add_loss_options(train)
-    train.add_argument("--keep-diverged", action="store_true",
-                       help="save the checkpoint even if the loss diverged (and exit 0); without it a "
-                            "diverged run is not saved and the exit code is 3")
-    train.set_defaults(func=cmd_train)
+    add_train_parser(commands).set_defaults(func=cmd_train)
