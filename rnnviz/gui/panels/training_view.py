@@ -303,7 +303,6 @@ class TrainingView(QWidget):
         self.metric_combo, self.x_axis_combo, self.log_y_check = c.metric_combo, c.x_axis_combo, c.log_y_check
         self.smoothing_slider, self._smoothing_value = c.smoothing_slider, c.smoothing_value
         self.clear_button, self.gradients_check = c.clear_button, c.gradients_check
-        csv_button, image_button = c.csv_button, c.image_button
 
         # Wraps to two lines on a narrow projector rather than widening the window; steady, so
         # the plots below do not jump (and repaint) each time the text's length changes.
@@ -347,8 +346,8 @@ class TrainingView(QWidget):
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
         self.clear_button.clicked.connect(self.clear_earlier_runs)
         self.gradients_check.toggled.connect(self._on_gradients_toggled)
-        csv_button.clicked.connect(self._ask_export_csv)
-        image_button.clicked.connect(self._ask_export_image)
+        c.csv_action.triggered.connect(self._ask_export_csv)
+        c.image_action.triggered.connect(self._ask_export_image)
         self._on_smoothing_changed(self.smoothing_slider.value())
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
