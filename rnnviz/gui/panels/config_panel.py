@@ -8,7 +8,8 @@ this machine (:mod:`rnnviz.core.estimate`), and above about ten minutes it
 warns and offers the book's size (or fewer epochs) with one click.
 
 The main window tells it the corpus (``set_corpus``) and the Builder's model
-(``set_model_config``), and before starting a run asks ``long_run_warning(corpus)``.
+(``set_model_config``), and before starting a run asks ``long_run_warning(corpus)``; the estimate's
+methods are in ``config_estimate``.
 """
 
 from __future__ import annotations
@@ -31,9 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from rnnviz.core.config import BOOK_SPLIT, MEMORY_TASKS, RECIPES, TASK_DEFAULTS, DataConfig, ModelConfig, TrainConfig
-from rnnviz.core.data.corpora import default_corpus
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.estimate import RunEstimate, Suggestion, estimate_run, long_run_warning, suggest_smaller
+from rnnviz.core.estimate import RunEstimate, Suggestion
 from rnnviz.core.limits import (
     BATCH_POSITIONS,
     BATCH_SIZE,
@@ -44,6 +44,7 @@ from rnnviz.core.limits import (
     NUM_STEPS,
     SEED,
 )
+from rnnviz.gui.panels.config_estimate import ConfigEstimate
 from rnnviz.gui.panels.config_widgets import combo as _combo
 from rnnviz.gui.panels.config_widgets import dspin as _dspin
 from rnnviz.gui.panels.config_widgets import recipe_model
@@ -51,14 +52,13 @@ from rnnviz.gui.panels.config_widgets import spin as _spin
 from rnnviz.gui.style import Theme
 from rnnviz.gui.widgets.wheel_guard import wheel_needs_focus
 
-_WARNING_STYLE = "color: #b35900; font-weight: bold;"  # orange: a long run is allowed, but said so
 _LM_TRAIN, _LM_VAL = BOOK_SPLIT["lm"]
 _MT_TRAIN, _MT_VAL = BOOK_SPLIT["mt"]
 _ALL_PAIRS, _BOOKS_PAIRS = "all", f"the book's {_MT_TRAIN}"  # the pairs box's special text, per split
 __all__ = ["ConfigPanel", "recipe_model"]
 
 
-class ConfigPanel(QWidget):
+class ConfigPanel(ConfigEstimate, QWidget):
     """Training hyperparameters, and a summary of the model the Builder holds.
 
     Signals:
@@ -199,43 +199,6 @@ class ConfigPanel(QWidget):
         if settings != self._data_settings:
             self._data_settings = settings
             self._changed()
-
-    def set_corpus(self, corpus: str) -> None:
-        """The corpus the Data dock has selected: the estimate follows it."""
-        if corpus != self._corpus:
-            self._corpus = corpus
-            self._update_estimate()
-
-    def set_model_config(self, config: ModelConfig | None) -> None:
-        """The Builder's model (None: the book's recipe for the task): the estimate follows it."""
-        if config != self._model:
-            self._model = config
-            self._update_estimate()
-
-    def estimate(self) -> RunEstimate | None:
-        """How long the current settings train on this machine; None when it cannot be told."""
-        return self._estimate
-
-    def suggestion(self) -> Suggestion | None:
-        """The smaller run the button offers (the book's size, or fewer epochs); None for a short run."""
-        return self._suggestion
-
-    def long_run_warning(self, corpus: str | None = None) -> str | None:
-        """What to say before a run of more than about ten minutes starts; None for a shorter one."""
-        configs = self._configs(corpus)
-        return None if configs is None else long_run_warning(*configs)
-
-    def apply_suggestion(self) -> bool:
-        """Take the offered smaller run (the button's action); False when none is offered."""
-        suggestion = self._suggestion
-        if suggestion is None:
-            return False
-        if suggestion.max_examples is not None:  # the book's split: its first N pairs train
-            self.mt_split.setCurrentIndex(self.mt_split.findData("book"))
-            self.max_examples.setValue(suggestion.max_examples)
-        if suggestion.epochs is not None:
-            self.epochs.setValue(suggestion.epochs)
-        return True
 
     def build_configs(self, corpus: str, device: str = "auto") -> tuple[DataConfig, TrainConfig]:
         """The data and training configs for a run; raises RnnvizError (ConfigError) with the reason."""
@@ -390,35 +353,3 @@ class ConfigPanel(QWidget):
             self.error.setText(f"Cannot train: {exc}")
         self._update_estimate()
         self.sig_changed.emit()
-
-    def _configs(self, corpus: str | None = None) -> tuple[DataConfig, ModelConfig, TrainConfig] | None:
-        model = self._model if self._model is not None and self._model.task == self._task else \
-            recipe_model(self._task)
-        try:
-            data, train = self.build_configs(corpus or self._corpus or default_corpus(self._task))  # type: ignore[arg-type]
-        except RnnvizError:
-            return None
-        return data, model, train
-
-    def _update_estimate(self) -> None:
-        configs = self._configs()
-        try:
-            estimate = None if configs is None else estimate_run(*configs)
-            suggestion = None if configs is None else suggest_smaller(*configs)
-        except RnnvizError:
-            estimate = suggestion = None
-        self._estimate, self._suggestion = estimate, suggestion
-        if estimate is None:
-            self.estimate_label.setText("" if configs is None else "No estimate for this corpus.")
-            self.estimate_label.setStyleSheet("")
-        elif estimate.is_long:
-            self.estimate_label.setText(f"⚠ {estimate.text()[0].upper()}{estimate.text()[1:]}: a long run.")
-            self.estimate_label.setStyleSheet(_WARNING_STYLE)
-        else:
-            self.estimate_label.setText(f"{estimate.text()[0].upper()}{estimate.text()[1:]}.")
-            self.estimate_label.setStyleSheet("")
-        self.smaller_button.setVisible(suggestion is not None)
-        if suggestion is not None:
-            self.smaller_button.setText(suggestion.label)
-            self.smaller_button.setToolTip(suggestion.why)
-        self.sig_estimate_changed.emit(estimate)
