@@ -159,6 +159,46 @@ def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -
         models=tuple(r.bundle for r in runs))
 
 
+#: Mean BLEU below this: the model translates too little for a trend by length to mean anything.
+TOO_LITTLE_BLEU = 0.05
+#: |Pearson r| of (source words, BLEU) over the pairs below this: no trend worth a sentence.
+NO_TREND = 0.1
+
+
+def length_trend(result: Any) -> float | None:
+    """Pearson's r between a pair's source words and its BLEU, over every pair (None: no spread to correlate).
+    A number the summary can rest on: buckets' means alone hide how few pairs the extreme lengths hold."""
+    lengths = np.array([p.length for p in result.pairs], dtype=float)  # (N,)
+    scores = np.array([p.bleu for p in result.pairs], dtype=float)  # (N,)
+    if lengths.std() == 0 or scores.std() == 0:
+        return None
+    return float(np.corrcoef(lengths, scores)[0, 1])
+
+
+def length_summary(result: Any) -> str:
+    """s2s-2's summary, said from this run's numbers: whether BLEU falls, rises or stays with source length."""
+    shortest, longest = result.buckets[0], result.buckets[-1]
+    said = (f"Greedy translations of {len(result.pairs)} validation pairs, BLEU (k = {result.k}) by the number of "
+            f"source words: {shortest.mean_bleu:.2f} at {shortest.label} words ({shortest.count} pair(s)), "
+            f"{longest.mean_bleu:.2f} at {longest.label} ({longest.count}).")
+    r = length_trend(result)
+    if result.mean_bleu < TOO_LITTLE_BLEU or r is None:
+        return said + (f" Mean BLEU is {result.mean_bleu:.2f}: the model translates too little yet for its length "
+                       "to matter; run it at full size and look again.")
+    if r <= -NO_TREND:
+        trend = (f" Here BLEU falls as sources grow (correlation {r:.2f} over the pairs), as the book expects: the "
+                 "encoder squeezes the whole source into one fixed-size state, so a longer source loses more of "
+                 "itself (attention, chapter 11, lifts this limit).")
+    elif r >= NO_TREND:
+        trend = (f" Here BLEU rises with source length (correlation {r:.2f} over the pairs): in this run the longer "
+                 "sources are not the harder ones, against the book's expectation. Compare the buckets' counts, and run "
+                 "it at full size: the limit of one fixed-size state shows once the model translates well.")
+    else:
+        trend = (f" BLEU hardly changes with length (correlation {r:.2f} over the pairs): at these lengths the "
+                 "fixed-size state is not yet the limit.")
+    return said + trend + " The extreme buckets hold few pairs, so read their counts."
+
+
 def run_s2s_2(small: bool, progress: Progress | None, stop: ShouldStop | None) -> ExerciseResult:
     from rnnviz.core.decoding.by_length import bleu_by_length
 
@@ -168,13 +208,8 @@ def run_s2s_2(small: bool, progress: Progress | None, stop: ShouldStop | None) -
     result = bleu_by_length(run.bundle, run.data.val.pairs)
     shares = [b.exact / b.count for b in result.buckets]
     labels = [b.label for b in result.buckets]
-    longest, shortest = result.buckets[-1], result.buckets[0]
     return ExerciseResult(
-        "s2s-2",
-        f"Greedy translations of {len(result.pairs)} validation pairs, BLEU (k = {result.k}) by the number of "
-        f"source words: {shortest.mean_bleu:.2f} at {shortest.label} words, {longest.mean_bleu:.2f} at "
-        f"{longest.label}. The encoder squeezes the whole source into one fixed-size state, so longer sources "
-        "lose more (attention, chapter 11, lifts this limit); short buckets hold few pairs, so read their counts.",
+        "s2s-2", length_summary(result),
         (Table("BLEU by source length", ("source words", "pairs", "mean BLEU", "exact"), result.rows()),),
         texts={"translations": _examples(run)}, stopped=run.stopped, models=(run.bundle,),
         plots=(Plot("BLEU by source length", "bars", "source words", "", (
@@ -227,5 +262,5 @@ def run_s2s_1(small: bool, progress: Progress | None, stop: ShouldStop | None) -
         "hardest for one fixed-size context vector, and why?", _toy_runs(small, progress, stop))
 
 
-__all__ = ["Run", "masked_val_loss", "padding_share", "run_ed_1", "run_s2s_1", "run_s2s_2", "run_s2s_3",
+__all__ = ["Run", "length_summary", "length_trend", "masked_val_loss", "padding_share", "run_ed_1", "run_s2s_1", "run_s2s_2", "run_s2s_3",
            "train_mt"]

@@ -62,3 +62,35 @@ def test_the_toy_exercises_score_each_task(name: str) -> None:
 def test_a_stop_ends_the_comparison_early() -> None:
     result = get_exercise("s2s-3").run(stop=lambda: True)
     assert result.stopped and len(result.table("masked and unmasked loss, same seed").rows) == 1
+
+
+def _fake_scores(bleus_by_length: dict[int, float]) -> object:
+    from rnnviz.core.decoding.by_length import BleuByLength, LengthBucket, PairScore
+
+    pairs = tuple(PairScore(f"s{n}{i}", ("a",), ("a",), n, b) for i, (n, b) in enumerate(
+        (n, b) for n, b in bleus_by_length.items() for _ in range(5)))
+    buckets = tuple(LengthBucket(n, n, 5, b, 0) for n, b in bleus_by_length.items())
+    return BleuByLength(buckets, pairs, 2)
+
+
+@pytest.mark.parametrize("bleus, says, never", [
+    ({4: 0.6, 6: 0.4, 8: 0.2}, "falls as sources grow", "rises"),
+    ({4: 0.2, 6: 0.4, 8: 0.6}, "rises with source length", "loses more"),
+    ({4: 0.0, 6: 0.01, 8: 0.0}, "translates too little", "loses more"),
+])
+def test_s2s_2_says_the_trend_its_numbers_show(monkeypatch: pytest.MonkeyPatch, bleus: dict[int, float], says: str,
+                                               never: str) -> None:
+    """The summary follows the run: a model whose BLEU rises with length (or that translates nothing) is not
+    said to lose more on longer sources."""
+    from rnnviz.core.decoding import by_length
+    from rnnviz.core.exercises import runs_mt
+
+    class FakeRun:
+        bundle, data, stopped = object(), object(), False
+
+    monkeypatch.setattr(runs_mt, "train_mt", lambda *a, **k: FakeRun())
+    monkeypatch.setattr(runs_mt, "_examples", lambda run: "")
+    monkeypatch.setattr(by_length, "bleu_by_length", lambda bundle, pairs: _fake_scores(bleus))
+    FakeRun.data = type("D", (), {"val": type("V", (), {"pairs": ()})()})()
+    summary = runs_mt.run_s2s_2(True, None, None).summary
+    assert says in summary and never not in summary
