@@ -8,7 +8,8 @@ window overlay their g on the same input (RNN against GRU against LSTM), and one
 much the gradient shrinks from the last step back to the first, for each. The numbers are
 :mod:`rnnviz.core.gradients`'s, exact by autograd, computed off the GUI thread (latest request wins).
 
-The rooms: ``panel`` (the tab: model, input, overlays, state, keys), ``controls`` (the input and
+The rooms: ``panel`` (the tab: model, input, state, keys), ``showing`` (what is shown: part, layer,
+direction, loss row, overlays, and drawing them), ``controls`` (the input and
 view rows, the refusal line), ``plots`` (the g plot and the map), ``computing`` (the job and where it
 runs), ``lesson`` (the readout's words, Qt-free), ``exports`` (NPZ/CSV/PNG/SVG).
 
