@@ -66,6 +66,7 @@ def cmd_series(args: argparse.Namespace) -> int:
     from rnnviz.core.atomic import check_destination
     from rnnviz.core.errors import ConfigError
     from rnnviz.core.series import SeriesConfig, book_series, forecast_series, read_csv_column
+    from rnnviz.core.series.forecast import compounding_words
 
     if args.column is not None and args.csv is None:
         raise ConfigError("--column picks a column of --csv FILE; give the file too, or leave both out for the "
@@ -109,8 +110,7 @@ def cmd_series(args: argparse.Namespace) -> int:
     print()
     print(f"Mean squared error on the checking part, in the series' units (t ≥ {series.time[result.start]:g}):")
     print(_table(result))
-    print("\nThe naive forecast repeats the last known value. Errors grow with k: each step ahead feeds the "
-          "model's own predictions back as inputs, and their errors compound.")
+    print("\nThe naive forecast repeats the last known value. " + compounding_words(result.errors))
     for path in written:
         print(f"wrote {path}")
     return 0

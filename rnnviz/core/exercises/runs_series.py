@@ -42,17 +42,14 @@ def _plots(result: Any) -> tuple[Plot, ...]:
 
 
 def _summary(result: Any) -> str:
+    from rnnviz.core.series.forecast import compounding_words
+
     one = result.error(1)
-    ks = sorted(result.k_step)
-    far = result.error(ks[-1])
-    many = result.error(None)
     start = f"{result.series.time[result.start]:g}"
     beats = "below" if one.mse < one.baseline_mse else "not yet below"
     return (f"{result.series.name} ({result.series.source}): one step ahead the LSTM's mean squared error is "
-            f"{one.mse:.3g}, {beats} repeating the last value ({one.baseline_mse:.3g}). Look at how the error grows "
-            f"with k: {ks[-1]} steps ahead, fed its own predictions, it reaches {far.mse:.3g}, and the multi-step "
-            f"forecast from t = {start} drifts away from the data ({many.mse:.3g}): each prediction's error "
-            "becomes the next one's input, so errors compound.")
+            f"{one.mse:.3g}, {beats} repeating the last value ({one.baseline_mse:.3g}); errors are measured from "
+            f"t = {start}, after the values training read. " + compounding_words(result.errors))
 
 
 def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, *, files: tuple[str, ...] = (),

@@ -108,3 +108,32 @@ def multistep_error(predicted: np.ndarray, values: np.ndarray, start: int) -> Ho
     truth = values[start:start + predicted.shape[0]]  # (steps,)
     return HorizonError(None, float(np.mean((predicted - truth) ** 2)),
                         float(np.mean((values[start - 1] - truth) ** 2)), int(truth.shape[0]))
+
+
+#: A later horizon's error must exceed the first one's by this factor to be said to grow (noise aside).
+GROWS = 1.2
+
+
+def compounding_words(errors: tuple[HorizonError, ...] | list[HorizonError]) -> str:
+    """A sentence on how the error changes with k, said from ``errors`` (k-step ones, then the multi-step one):
+    a summary must not claim a growth a user's series did not show."""
+    steps = sorted((e for e in errors if e.horizon is not None), key=lambda e: e.horizon or 0)
+    many = next((e for e in errors if e.horizon is None), None)
+    if not steps:
+        return ""
+    first, last = steps[0], steps[-1]
+    if last.horizon == first.horizon:
+        said = f"Only one horizon (k = {first.horizon}) was forecast, so there is no growth with k to see."
+    elif last.mse > GROWS * first.mse:
+        said = (f"The error grows with k, from {first.mse:.3g} at k = {first.horizon} to {last.mse:.3g} at "
+                f"k = {last.horizon}: each step ahead feeds the model's own predictions back as inputs, so their "
+                "errors compound.")
+    else:
+        said = (f"Here the error hardly grows with k ({first.mse:.3g} at k = {first.horizon}, {last.mse:.3g} at "
+                f"k = {last.horizon}): this series is smooth enough that the model's own predictions serve "
+                "nearly as well as true values.")
+    if many is not None:
+        drift = "drifts away from the data" if many.mse > GROWS * first.mse else "stays close to the data"
+        said += (f" Fed only its own predictions from the end of the training part, the multi-step forecast "
+                 f"{drift} (MSE {many.mse:.3g}, repeating the last value {many.baseline_mse:.3g}).")
+    return said

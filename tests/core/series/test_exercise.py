@@ -66,3 +66,29 @@ def test_a_long_file_is_cut_for_the_small_run(tmp_path: Path) -> None:
     assert "its first 5,000 of 12,000 values" in result.summary
     # 188 batches an epoch: the budget of 300 steps ends in the second epoch, a planned end and not a Stop.
     assert len(result.arrays["val_mse_by_epoch"]) == 1 and not result.stopped
+
+
+def _errors(mses: dict[int | None, float]) -> tuple:
+    from rnnviz.core.series.forecast import HorizonError
+
+    return tuple(HorizonError(k, mse, 0.5, 100) for k, mse in mses.items())
+
+
+@pytest.mark.parametrize("mses, says, never", [
+    ({1: 0.05, 4: 0.07, 16: 0.2, 64: 0.5, None: 0.4}, ["grows with k", "drifts away"], ["hardly"]),
+    ({1: 0.05, 4: 0.05, 16: 0.051, 64: 0.052, None: 0.053}, ["hardly grows", "stays close"], ["drifts", "compound"]),
+])
+def test_lstm_5_says_how_the_error_changes_from_its_numbers(mses: dict[int | None, float], says: list[str],
+                                                            never: list[str]) -> None:
+    """A user's smooth series whose errors do not grow with k is not told that they grow and drift."""
+    from types import SimpleNamespace
+
+    from rnnviz.core.exercises.runs_series import _summary
+    from rnnviz.core.series import book_series
+
+    errors = _errors(mses)
+    result = SimpleNamespace(series=book_series(seed=0), start=604, errors=errors,
+                             error=lambda k: next(e for e in errors if e.horizon == k))
+    summary = _summary(result)
+    assert all(s in summary for s in says) and not any(n in summary for n in never)
+    assert f"{mses[64]:.3g}" in summary and f"{mses[None]:.3g}" in summary
