@@ -7,7 +7,8 @@ click on a token) picks one generated token, and the bar chart shows the
 top-k of the distribution it was chosen from: ``P(next | prefix + the tokens
 before it)``, at the sampling temperature when sampling. The distributions are
 computed as the core's ``generate`` computes them (see
-:func:`rnnviz.core.decoding.step_distributions`), off the GUI thread.
+:func:`rnnviz.core.decoding.step_distributions`), off the GUI thread; they are drawn by
+``generate_showing``.
 
 Public API (the main window is written against it):
 
@@ -26,11 +27,9 @@ Public API (the main window is written against it):
 
 from __future__ import annotations
 
-import html
 import random
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
@@ -47,8 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.core.data.display import SHORT_LABEL, display_token
-from rnnviz.core.decoding import GenerationOutcome, SearchOutcome, TreeRequest, prompt_label
+from rnnviz.core.decoding import GenerationOutcome
 from rnnviz.core.decoding import generate_with_distributions as generate_job
 from rnnviz.core.limits import BEAM_SIZE, GENERATION_LENGTH, SEED, TEMPERATURE, TOP_K_BARS
 from rnnviz.gui.panels.model_panel import (
@@ -59,22 +57,23 @@ from rnnviz.gui.panels.model_panel import (
     read_numbers,
     signals_blocked,
 )
-from rnnviz.gui.style import NORMAL, PALETTE, Theme
+from rnnviz.gui.panels.generate_showing import CURRENT, GenerateShowing
+from rnnviz.gui.style import NORMAL, Theme
 from rnnviz.gui.widgets.topk_bars import TopKBars
 
 if TYPE_CHECKING:
     from rnnviz.core.models.factory import ModelBundle
 
+__all__ = ["CURRENT", "STRATEGIES", "GeneratePanel"]
+
 STRATEGIES: tuple[str, ...] = ("greedy", "sample", "beam")
 _STRATEGY_LABELS = {"greedy": "Greedy", "sample": "Sampling", "beam": "Beam search"}
-CURRENT = PALETTE[1]  # the token under the cursor, as the chosen bar
-_CURRENT_FILL = "#fbe4d5"
 _TYPING_DELAY_MS = 400
 _DEFAULT_STATE: dict[str, Any] = {"prefix": "the ", "length": 50, "strategy": "greedy", "temperature": 1.0,
                                   "seed": 0, "beam_size": 3, "alpha": 0.75, "top_k": 10}
 
 
-class GeneratePanel(ModelPanel):
+class GeneratePanel(GenerateShowing, ModelPanel):
     #: A generation is shown; carries the GenerationOutcome.
     sig_generated = Signal(object)
     #: "Show beam tree" was pressed; carries a TreeRequest for the beam panel.
@@ -336,89 +335,3 @@ class GeneratePanel(ModelPanel):
         self._cursor = int(index)
         self._render()
         self.sig_cursor_changed.emit(self._cursor)
-
-    # ------------------------------------------------------------------ showing
-
-    def _show(self, outcome: GenerationOutcome) -> None:
-        self._outcome = outcome
-        self.status_label.setText("")
-        self._show_message("\n".join(outcome.notices), error=False)
-        count = len(outcome.tokens)
-        cursor = min(self._cursor, max(0, count - 1))  # the same step after a change of temperature or seed
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(0, count - 1))
-        self.slider.setValue(cursor)
-        self.slider.blockSignals(False)
-        self._cursor = cursor
-        self.tree_button.setEnabled(outcome.beam is not None)
-        self._render()
-        self.sig_generated.emit(outcome)
-
-    def _joiner(self) -> str:
-        bundle = self._bundle
-        return "" if bundle is None else bundle.joiner
-
-    def _render(self) -> None:
-        outcome = self._outcome
-        if outcome is None:
-            self.text_view.setHtml("")
-            self.cursor_label.setText("")
-            self.bars.clear_bars()
-            return
-        theme, joiner = self._theme, self._joiner()
-        parts = [f'<span style="color:{theme.muted};">{html.escape(outcome.prefix)}</span>']
-        for i, token in enumerate(outcome.tokens):
-            sep = joiner if (i > 0 or joiner) else ""
-            if i == self._cursor:
-                style = f"color:{CURRENT}; background-color:{_CURRENT_FILL}; font-weight:bold; text-decoration:none;"
-                parts.append(f'{sep}<a name="cursor"></a><a href="t{i}" style="{style}">{html.escape(token)}</a>')
-            else:
-                style = f"color:{theme.foreground}; text-decoration:none;"
-                parts.append(f'{sep}<a href="t{i}" style="{style}">{html.escape(token)}</a>')
-        self.text_view.setHtml('<div style="white-space: pre-wrap;">' + "".join(parts) + "</div>")
-        if outcome.tokens:
-            self.text_view.scrollToAnchor("cursor")
-        self._render_step()
-
-    def _render_step(self) -> None:
-        outcome = self._outcome
-        assert outcome is not None
-        count = len(outcome.tokens)
-        self.previous_button.setEnabled(self._cursor > 0)
-        self.next_button.setEnabled(self._cursor < count - 1)
-        if not count:
-            self.cursor_label.setText("nothing generated")
-            self.bars.clear_bars()
-            return
-        i = self._cursor
-        probs = outcome.probs[i]
-        chosen = outcome.token_ids[i]
-        rank = 1 + int(np.sum(probs > probs[chosen]))
-        token = display_token(outcome.tokens[i], SHORT_LABEL)
-        self.cursor_label.setText(f"token {i + 1} of {count}: “{token}”   P = {probs[chosen]:.3f}, rank {rank}")
-        context = outcome.prefix + self._joiner().join(outcome.tokens[:i]) + (self._joiner() if i else "")
-        shown = context if len(context) <= 28 else "…" + context[-27:]
-        temperature = f", temperature {outcome.temperature:g}" if outcome.strategy == "sample" else ""
-        title = f"P(next token | “{html.escape(shown)}”){temperature}"
-        self.bars.set_distribution(outcome.vocabulary, probs, chosen, self.topk_spin.value(), title)
-
-    def _clear(self) -> None:
-        self._outcome = None
-        self.status_label.setText("")
-        self.tree_button.setEnabled(False)
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, 0)
-        self.slider.blockSignals(False)
-        self._render()
-
-    def _emit_tree(self) -> None:
-        outcome, bundle = self._outcome, self._bundle
-        if outcome is None or outcome.beam is None or bundle is None:
-            return
-        beam = outcome.beam
-        from rnnviz.core.data.tokenize import tokenize
-
-        prompt = tuple(tokenize(outcome.prefix, bundle.data_config.token_level))
-        search = SearchOutcome(beam.result, beam.vocabulary, prompt_label(outcome.prefix, self._joiner()), prompt,
-                               beam.notices, self.prefix_edit.text())
-        self.sig_show_tree.emit(TreeRequest(bundle, search))
