@@ -11,6 +11,7 @@ a model that never saw a character reads it as <unk>.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 from rnnviz.core.errors import ConfigError
@@ -40,6 +41,13 @@ def _sources(exercise: str, files: tuple[str, ...]) -> tuple[str, ...]:
     if len(files) > RUNS_MAX - (1 if exercise == "deep-4" else 0):
         raise ConfigError(f"{exercise} trains one model per text: give at most "
                           f"{RUNS_MAX - (1 if exercise == 'deep-4' else 0)} files, not {len(files)}.")
+    seen: dict[Path, str] = {}
+    for name in files:  # before any training: a duplicate found after the first model's steps wastes them
+        key = Path(name).expanduser().resolve()
+        if key in seen:
+            raise ConfigError(f"{name!r} and {seen[key]!r} are the same file: {exercise} trains one model per "
+                              "text, so give each text once.")
+        seen[key] = name
     return tuple(files)
 
 

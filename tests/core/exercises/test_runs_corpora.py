@@ -73,3 +73,17 @@ def test_wrong_numbers_of_files_are_refused(two_books, tmp_path: Path) -> None:
 def test_a_stop_returns_what_was_trained(two_books) -> None:
     result = get_exercise("deep-4").run(files=two_books, stop=lambda: True)
     assert result.stopped and len(result.tables[0].rows) == 1
+
+
+@pytest.mark.parametrize("name", ["deep-3", "deep-4"])
+def test_the_same_file_twice_is_refused_before_any_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            name: str) -> None:
+    """The same text under two spellings is refused at once, not after a model's steps were spent on it."""
+    text = tmp_path / "book.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 80, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    seen: list[float] = []
+    with pytest.raises(ConfigError, match="same file") as caught:
+        get_exercise(name).run(files=(str(text), "./book.txt"), progress=lambda share, text: seen.append(share))
+    assert "book.txt" in str(caught.value) and "give each text once" in str(caught.value)
+    assert seen == []
