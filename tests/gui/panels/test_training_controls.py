@@ -118,3 +118,12 @@ def test_the_show_list_is_as_wide_as_an_entry_added_after_it_was_shown(qtbot) ->
     combo.setCurrentIndex(combo.findData("val_metric"))
     assert combo.minimumSizeHint().width() >= combo.sizeHint().width()
     assert text_room(combo) >= combo.fontMetrics().horizontalAdvance("Val accuracy (%)")
+
+
+def test_presentation_mode_on_and_off_at_1280_wraps_and_unwraps_the_controls(qtbot) -> None:
+    _, view = tab_at(qtbot, NORMAL, TAB_WIDTH_AT_1280)
+    assert view.controls.rows() == 1  # normal type fits one row beside the dock: the plots keep the height
+    view.apply_theme(PRESENTATION)
+    qtbot.waitUntil(lambda: view.controls.rows() == 2, timeout=2000)
+    view.apply_theme(NORMAL)
+    qtbot.waitUntil(lambda: view.controls.rows() == 1, timeout=2000)
