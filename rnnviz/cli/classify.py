@@ -82,7 +82,14 @@ def cmd_context(args: argparse.Namespace) -> int:
     else:
         from rnnviz.core.classify import phrasebook_data, train_classifier
 
+        from rnnviz.core.classify.model import SequenceClassifier
+        from rnnviz.core.introspect.contextual import check_request
+
         data = phrasebook_data(CONTEXT_PER_CLASS)
+        # The word and sentences are checked against the untrained model first: a misspelt word is said at once,
+        # not after the seconds of training.
+        check_request(reader_for_classifier(SequenceClassifier(len(data.vocab), 2), data.vocab), args.word,
+                      args.sentence_a, args.sentence_b)
         trained = train_classifier(data, _spec("lstm", 32, 2), epochs=CONTEXT_EPOCHS, progress=_progress(args.json))
         _clear(args.json)
         reader = reader_for_classifier(trained.model, data.vocab)

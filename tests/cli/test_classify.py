@@ -75,3 +75,20 @@ def test_context_reads_a_language_model_checkpoint(capsys, lm_checkpoint: Path) 
     code, out, err = _run(capsys, "context", "dog", "the cat eats", "the dog eats", "--checkpoint",
                           str(lm_checkpoint))
     assert code == 1 and "'dog' is not a word of sentence A" in err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (("bank", "i sat by the river", "the bank is closed"), "not in the model's vocabulary"),
+    (("cats", "do you like dogs", "i like cats"), "not a word of sentence A"),
+    (("do", "", "do you like cats"), "sentence A is empty"),
+])
+def test_context_says_a_wrong_word_or_sentence_before_training(capsys, monkeypatch: pytest.MonkeyPatch,
+                                                               argv: tuple[str, ...], says: str) -> None:
+    import rnnviz.core.classify as classify
+
+    trained: list[bool] = []
+    real = classify.train_classifier
+    monkeypatch.setattr(classify, "train_classifier", lambda *a, **k: trained.append(True) or real(*a, **k))
+    code, out, err = _run(capsys, "context", *argv)
+    assert code == 1 and says in err and "Traceback" not in err
+    assert trained == []  # the message came at once, without the seconds of training

@@ -142,8 +142,10 @@ def _locate(reader: Reader, word: str, sentence: str, name: str) -> tuple[list[s
     return tokens, spans[index], notice
 
 
-def compare_contexts(reader: Reader, word: str, sentence_a: str, sentence_b: str) -> ContextComparison:
-    """The word's states in both sentences, compared per layer and direction (see the module doc)."""
+def check_request(reader: Reader, word: str, sentence_a: str, sentence_b: str) -> str:
+    """The word as the model reads it, or a DataError for a request no model state can answer: not one word,
+    a word out of the vocabulary, a sentence without it. Needs no trained weights (only ``words``, ``tokens``
+    and ``vocab``), so a caller that trains a model first can check before spending the training."""
     cleaned = reader.words(word)
     if len(cleaned) != 1:
         raise DataError(f"give one word to compare, not {word!r}" + (" (it is empty once cleaned)." if not cleaned
@@ -154,6 +156,14 @@ def compare_contexts(reader: Reader, word: str, sentence_a: str, sentence_b: str
     if missing:
         raise DataError(f"{word!r} is not in the model's vocabulary ({len(reader.vocab)} tokens), so the model "
                         "reads it as <unk> and has learnt nothing about it; pick a word of its training text.")
+    for sentence, name in ((sentence_a, "A"), (sentence_b, "B")):
+        _locate(reader, word, sentence, name)
+    return word
+
+
+def compare_contexts(reader: Reader, word: str, sentence_a: str, sentence_b: str) -> ContextComparison:
+    """The word's states in both sentences, compared per layer and direction (see the module doc)."""
+    word = check_request(reader, word, sentence_a, sentence_b)
     notices: list[str] = []
     located = [_locate(reader, word, s, n) for s, n in ((sentence_a, "A"), (sentence_b, "B"))]
     notices += [n for _, _, n in located if n]
