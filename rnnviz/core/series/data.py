@@ -140,6 +140,36 @@ def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
         raise DataError(f"the CSV cannot be read at line {reader.line_num}: {exc}.") from None
 
 
+def _header(first: list[str]) -> tuple[bool, list[str]]:
+    """(whether the first row is a header, the column names): a first row of numbers only is data, its
+    columns then named by number from 1."""
+    has_header = not all(_number(c.strip()) is not None for c in first)
+    return has_header, ([c.strip() for c in first] if has_header else [str(k + 1) for k in range(len(first))])
+
+
+#: csv_columns reads at most this much of a file: a header and enough rows to tell the delimiter.
+HEADER_BYTES = 64 * 1024
+
+
+def csv_columns(path: str | os.PathLike[str]) -> list[str]:
+    """The names :func:`read_csv_column` accepts as ``column`` for ``path``, read as it reads the file (a
+    byte-order mark dropped, the delimiter sniffed among , ; and TAB), so that a list of columns offered to
+    a user holds only names the run then finds. [] where the file cannot be read (the run says why)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(HEADER_BYTES)
+    except OSError:
+        return []
+    text = raw.decode("utf-8-sig", errors="replace")
+    if len(raw) == HEADER_BYTES and "\n" in text:
+        text = text[:text.rindex("\n") + 1]  # whole lines only: a cut last row could mislead the sniffer
+    try:
+        _, first = next(_rows(text))
+    except (StopIteration, DataError):
+        return []
+    return _header(first)[1]
+
+
 def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, tau: int = BOOK_TAU) -> TimeSeries:
     """One column of a CSV file as a series, in file order; ``column`` is a header name or a 1-based number
     (None: the file's only column).
@@ -156,8 +186,7 @@ def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, t
                         "(e.g. 'date,price' then '2024-01-01,101.5').")
     rows = _rows(text)
     _, first = next(rows)
-    has_header = not all(_number(c.strip()) is not None for c in first)
-    header = [c.strip() for c in first] if has_header else [str(k + 1) for k in range(len(first))]
+    has_header, header = _header(first)
     if column is None and len(header) > 1:
         raise DataError(f"{path} has {len(header)} columns ({', '.join(repr(h) for h in header)}): say which one "
                         "holds the series, by name or number (--column).")

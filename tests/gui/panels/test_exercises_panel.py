@@ -225,3 +225,19 @@ def test_a_run_that_trained_several_models_offers_each(qtbot) -> None:
     with qtbot.waitSignal(panel.sig_show_model) as blocker:
         menu.actions()[1].trigger()
     assert blocker.args[0] is unmasked
+
+
+@pytest.mark.parametrize("content", ["date;price\n2024-01-01;101.5\n2024-01-02;102\n2024-01-03;99\n",
+                                     "\ufeffdate,price\n2024-01-01,101.5\n2024-01-02,102\n2024-01-03,99\n",
+                                     "date\tprice\n2024-01-01\t101.5\n2024-01-02\t102\n2024-01-03\t99\n"])
+def test_every_column_offered_is_one_the_run_finds(tmp_path: Path, content: str) -> None:
+    """A semicolon or TAB CSV (a European spreadsheet's export), or one with a byte-order mark: the dock offers
+    the columns the run reads, not 'date;price' as one name the run then cannot find."""
+    from rnnviz.core.series import read_csv_column
+
+    path = tmp_path / "prices.csv"
+    path.write_text(content, encoding="utf-8")
+    offered = csv_header(path)
+    assert offered == ["date", "price"]
+    series = read_csv_column(path, offered[1], tau=1)
+    assert list(series.values) == [101.5, 102.0, 99.0]
