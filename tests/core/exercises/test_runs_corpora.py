@@ -87,3 +87,10 @@ def test_the_same_file_twice_is_refused_before_any_training(tmp_path: Path, monk
         get_exercise(name).run(files=(str(text), "./book.txt"), progress=lambda share, text: seen.append(share))
     assert "book.txt" in str(caught.value) and "give each text once" in str(caught.value)
     assert seen == []
+
+
+def test_deep_3_stopped_compares_nothing_it_did_not_train() -> None:
+    """Stopped during the first model, deep-3 does not compare it with 'the model of 1 text' as if a second ran."""
+    result = get_exercise("deep-3").run(stop=lambda: True)
+    assert result.stopped and len(result.tables[0].rows) == 1
+    assert "Stopped" in result.summary and "(higher)" not in result.summary and "(lower)" not in result.summary
