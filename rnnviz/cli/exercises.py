@@ -77,6 +77,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     files = tuple(args.file or ())
     for path in files:
+        if Path(path).is_dir():
+            raise DataError(f"--file {path} is a folder; give the path of a file in it.")
         if not Path(path).is_file():
             raise DataError(f"--file {path}: no such file; give the path of an existing file.")
     result = e.run(small=not args.full, progress=progress, files=files, column=args.column)

@@ -99,3 +99,16 @@ def test_run_json_includes_the_plots(fake, tmp_path: Path, capsys) -> None:
     assert main(["exercises", "run", "fake-1", "--file", str(data), "--json"]) == 0
     plots = json.loads(capsys.readouterr().out)["plots"]
     assert plots[0]["title"] == "the series" and plots[0]["series"][0]["y"] == [1.0, 2.0, 4.0]
+
+
+def test_a_column_without_its_file_is_refused(fake, capsys) -> None:
+    """--column alone would be dropped silently and the exercise run on its own data: the user is told."""
+    assert main(["exercises", "run", "fake-1", "--column", "sales"]) == 1
+    err = capsys.readouterr().err
+    assert "picks a column of your file; give the file too (--file)" in err and "Traceback" not in err
+
+
+def test_a_folder_is_not_called_missing(fake, tmp_path: Path, capsys) -> None:
+    assert main(["exercises", "run", "fake-1", "--file", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"--file {tmp_path} is a folder" in err and "no such file" not in err

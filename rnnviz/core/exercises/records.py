@@ -272,6 +272,9 @@ class Exercise:
                 raise RnnvizError(f"exercise {self.id} takes one {self.accepts.kind} file, not {len(files)}.")
             if column is not None and not self.accepts.column:
                 raise RnnvizError(f"exercise {self.id} takes no column; run it without --column.")
+            if column is not None and not files:  # else the column is dropped and the exercise's own data used
+                raise RnnvizError(f"exercise {self.id}: the column {column!r} picks a column of your file; give the "
+                                  "file too (--file), or leave the column out.")
             return self.runner(small, progress, stop, files=tuple(files), column=column)
         return self.runner(small, progress, stop)
 
