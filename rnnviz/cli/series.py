@@ -71,8 +71,6 @@ def cmd_series(args: argparse.Namespace) -> int:
     if args.column is not None and args.csv is None:
         raise ConfigError("--column picks a column of --csv FILE; give the file too, or leave both out for the "
                           "book's series.")
-    if args.csv is not None and args.column is None:
-        raise ConfigError("--csv needs --column: the column's header name or its number (1 for the first).")
     plot = None
     if args.plot is not None:
         plot = check_destination(args.plot, "the figure", "--plot")
@@ -123,7 +121,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                     "and many steps ahead, as section 9.1 of Dive into Deep Learning does (exercise 10.1.5 with an "
                     "LSTM). Without --csv: the book's sine with noise, T = 1000, 600 training windows of τ = 4.")
     parser.add_argument("--csv", metavar="FILE", help="a CSV file with a header row; one value a row")
-    parser.add_argument("--column", metavar="C", help="the column of --csv: its header name or number (1 = first)")
+    parser.add_argument("--column", metavar="C", help="the column of --csv: its header name or number (1 = first); not needed for a file of one column")
     parser.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm", help="the recurrent cell (lstm)")
     parser.add_argument("--hidden", type=in_range(HIDDEN_SIZE), default=16,
                         help=ranged(HIDDEN_SIZE, "hidden units (16)"))

@@ -60,7 +60,7 @@ def test_a_csv_column(capsys, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("argv, said", [
-    (["--csv", "FILE"], "--csv needs --column"),
+    (["--csv", "FILE"], "no file FILE"),  # the file's own problem, not a demand for --column
     (["--column", "price"], "--column picks a column of --csv FILE"),
     (["--plot", "forecast.pdf"], "give a file ending in .svg or .png"),
 ])
@@ -96,3 +96,24 @@ def test_a_horizon_past_the_end_of_a_short_series(capsys, tmp_path: Path) -> Non
     path.write_text("v\n" + "\n".join(str(i % 5) for i in range(30)) + "\n", encoding="utf-8")
     code, _, err = run(capsys, "--csv", str(path), "--column", "1", "--epochs", "1")
     assert code == 1 and "the horizon 64 is too far for this series: 30 values" in err
+
+
+@pytest.mark.parametrize("content, said", [
+    ("", "is empty"),
+    ("week,units\n1,2\n", "has 2 columns ('week', 'units'): say which one holds the series"),
+])
+def test_a_csv_without_column_gets_the_files_own_problem(capsys, tmp_path: Path, content: str, said: str) -> None:
+    """An empty file is called empty, and a file of several columns asks which: not a bare '--csv needs --column'."""
+    path = tmp_path / "data.csv"
+    path.write_text(content, encoding="utf-8")
+    code, _, err = run(capsys, "--csv", str(path))
+    assert code == 1 and said in err and "Traceback" not in err
+
+
+def test_a_csv_of_one_column_needs_no_column(capsys, tmp_path: Path) -> None:
+    """As exercise lstm-5 on the same file: its only column is the series."""
+    path = tmp_path / "one.csv"
+    path.write_text("units\n" + "".join(f"{v}\n" for v in range(40)), encoding="utf-8")
+    code, out, err = run(capsys, "--csv", str(path), "--epochs", "1", "--horizons", "1,2", "--json")
+    assert code == 0, err
+    assert json.loads(out)["series"]["name"] == "units"
