@@ -121,7 +121,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                     "and many steps ahead, as section 9.1 of Dive into Deep Learning does (exercise 10.1.5 with an "
                     "LSTM). Without --csv: the book's sine with noise, T = 1000, 600 training windows of τ = 4.")
     parser.add_argument("--csv", metavar="FILE", help="a CSV file with a header row; one value a row")
-    parser.add_argument("--column", metavar="C", help="the column of --csv: its header name or number (1 = first); not needed for a file of one column")
+    parser.add_argument("--column", metavar="C",
+                        help="the column of --csv: its header name or number (1 = first); not needed for a file of "
+                             "one column")
     parser.add_argument("--cell", choices=("rnn", "gru", "lstm"), default="lstm", help="the recurrent cell (lstm)")
     parser.add_argument("--hidden", type=in_range(HIDDEN_SIZE), default=16,
                         help=ranged(HIDDEN_SIZE, "hidden units (16)"))

@@ -123,8 +123,10 @@ def run_deep_3(small: bool, progress: Progress | None, stop: ShouldStop | None,
     first = [row[0] for row in table]
     best = min(range(len(first)), key=lambda k: first[k])
     more = "lower" if first[-1] < first[0] else "higher"
-    summary = ("Stopped before every model was trained: the table holds the models trained so far, the last of them "
-               "only partly; run it again to the end to compare them.") if stopped or len(models) < 2 else (f"The same {PRESET} model, the same {models[0].steps} steps each, on ever more text. On "
+    stopped_words = ("Stopped before every model was trained: the table holds the models trained so far, the last "
+                     "of them only partly; run it again to the end to compare them.")
+    summary = stopped_words if stopped or len(models) < 2 else (
+               f"The same {PRESET} model, the same {models[0].steps} steps each, on ever more text. On "
                f"{names[0]}'s validation text the model of {names[0]} alone reaches perplexity {first[0]:.2f} and "
                f"the model of {len(models)} text(s) {first[-1]:.2f} ({more}); the best is the model "
                f"{labels[best]}. More text helps where it is like the text being predicted and the model has "

@@ -191,8 +191,8 @@ def length_summary(result: Any) -> str:
                  "itself (attention, chapter 11, lifts this limit).")
     elif r >= NO_TREND:
         trend = (f" Here BLEU rises with source length (correlation {r:.2f} over the pairs): in this run the longer "
-                 "sources are not the harder ones, against the book's expectation. Compare the buckets' counts, and run "
-                 "it at full size: the limit of one fixed-size state shows once the model translates well.")
+                 "sources are not the harder ones, against the book's expectation. Compare the buckets' counts, and "
+                 "run it at full size: the limit of one fixed-size state shows once the model translates well.")
     else:
         trend = (f" BLEU hardly changes with length (correlation {r:.2f} over the pairs): at these lengths the "
                  "fixed-size state is not yet the limit.")
@@ -262,5 +262,5 @@ def run_s2s_1(small: bool, progress: Progress | None, stop: ShouldStop | None) -
         "hardest for one fixed-size context vector, and why?", _toy_runs(small, progress, stop))
 
 
-__all__ = ["Run", "length_summary", "length_trend", "masked_val_loss", "padding_share", "run_ed_1", "run_s2s_1", "run_s2s_2", "run_s2s_3",
-           "train_mt"]
+__all__ = ["Run", "length_summary", "length_trend", "masked_val_loss", "padding_share", "run_ed_1", "run_s2s_1",
+           "run_s2s_2", "run_s2s_3", "train_mt"]
