@@ -162,18 +162,27 @@ def _mixing_summary(names: list[str], labels: list[str], table: list[list[float]
     other authors' models)."""
     mixed = table[-1]
     costs, gains = [], []
+    beats_others = 0  # sources where the mixed model reads better than every other author's specialist
     for k, name in enumerate(names):
         own = table[k][k]
         others = [table[j][k] for j in range(len(names)) if j != k]
         costs.append(f"on {name} {mixed[k]:.2f} against {own:.2f} for its own model")
         gains.append(f"{mixed[k]:.2f} on {name} where the other model(s) reach {', '.join(f'{v:.2f}' for v in others)}")
+        beats_others += all(mixed[k] < v for v in others)
     worse = sum(mixed[k] > table[k][k] for k in range(len(names)))
+    if beats_others == len(names):
+        buys = (f"What it buys: one model that reads every source better than the other authors' specialists do "
+                f"({'; '.join(gains)}); a specialist read on another author's text meets a style, and perhaps "
+                "characters, it never saw.")
+    else:
+        buys = (f"It reads better than the other authors' specialists on only {beats_others} of {len(names)} "
+                f"source(s) ({'; '.join(gains)}): at this budget, mixing has not yet paid even there; train longer "
+                "(full size) and compare again.")
     return (f"{len(models)} models of the {PRESET} preset, {models[0].steps} steps each. What mixing costs: the "
             f"mixed model is {'worse' if worse else 'no worse'} than the specialist on {worse} of {len(names)} "
             f"source(s) ({'; '.join(costs)}): its units and steps are shared between the authors, and its "
-            f"vocabulary holds every author's characters. What it buys: one model for every source "
-            f"({'; '.join(gains)}); a specialist read on another author's text meets a style, and perhaps "
-            "characters, it never saw. Generated text of the mixed model can switch authors mid-sentence.")
+            f"vocabulary holds every author's characters. {buys} Generated text of the mixed model can switch "
+            "authors mid-sentence.")
 
 
 def _short(sources: tuple[str, ...]) -> list[str]:

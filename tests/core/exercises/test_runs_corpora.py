@@ -94,3 +94,19 @@ def test_deep_3_stopped_compares_nothing_it_did_not_train() -> None:
     result = get_exercise("deep-3").run(stop=lambda: True)
     assert result.stopped and len(result.tables[0].rows) == 1
     assert "Stopped" in result.summary and "(higher)" not in result.summary and "(lower)" not in result.summary
+
+
+@pytest.mark.parametrize("mixed, says, never", [
+    ([12.0, 13.0], "What it buys: one model that reads every source better", "only"),
+    ([19.0, 13.0], "on only 1 of 2 source(s)", "What it buys"),
+])
+def test_deep_4_says_what_mixing_buys_only_where_the_numbers_show_it(mixed: list[float], says: str,
+                                                                    never: str) -> None:
+    """A mixed model worse than another author's specialist on some source is not said to buy 'one model for
+    every source' there."""
+    from types import SimpleNamespace
+
+    table = [[10.0, 18.0], [18.5, 11.0], mixed]  # en alone, fr alone, mixed; columns: en, fr
+    models = [SimpleNamespace(steps=100)] * 3
+    summary = runs_corpora._mixing_summary(["en", "fr"], ["en alone", "fr alone", "mixed"], table, models)
+    assert says in summary and never not in summary
