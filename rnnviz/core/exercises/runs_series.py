@@ -59,12 +59,13 @@ def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, 
     from rnnviz.core.series.data import BOOK_BATCH_SIZE, BOOK_TAU, check_length, train_windows
 
     hidden, budget, most = SMALL_RUN if small else FULL_RUN
-    series = read_csv_column(files[0], column, tau=BOOK_TAU) if files else book_series(seed=0)
+    # The exercise reads the book's τ, which its user cannot change: a short file's message offers no --tau.
+    series = read_csv_column(files[0], column, tau=BOOK_TAU, tau_option=None) if files else book_series(seed=0)
     cut = len(series) > most
     if cut:
         series = dataclasses.replace(series, values=series.values[:most], time=series.time[:most],
                                      source=f"{series.source}, its first {most:,} of {len(series):,} values")
-    check_length(series, BOOK_TAU)
+    check_length(series, BOOK_TAU, None)
     per_epoch = math.ceil(train_windows(series, BOOK_TAU) / BOOK_BATCH_SIZE)
     config = SeriesConfig(cell="lstm", hidden=hidden, epochs=min(max(1, math.ceil(budget / per_epoch)), MOST_EPOCHS),
                           max_steps=budget)

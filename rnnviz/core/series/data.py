@@ -170,7 +170,8 @@ def csv_columns(path: str | os.PathLike[str]) -> list[str]:
     return _header(first)[1]
 
 
-def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, tau: int = BOOK_TAU) -> TimeSeries:
+def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, tau: int = BOOK_TAU,
+                    tau_option: str | None = "--tau") -> TimeSeries:
     """One column of a CSV file as a series, in file order; ``column`` is a header name or a 1-based number
     (None: the file's only column).
 
@@ -212,20 +213,23 @@ def read_csv_column(path: str | os.PathLike[str], column: str | int | None, *, t
         raise DataError(f"{path} has a header ({', '.join(header)}) but no rows of values: add one value per row "
                         "below it.")
     series = TimeSeries(name, np.array(values), np.arange(1, len(values) + 1, dtype=np.float64), str(path))
-    check_length(series, tau)
+    check_length(series, tau, tau_option)
     return series
 
 
 # ---- windows, the split and the normalisation -------------------------------------------------
 
 
-def check_length(series: TimeSeries, tau: int) -> None:
-    """A DataError unless ``series`` gives at least two windows of ``tau`` values (one trains, one checks)."""
+def check_length(series: TimeSeries, tau: int, tau_option: str | None = "--tau") -> None:
+    """A DataError unless ``series`` gives at least two windows of ``tau`` values (one trains, one checks).
+    ``tau_option``: how the caller's user sets τ, offered as the other way out; None where τ is fixed (an
+    exercise reads the book's τ), so that the message offers no option the user does not have."""
     need = tau + 2
     if len(series) < need:
+        other = f", or a smaller window ({tau_option})" if tau_option else ""
         raise DataError(f"{series.name!r} ({series.source}) has {len(series)} value(s): too few to make one window. "
                         f"A window reads τ = {tau} values and predicts the next, and training and checking need a "
-                        f"window each: give at least {need} values, or a smaller window (--tau).")
+                        f"window each: give at least {need} values{other}.")
 
 
 def num_windows(length: int, tau: int) -> int:

@@ -92,3 +92,12 @@ def test_lstm_5_says_how_the_error_changes_from_its_numbers(mses: dict[int | Non
     summary = _summary(result)
     assert all(s in summary for s in says) and not any(n in summary for n in never)
     assert f"{mses[64]:.3g}" in summary and f"{mses[None]:.3g}" in summary
+
+
+def test_a_short_file_is_told_what_it_can_change(tmp_path: Path) -> None:
+    """lstm-5 reads the book's τ = 4, which its user cannot set: the message asks for values, not for --tau."""
+    short = tmp_path / "short.csv"
+    short.write_text("v\n1\n2\n3\n", encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        get_exercise("lstm-5").run(files=(str(short),))
+    assert "give at least 6 values." in str(caught.value) and "--tau" not in str(caught.value)
