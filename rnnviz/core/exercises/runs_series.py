@@ -56,7 +56,8 @@ def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, 
                column: str | None = None) -> ExerciseResult:
     from rnnviz.core.series import SeriesConfig, book_series, forecast_series, read_csv_column
 
-    from rnnviz.core.series.data import BOOK_BATCH_SIZE, BOOK_TAU, check_length, train_windows
+    from rnnviz.core.series.data import BOOK_BATCH_SIZE, BOOK_TAU, check_length, num_windows, train_windows
+    from rnnviz.core.series.task import BOOK_HORIZONS
 
     hidden, budget, most = SMALL_RUN if small else FULL_RUN
     # The exercise reads the book's τ, which its user cannot change: a short file's message offers no --tau.
@@ -67,15 +68,24 @@ def run_lstm_5(small: bool, progress: Progress | None, stop: ShouldStop | None, 
                                      source=f"{series.source}, its first {most:,} of {len(series):,} values")
     check_length(series, BOOK_TAU, None)
     per_epoch = math.ceil(train_windows(series, BOOK_TAU) / BOOK_BATCH_SIZE)
+    # A short file has no values 64 steps after its windows: its forecasts stop at the book's horizons that fit
+    # (k = 1 always does), rather than the run failing on a horizon its user cannot change.
+    fits = num_windows(len(series), BOOK_TAU)
+    horizons = tuple(k for k in BOOK_HORIZONS if k <= fits)
     config = SeriesConfig(cell="lstm", hidden=hidden, epochs=min(max(1, math.ceil(budget / per_epoch)), MOST_EPOCHS),
-                          max_steps=budget)
+                          max_steps=budget, horizons=horizons)
     result = forecast_series(series, config, progress=progress, stop=stop)
+    summary = _summary(result)
+    dropped = [k for k in BOOK_HORIZONS if k not in horizons]
+    if dropped:
+        summary += (f" The series gives {fits} windows, too few to look {', '.join(map(str, dropped))} steps ahead: "
+                    "those forecasts are left out (a longer file shows them).")
     rows = [(e.horizon if e.horizon is not None else "multi-step", e.mse, e.baseline_mse) for e in result.errors]
     arrays = {"time": result.series.time, "values": result.series.values, "one_step": result.one_step,
               "multistep": result.multistep}
     arrays.update({f"k_step_{k}": p for k, p in result.k_step.items()})
     arrays["val_mse_by_epoch"] = [r.val_mse if r.val_mse is not None else float("nan") for r in result.epochs]
     return ExerciseResult(
-        "lstm-5", _summary(result),
+        "lstm-5", summary,
         (Table("forecast errors", ("horizon", "MSE", "baseline MSE"), rows),),
         arrays=arrays, stopped=result.stopped, plots=_plots(result))

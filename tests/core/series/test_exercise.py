@@ -101,3 +101,13 @@ def test_a_short_file_is_told_what_it_can_change(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         get_exercise("lstm-5").run(files=(str(short),))
     assert "give at least 6 values." in str(caught.value) and "--tau" not in str(caught.value)
+
+
+def test_a_file_too_short_for_64_steps_forecasts_the_horizons_that_fit(tmp_path: Path) -> None:
+    """30 values give 26 windows: lstm-5 forecasts 1, 4 and 16 steps ahead and says why not 64, instead of
+    failing with 'give shorter horizons (--horizons)', an option the exercise does not have."""
+    path = tmp_path / "weekly.csv"
+    path.write_text("v\n" + "".join(f"{k % 7}\n" for k in range(30)), encoding="utf-8")
+    result = get_exercise("lstm-5").run(files=(str(path),))
+    assert result.table("forecast errors").column("horizon") == [1, 4, 16, "multi-step"]
+    assert "26 windows, too few to look 64 steps ahead" in result.summary
