@@ -94,3 +94,14 @@ def test_s2s_2_says_the_trend_its_numbers_show(monkeypatch: pytest.MonkeyPatch, 
     FakeRun.data = type("D", (), {"val": type("V", (), {"pairs": ()})()})()
     summary = runs_mt.run_s2s_2(True, None, None).summary
     assert says in summary and never not in summary
+
+
+def test_s2s_2_small_run_translates_enough_to_ask_its_question() -> None:
+    """The small run must learn enough that BLEU by length means something: its summary does not fall back to
+    'translates too little'."""
+    from rnnviz.core.exercises.runs_mt import TOO_LITTLE_BLEU
+
+    result = get_exercise("s2s-2").run()
+    table = result.table("BLEU by source length")
+    mean = sum(n * b for n, b in zip(table.column("pairs"), table.column("mean BLEU"))) / sum(table.column("pairs"))
+    assert mean > TOO_LITTLE_BLEU and "translates too little" not in result.summary
