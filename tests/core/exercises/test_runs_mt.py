@@ -105,3 +105,13 @@ def test_s2s_2_small_run_translates_enough_to_ask_its_question() -> None:
     table = result.table("BLEU by source length")
     mean = sum(n * b for n, b in zip(table.column("pairs"), table.column("mean BLEU"))) / sum(table.column("pairs"))
     assert mean > TOO_LITTLE_BLEU and "translates too little" not in result.summary
+
+
+def test_ed_1_small_run_gets_a_toy_task_right() -> None:
+    """ed-1 asks which toy the model gets exactly right first: the small run must get one mostly right, and a
+    date's year must not come out as <unk> in every example."""
+    result = get_exercise("ed-1").run()
+    exact = result.table("toy sequence-to-sequence tasks").column("exact translations")
+    assert max(exact) > 0.5 and min(exact) < max(exact)
+    dates = result.texts["translations, toy-dates"].splitlines()
+    assert not all("→  <unk>" in line for line in dates)
