@@ -212,6 +212,13 @@ def build_data(examples: Sequence[Example], *, val_fraction: float = 0.2, batch_
     long = sum(len(tokenize_text(e.text)) > MAX_TOKENS for e in examples)
     if long:
         notices.append(f"{long} text(s) longer than {MAX_TOKENS} tokens were cut to their first {MAX_TOKENS}.")
+    # A file that repeats texts puts copies on both sides of the split: the accuracy on them is recall of the
+    # training set, and the user should know how much of the number that is.
+    trained = {tuple(tokenize_text(e.text)) for e in train}
+    repeated = sum(tuple(tokenize_text(e.text)) in trained for e in val)
+    if repeated:
+        notices.append(f"{repeated} of the {len(val)} validation texts also appear among the training texts (the "
+                       "file repeats them): on those, the accuracy measures memory, not generalisation.")
     vocab = Vocab([tokenize_text(e.text)[:MAX_TOKENS] for e in train], reserved=(PAD,))
     return ClassifyData(tuple(train), tuple(val), labels, vocab, batch_size, seed, source, tuple(notices))
 

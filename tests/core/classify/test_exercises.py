@@ -52,3 +52,16 @@ def test_bi_4_compares_two_uses_with_a_control() -> None:
     assert bars.kind == "bars" and bars.categories == tuple(table.column("part"))
     assert [s.name for s in bars.series] == ["two uses", "control"]
     assert list(bars.series[0].y) == pytest.approx(table.column("two uses"))
+
+
+def test_bi_3_says_when_the_file_repeats_texts_across_the_split(tmp_path) -> None:
+    """A file listing each text three times puts copies in training and validation: the summary says how many
+    validation texts were seen in training, so a high accuracy is not taken for generalisation."""
+    from rnnviz.core.classify import phrasebook_examples
+
+    path = tmp_path / "repeated.tsv"
+    examples = phrasebook_examples(10, seed=3)
+    path.write_text("".join(f"{e.text}\t{e.label}\n" for e in examples * 3), encoding="utf-8")
+    result = get_exercise("bi-3").run(small=True, files=(str(path),))
+    assert "validation texts also appear among the training texts" in result.summary
+    assert "also appear" not in get_exercise("bi-3").run(small=True).summary  # the phrasebook's are distinct
