@@ -22,7 +22,8 @@ A model with a metric (a memory task's accuracy or mean squared error, ``EpochEn
 "Val accuracy (%)" or "Val MSE" to the Show list: its validation value per epoch, as its own curve.
 The rooms: ``training_controls`` (the row of controls), ``training_events`` (a batch of events
 sorted), ``training_plots``, ``training_legend``, ``training_readout``, ``training_samples``,
-``training_gradients``, ``training_export``.
+``training_gradients``, ``training_export``, ``training_settings`` (the settings and the reactions to the
+controls).
 
 Also public, for menus and tests: ``set_smoothing`` / ``smoothing``, ``set_log_y`` /
 ``log_y``, ``set_x_axis`` / ``x_axis``, ``set_y_metric`` / ``y_metric`` (not
@@ -47,7 +48,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from rnnviz.core.events import EpochEnd, Step
-from rnnviz.gui.panels.training_controls import SLIDER_STEPS as _SLIDER_STEPS, TrainingControls
+from rnnviz.gui.panels.training_controls import TrainingControls
 from rnnviz.gui.panels.training_events import EventBatch
 from rnnviz.gui.panels.training_export import CSV_COLUMNS, write_csv
 from rnnviz.gui.panels.training_gradients import GradientView
@@ -55,8 +56,9 @@ from rnnviz.gui.panels.training_legend import sync_validation_key, unique_label
 from rnnviz.gui.panels.training_plots import all_plots, build_plots, label_axes, style_plots
 from rnnviz.gui.panels.training_readout import readout_text
 from rnnviz.gui.panels.training_samples import SAMPLE_HISTORY, SampleBox
+from rnnviz.gui.panels.training_settings import TrainingSettings
 from rnnviz.gui.style import NORMAL, Theme, scaled_font
-from rnnviz.gui.widgets.image_export import IMAGE_FILTERS, ask_and_export, save_image
+from rnnviz.gui.widgets.image_export import save_image
 from rnnviz.gui.widgets.curves import METRICS, X_AXES, RunCurves, RunPlots, readable_colors
 from rnnviz.gui.widgets.steady_label import SteadyLabel
 
@@ -65,7 +67,7 @@ _DEFAULT_STATE: dict[str, Any] = {"smoothing": 0.6, "log_y": False, "x_axis": "s
                                   "gradients": False}
 
 
-class TrainingView(QWidget):
+class TrainingView(TrainingSettings, QWidget):
     #: The user finished editing the probe text (LM prefix or MT sentence); carries the new text.
     sig_probe_changed = Signal(str)
 
@@ -226,62 +228,6 @@ class TrainingView(QWidget):
         if isinstance(state.get("probe"), str):
             self.set_probe(state["probe"])
 
-    # ---- settings, also driven by the controls ----
-
-    def smoothing(self) -> float:
-        return self.smoothing_slider.value() / _SLIDER_STEPS
-
-    def set_smoothing(self, beta: float) -> None:
-        """β of the debiased EMA of the per-step train curve, clamped to 0 … 0.999."""
-        self.smoothing_slider.setValue(round(min(max(beta, 0.0), 0.999) * _SLIDER_STEPS))
-
-    def log_y(self) -> bool:
-        return self.log_y_check.isChecked()
-
-    def set_log_y(self, on: bool) -> None:
-        self.log_y_check.setChecked(on)
-
-    def x_axis(self) -> str:
-        return str(self.x_axis_combo.currentData())
-
-    def set_x_axis(self, mode: str) -> None:
-        """"step", "epoch" (fractional: epoch − 1 + batch/batches) or "time" (elapsed seconds)."""
-        if mode not in X_AXES:
-            raise ValueError(f"x axis must be one of {X_AXES}, got {mode!r}")
-        self.x_axis_combo.setCurrentIndex(self.x_axis_combo.findData(mode))
-
-    def y_metric(self) -> str:
-        return str(self.metric_combo.currentData())
-
-    def set_y_metric(self, metric: str) -> None:
-        """"loss" (cross-entropy), "perplexity" (the book's measure, exp of the loss) or "val_metric"
-        (a memory task's validation accuracy in %, or its mean squared error; offered once a run has one)."""
-        if metric not in METRICS:
-            raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-        if self.metric_combo.findData(metric) < 0:  # no run measures one (yet): offered under a plain name
-            self.controls.offer_metric(self._metric_name() or "metric")
-        self.metric_combo.setCurrentIndex(self.metric_combo.findData(metric))
-
-    def gradients_shown(self) -> bool:
-        """True while the gradients view (clipping, the groups' norms) replaces the curves."""
-        return self.gradients_check.isChecked()
-
-    def show_gradients(self, on: bool) -> None:
-        self.gradients_check.setChecked(on)
-
-    def clear_earlier_runs(self) -> None:
-        """Remove every run but the current one."""
-        for run in self._runs[:-1]:
-            run.detach()
-        del self._runs[:-1]
-        self._restyle_runs()
-        self._sync_legend_key()
-        self._offer_metric()
-
-    def run_curves(self) -> list[RunCurves]:
-        """The runs' data and plot items, oldest first (for tests and the main window's status)."""
-        return list(self._runs)
-
     @property
     def plots(self) -> RunPlots:
         """The three plots: ``loss`` (or perplexity; its ``legend`` is the column right of the plots),
@@ -361,46 +307,6 @@ class TrainingView(QWidget):
         share = 0.8 if self._theme.font_scale > 1.2 else 0.7
         total = sum(self._splitter.sizes()) or 1000
         self._splitter.setSizes([round(total * share), total - round(total * share)])
-
-    # ------------------------------------------------------------------ reactions
-
-    def _on_metric_changed(self) -> None:
-        self._relabel_axes()
-        self._redraw_all()
-
-    def _on_x_axis_changed(self) -> None:
-        self.gradients.set_x_axis(self.x_axis())
-        self.gradients.apply_theme(self._theme, self._base_pt)  # its x title
-        self._relabel_axes()
-        self._redraw_all()
-        if self.gradients_shown():
-            self.gradients.redraw()
-
-    def _on_gradients_toggled(self, on: bool) -> None:
-        self._pages.setCurrentWidget(self.gradients if on else self.graphics)
-        if on:
-            self.gradients.redraw()
-
-    def _on_log_y_toggled(self, on: bool) -> None:
-        self._plots.loss.setLogMode(x=False, y=on)
-        self._plots.grad_norm.setLogMode(x=False, y=on)
-        self._plots.loss.enableAutoRange(y=True)
-        self._plots.grad_norm.enableAutoRange(y=True)
-        self.gradients.set_log_y(on)
-
-    def _on_smoothing_changed(self, value: int) -> None:
-        beta = value / _SLIDER_STEPS
-        self._smoothing_value.setText(f"{beta:.3f}")
-        for run in self._runs:
-            if run.smoothing != beta:
-                run.set_smoothing(beta)
-        self._redraw_all()
-
-    def _ask_export_csv(self) -> None:
-        ask_and_export(self, "Export the curves as CSV", "training.csv", "CSV (*.csv)", self.export_csv)
-
-    def _ask_export_image(self) -> None:
-        ask_and_export(self, "Save the plots", "training.png", IMAGE_FILTERS, self.export_image)
 
     # ------------------------------------------------------------------ drawing
 
