@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from rnnviz.core.config import DataConfig, ModelConfig, StackSpec, TrainConfig
+from rnnviz.core.data.vocab import PAD
 from rnnviz.core.exercises.records import ExerciseResult, Plot, Progress, Series, ShouldStop, Table
 
 #: Small runs: pairs, epochs and layers; full runs: every pair of the corpus. 400 pairs (20 steps) left the model
@@ -118,12 +119,15 @@ def _examples(run: Run, count: int = EXAMPLES) -> str:
     return "\n  ".join(f"{s}  →  {' '.join(o) or '(nothing)'}   (reference: {t})" for (s, t), o in zip(pairs, outputs))
 
 
-def _scores(run: Run) -> tuple[float, float]:
-    """(mean BLEU, share of exact translations) over the run's validation pairs, greedy."""
+def _scores(run: Run) -> tuple[float, float, tuple[int, int]]:
+    """(mean BLEU, share of exact translations, (translations that write <pad>, translations)) over the
+    run's validation pairs, greedy."""
     from rnnviz.core.decoding.by_length import bleu_by_length
 
     result = bleu_by_length(run.bundle, run.data.val.pairs)
-    return result.mean_bleu, sum(p.exact for p in result.pairs) / len(result.pairs)
+    n = len(result.pairs)
+    padded = sum(PAD in p.prediction for p in result.pairs)
+    return result.mean_bleu, sum(p.exact for p in result.pairs) / n, (padded, n)
 
 
 def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -> ExerciseResult:
@@ -135,11 +139,12 @@ def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -
         if runs[-1].stopped:
             break
     share = padding_share(runs[0].data)
-    rows = []
+    rows, padded = [], []
     for run in runs:
-        score, exact = _scores(run)
+        score, exact, pads = _scores(run)
+        padded.append(pads)
         rows.append((run.label, run.val_loss[-1] if run.val_loss else None,
-                     run.val_loss_masked[-1] if run.val_loss_masked else None, score, exact))
+                     run.val_loss_masked[-1] if run.val_loss_masked else None, score, exact, pads[0]))
     series = [Series(f"{r.label}: its own loss", r.epochs, r.val_loss) for r in runs]
     if len(runs) == 2:
         series.append(Series(f"{runs[1].label}: measured masked", runs[1].epochs, runs[1].val_loss_masked, "dashed"))
@@ -147,15 +152,20 @@ def run_s2s_3(small: bool, progress: Progress | None, stop: ShouldStop | None) -
                "after <eos> as a target, and that is easy to learn, so the unmasked run's own loss averages easy "
                "pads in with the words.")
     if len(rows) == 2 and all(r[1] is not None for r in rows):
-        (_, masked, _, masked_bleu, _), (_, own, real, bleu, _) = rows
+        (_, masked, _, masked_bleu, _, _), (_, own, real, bleu, _, _) = rows
         summary += (f" Its own validation loss: {own:.3f}, the masked run's {masked:.3f}; on the real tokens only "
                     f"(the dashed curve), {real:.3f} against {masked:.3f}: the fair comparison. Mean BLEU: "
                     f"{bleu:.3f} unmasked, {masked_bleu:.3f} masked.")
+    if len(padded) == 2 and padded[1][0] > 0:  # it learnt that <pad> follows a sentence; greedy writes it out
+        (masked_pads, n), (unmasked_pads, _) = padded
+        verb = "writes" if unmasked_pads == 1 else "write"
+        summary += (f" {unmasked_pads} of the unmasked model's {n} translations {verb} <pad> tokens (the masked "
+                    f"model's: {masked_pads}); BLEU counts them as words.")
     return ExerciseResult(
         "s2s-3", summary,
         (Table("masked and unmasked loss, same seed", ("run", "final val loss (its own)",
                                                         "final val loss (real tokens)", "mean BLEU (k = 2)",
-                                                        "exact translations"), rows),
+                                                        "exact translations", "translations with <pad>"), rows),
          Table("padding", ("training targets", "padding share"), [(len(runs[0].data.train), share)])),
         texts={f"translations, {r.label}": _examples(r) for r in runs},
         stopped=any(r.stopped for r in runs),
@@ -237,7 +247,7 @@ def _toy_runs(small: bool, progress: Progress | None, stop: ShouldStop | None) -
 def _toy_result(exercise: str, summary: str, runs: list[Run]) -> ExerciseResult:
     rows = []
     for run in runs:
-        score, exact = _scores(run)
+        score, exact, _ = _scores(run)
         rows.append((run.label, len(run.data.train), len(run.epochs), run.val_loss_masked[-1] if run.epochs else None,
                      score, exact))
     return ExerciseResult(

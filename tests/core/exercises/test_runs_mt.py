@@ -24,6 +24,11 @@ def test_s2s_3_overlays_the_masked_and_unmasked_runs() -> None:
     share = result.table("padding").column("padding share")[0]
     assert 0.0 < share < 1.0 and f"{share:.0%}" in result.summary
     assert set(result.texts) == {"translations, masked (the book)", "translations, unmasked: <pad> counted"}
+    masked_pads, unmasked_pads = table.column("translations with <pad>")
+    # The summary tells of <pad> in the translations exactly when the unmasked model wrote some.
+    assert ("<pad> tokens (the masked model's" in result.summary) == (unmasked_pads > 0)
+    if unmasked_pads:
+        assert f" {unmasked_pads} of the unmasked model's" in result.summary
 
 
 def test_padding_share_and_masked_loss_are_what_they_say() -> None:
