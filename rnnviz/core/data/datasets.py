@@ -18,7 +18,7 @@ from rnnviz.core.data.hub import Progress
 from rnnviz.core.data.memory_tasks import MemoryData, build_memory_data
 from rnnviz.core.data.tokenize import clean_lm_text, tokenize, tokenize_mt
 from rnnviz.core.data.vocab import BOS, EOS, PAD, Vocab
-from rnnviz.core.errors import ConfigError, DataError
+from rnnviz.core.errors import ConfigError, DataError, TextTooShort
 
 
 def _rng(seed: int, epoch: int, stream: int = 0) -> np.random.Generator:
@@ -197,11 +197,11 @@ def build_lm_data(corpus: LmCorpus, config: DataConfig) -> LmData:
         unit = "characters" if config.token_level == "char" else "words"
         minimum = int(np.ceil(max(need_train / (1 - config.val_fraction),
                                   need_val / config.val_fraction if need_val else 0)))
-        raise DataError(
+        raise TextTooShort(
             f"{corpus.info.name} is too short for one window: it has {len(ids)} {unit} after "
             f"cleaning, and num_steps={num_steps} with {config.val_fraction:.0%} held out for "
-            f"validation needs at least {minimum}. Use a longer text or a smaller num_steps."
-        )
+            f"validation needs at least {minimum}. Use a longer text or a smaller num_steps.",
+            corpus.info.name, len(ids), unit, minimum)
     return LmData(vocab, config.token_level, ids[:len(ids) - n_val], ids[len(ids) - n_val:], config)
 
 

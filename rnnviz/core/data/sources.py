@@ -24,7 +24,7 @@ from rnnviz.core.data.datasets import LmData
 from rnnviz.core.data.hub import Progress
 from rnnviz.core.data.tokenize import LmCleaning, clean_lm_text, tokenize
 from rnnviz.core.data.vocab import Vocab
-from rnnviz.core.errors import DataError
+from rnnviz.core.errors import DataError, TextTooShort
 
 __all__ = ["SourcePerplexity", "SourceShare", "build_lm_sources", "build_sources_data", "common_cleaning",
            "load_sources", "perplexity_by_source", "source_labels", "source_shares"]
@@ -111,9 +111,10 @@ def _too_short(name: str, count: int, config: DataConfig) -> DataError:
     unit = "characters" if config.token_level == "char" else "words"
     need_val = num_steps + 1 if fraction > 0 else 0
     minimum = int(np.ceil(max((num_steps + 1) / (1 - fraction), need_val / fraction if need_val else 0)))
-    return DataError(f"the source {name} is too short for one window: it has {count:,} {unit} after cleaning, "
-                     f"and each source gives {fraction:.0%} of itself to validation, so num_steps={num_steps} "
-                     f"needs at least {minimum:,}. Use a longer text, a smaller num_steps, or leave it out.")
+    return TextTooShort(f"the source {name} is too short for one window: it has {count:,} {unit} after cleaning, "
+                        f"and each source gives {fraction:.0%} of itself to validation, so num_steps={num_steps} "
+                        f"needs at least {minimum:,}. Use a longer text, a smaller num_steps, or leave it out.",
+                        name, count, unit, minimum)
 
 
 def build_lm_sources(corpora: list[LmCorpus], config: DataConfig, names: tuple[str, ...] | None = None) -> LmData:

@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from rnnviz.core.errors import ConfigError
+from rnnviz.core.errors import ConfigError, DataError, TextTooShort
 from rnnviz.core.exercises.records import ExerciseResult, Plot, Progress, Series, ShouldStop, Table
 from rnnviz.core.exercises.training import Trained, build_data, data_config, train_short
 
@@ -74,16 +74,28 @@ def _train_all(plan: list[tuple[str, tuple[str, ...]]], small: bool, progress: P
     return done, False
 
 
-def _read_all(models: list[Trained], sources: tuple[str, ...], small: bool,
+def _all_sources(exercise: str, sources: tuple[str, ...], small: bool) -> Any:
+    """The data of every source together, as the runs cut it: built before any training, so that a text too
+    short for the exercise is said at once, in the exercise's words (it has no num_steps to offer)."""
+    from rnnviz.core.models.presets import get_preset
+
+    config = data_config(get_preset(PRESET), small, **_changes(sources, small))
+    try:
+        return build_data(config)
+    except TextTooShort as short:
+        raise DataError(f"{short.name} is too short for {exercise}: it has {short.count:,} {short.unit}, and the "
+                        f"exercise reads windows of {config.num_steps} {short.unit} and holds "
+                        f"{config.val_fraction:.0%} of each text out for validation, so it needs at least "
+                        f"{short.minimum:,}. Give a longer text (a chapter or a book, not a paragraph).") from None
+
+
+def _read_all(models: list[Trained], data: Any, small: bool,
               progress: Progress | None) -> tuple[list[str], list[list[float]], list[list[float]]]:
     """Each model's perplexity on each source's validation text, and the share of that text it reads as <unk>."""
     from rnnviz.core.data.sources import perplexity_by_source
 
     if progress is not None:
         progress(0.92, "reading every model on every source")
-    from rnnviz.core.models.presets import get_preset
-
-    data = build_data(data_config(get_preset(PRESET), small, **_changes(sources, small)))  # as the runs cut it
     names = [name for name, _ in data.val_parts()]
     table, unknown = [], []
     for trained in models:
@@ -114,9 +126,10 @@ def run_deep_3(small: bool, progress: Progress | None, stop: ShouldStop | None,
                files: tuple[str, ...] = (), column: str | None = None) -> ExerciseResult:
     """The same model trained on the first source, then on the first two, …: perplexity on each source."""
     sources = _sources("deep-3", files)
+    data = _all_sources("deep-3", sources, small)
     plan = [(f"trained on {_label(_short(sources[:k]))}", sources[:k]) for k in range(1, len(sources) + 1)]
     models, stopped = _train_all(plan, small, progress, stop)
-    names, table, unknown = _read_all(models, sources, small, progress)
+    names, table, unknown = _read_all(models, data, small, progress)
     labels = [m.label for m in models]
     columns = ("model", "texts", "steps", *(f"perplexity on {n}" for n in names))
     rows = tuple((label, k + 1, m.steps, *row) for k, (label, m, row) in enumerate(zip(labels, models, table)))
@@ -142,11 +155,12 @@ def run_deep_4(small: bool, progress: Progress | None, stop: ShouldStop | None,
                files: tuple[str, ...] = (), column: str | None = None) -> ExerciseResult:
     """A model per author and one of all authors mixed: each read on every author's validation text."""
     sources = _sources("deep-4", files)
+    data = _all_sources("deep-4", sources, small)
     short = _short(sources)
     plan = [(f"{name} alone", (source,)) for name, source in zip(short, sources)]
     plan.append((f"mixed ({_label(short)})", sources))
     models, stopped = _train_all(plan, small, progress, stop)
-    names, table, unknown = _read_all(models, sources, small, progress)
+    names, table, unknown = _read_all(models, data, small, progress)
     labels = [m.label for m in models]
     rows = tuple((label, *row) for label, row in zip(labels, table))
     summary = _mixing_summary(names, labels, table, models) if not stopped else \

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.core.errors import ConfigError
+from rnnviz.core.errors import ConfigError, DataError
 from rnnviz.core.exercises import get_exercise
 from rnnviz.core.exercises import runs_corpora
 
@@ -87,6 +87,20 @@ def test_the_same_file_twice_is_refused_before_any_training(tmp_path: Path, monk
         get_exercise(name).run(files=(str(text), "./book.txt"), progress=lambda share, text: seen.append(share))
     assert "book.txt" in str(caught.value) and "give each text once" in str(caught.value)
     assert seen == []
+
+
+@pytest.mark.parametrize("name", ["deep-3", "deep-4"])
+def test_a_text_too_short_is_said_before_any_training_in_the_exercise_s_words(tmp_path: Path, name: str) -> None:
+    book, note = tmp_path / "book.txt", tmp_path / "note.txt"
+    book.write_text("the quick brown fox jumps over the lazy dog. " * 80, encoding="utf-8")
+    note.write_text("hello world\n", encoding="utf-8")
+    seen: list[float] = []
+    with pytest.raises(DataError, match=f"note.txt is too short for {name}") as caught:
+        get_exercise(name).run(files=(str(book), str(note)), progress=lambda share, text: seen.append(share))
+    message = str(caught.value)
+    assert "at least" in message and "longer text" in message
+    assert "num_steps" not in message  # the exercise has no such setting to offer
+    assert seen == []  # said before the first model's steps
 
 
 def test_deep_3_stopped_compares_nothing_it_did_not_train() -> None:
