@@ -316,7 +316,7 @@ CONFIG = Fields({
     "lm_sampling": Choice(LM_SAMPLINGS),
     "mt_split": Choice(MT_SPLITS),
     "seed": SEED,
-    "mask_padding": Bool(),  # translation: the Config dock's "Mask padding in the loss"
+    "mask_padding": Bool(),  # translation: the Config dock's Loss: "Mask padding"
     "builder": BUILDER, "gates": GATES, "gradients": GRADIENTS, "translate": TRANSLATE, "generate": GENERATE,
     "beam": BEAM,
 })

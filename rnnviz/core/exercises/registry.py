@@ -189,7 +189,7 @@ EXERCISES: tuple[Exercise, ...] = (
         _s(_MT, "seq2seq", "Translate"), mt.run_s2s_2),
     _ex("s2s-3", "Training without the padding mask",
         "10.7: train without masking the padding in the loss: what happens to training and translations?",
-        "Train once with \"Mask padding in the loss\" (Config dock) and once without, same seed: which "
+        "Train once with \"Mask padding\" (Config dock, Loss) and once without, same seed: which "
         "validation loss is lower, and is that a fair comparison?",
         _s(_MT, "seq2seq", "Training", "masked", "unmasked", mask_padding=[True, False]), mt.run_s2s_3),
     # ---- 10.8 beam search ----

@@ -114,7 +114,7 @@ class ConfigPanel(ConfigEstimate, QWidget):
         self.mt_split.setCurrentIndex(self.mt_split.findData("fractions"))
         self._num_val = _MT_VAL  # the book's split's validation pairs (a recipe or checkpoint may say otherwise)
         self.seed = _spin(SEED, "The same seed gives the same data order and the same initial weights.")
-        self.mask_padding = QCheckBox("Mask padding in the loss")
+        self.mask_padding = QCheckBox("Mask padding")
         self.mask_padding.setChecked(True)
         self.mask_padding.setToolTip(
             "On (the book): the loss averages over the real target tokens, <eos> included. Off (exercise 3 of "
@@ -140,15 +140,15 @@ class ConfigPanel(ConfigEstimate, QWidget):
         training = QGroupBox("Training")
         form = QFormLayout(training)
         form.addRow("Epochs", self.epochs)
-        estimate_box = QWidget()
-        estimate_row = QVBoxLayout(estimate_box)
-        estimate_row.setContentsMargins(0, 0, 0, 0)
-        estimate_row.addWidget(self.estimate_label)
-        button_row = QHBoxLayout()
+        form.addRow("Time", self.estimate_label)
+        # The offer spans both columns: "Use the book's size (512 + 128 pairs)" beside the labels made the
+        # 330-px dock of a 1280-wide screen scroll sideways.
+        button_box = QWidget()
+        button_row = QHBoxLayout(button_box)
+        button_row.setContentsMargins(0, 0, 0, 0)
         button_row.addWidget(self.smaller_button)
         button_row.addStretch(1)
-        estimate_row.addLayout(button_row)
-        form.addRow("Time", estimate_box)
+        form.addRow(button_box)
         form.addRow("Optimizer", self.optimizer)
         form.addRow("Learning rate", self.lr)
         form.addRow("Clip gradient norm", self.clip)
@@ -161,7 +161,7 @@ class ConfigPanel(ConfigEstimate, QWidget):
         form.addRow(self.mt_split_label, self.mt_split)
         self.max_examples_label = QLabel("Sentence pairs")
         form.addRow(self.max_examples_label, self.max_examples)
-        form.addRow("", self.mask_padding)
+        form.addRow("Loss", self.mask_padding)  # short: a long box text made the dock scroll sideways
         self._form = form
         self.seed_label = QLabel("Seed")
         form.addRow(self.seed_label, self.seed)

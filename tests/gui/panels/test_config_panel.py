@@ -69,11 +69,14 @@ def test_a_model_of_the_other_task_falls_back_to_the_recipe(panel: ConfigPanel) 
     assert panel.estimate() is not None
 
 
-def test_render_at_dock_width(panel: ConfigPanel, qtbot) -> None:
+def test_translation_settings_fit_the_dock_at_1280(panel: ConfigPanel, qtbot) -> None:
     panel.set_task("mt")
     panel.set_corpus("fra-eng")
     qtbot.wait(20)
-    panel.grab().save("/tmp/g_config_fra_eng.png")
+    assert panel.mask_padding.isVisibleTo(panel)
+    # The 330-px dock of a 1280-wide screen, less its vertical scroll bar: wider, the dock scrolls sideways
+    # ("Mask padding in the loss" as the box's own text did that).
+    assert panel.minimumSizeHint().width() <= 330 - 15
 
 
 def test_a_language_models_windows_are_named_and_the_books_recipe_picks_every_window(panel: ConfigPanel) -> None:

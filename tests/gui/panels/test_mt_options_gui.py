@@ -1,4 +1,4 @@
-"""The Config dock's "Mask padding in the loss" and the Translate tab's "BLEU by source length"."""
+"""The Config dock's Loss: "Mask padding" and the Translate tab's "BLEU by source length"."""
 
 from __future__ import annotations
 
