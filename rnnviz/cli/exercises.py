@@ -26,8 +26,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for section, exercises in by_section().items():
         print(section)
         for e in exercises:
-            print(f"  {e.id:<8}{e.title:<40}{e.status}")
-    print("\nShow one: rnnviz exercises show ID; run it: rnnviz exercises run ID [--json]")
+            also = "" if e.accepts is None else f" · also on your {e.accepts.kind} file{'s' if e.accepts.many else ''}"
+            print(f"  {e.id:<8}{e.title:<40}{e.status}{also}")
+    print("\nShow one: rnnviz exercises show ID; run it: rnnviz exercises run ID [--json] "
+          "[--file F [--column C]]")
     return 0
 
 

@@ -14,8 +14,10 @@ def test_list_names_every_section_and_status(capsys) -> None:
     assert main(["exercises", "list"]) == 0
     out = capsys.readouterr().out
     assert "10.2 Gated Recurrent Units (GRU)" in out
-    for e in EXERCISES:  # each with its status (the helpers of issue 18 make more of them ready)
-        assert any(e.id in line and line.rstrip().endswith(e.status) for line in out.splitlines()), e.id
+    for e in EXERCISES:  # each with its status, and the file it also runs on
+        (line,) = [line for line in out.splitlines() if line.strip().startswith(f"{e.id} ")]
+        assert e.status in line and (("also on your" in line) == (e.accepts is not None)), line
+    assert "lstm-5" in out and "also on your csv file" in out
 
 
 def test_list_json(capsys) -> None:

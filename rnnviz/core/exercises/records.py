@@ -1,7 +1,9 @@
 """The records of the exercise registry: what an exercise is, how the app sets it up, what its run returns.
 
-Plain data only: a result crosses threads (the GUI runs exercises off its thread)
-and is printed as JSON by ``rnnviz exercises run ID --json``.
+Plain data, but for ``ExerciseResult.models``: a result crosses threads (the GUI runs exercises off
+its thread) and is printed as JSON by ``rnnviz exercises run ID --json``. The models a run trained
+travel beside it (handed over once the run has ended, never shared with a running one) and stay out
+of the JSON.
 """
 
 from __future__ import annotations
