@@ -5,33 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from rnnviz.core.data.sources import SourcePerplexity
 from rnnviz.core.session_schema import check_section
 from rnnviz.gui.panels.data_panel import DataPanel
 from rnnviz.gui.panels.training_readout import sources_text
-
-
-@pytest.fixture
-def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    shown: list[str] = []
-
-    def warn(parent, title, text, *args, **kwargs):
-        shown.append(text)
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "warning", warn)
-    return shown
-
-
-@pytest.fixture
-def panel(qtbot, warnings: list[str]):
-    widget = DataPanel()
-    qtbot.addWidget(widget)
-    assert widget.wait_idle()
-    yield widget
-    assert widget.wait_idle()
+from tests.gui.panels.test_data_panel import panel, warnings  # noqa: F401 (the Data dock's fixtures)
 
 
 @pytest.fixture
