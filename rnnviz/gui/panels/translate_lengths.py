@@ -46,6 +46,11 @@ def _compute(bundle: Any, report: Any) -> BleuByLength:
     return bleu_by_length(bundle, pairs, progress=lambda done, total: report((done, total)))
 
 
+def y_top(values: list[float]) -> float:
+    """The top of the BLEU axis: a fifth above the highest bar, at least 0.05, at most 1."""
+    return min(1.0, max(0.05, 1.2 * max(values, default=0.0)))
+
+
 class BleuByLengthBox(QWidget):
     """A button, then a table and bars of BLEU per source length."""
 
@@ -172,7 +177,8 @@ class BleuByLengthBox(QWidget):
                                     brush=self._theme.color(0))
         self.plot.addItem(self.bars)
         self.plot.getAxis("bottom").setTicks([[(float(i), b.label) for i, b in enumerate(result.buckets)]])
-        self.plot.setYRange(0.0, 1.0)
+        # Scaled to the bars (BLEU lies in 0 … 1): a small model's 0.04 on a 0 … 1 axis was a sliver.
+        self.plot.setYRange(0.0, y_top([b.mean_bleu for b in result.buckets]), padding=0.0)
         for widget in (self.table, self.plot):
             widget.setVisible(True)
         self.sig_computed.emit(result)

@@ -15,7 +15,7 @@ from rnnviz.core.resources import pretrained_path
 from rnnviz.core.checkpoint import load_checkpoint
 from rnnviz.gui.concurrency import wait_for_jobs
 from rnnviz.gui.panels.config_panel import ConfigPanel
-from rnnviz.gui.panels.translate_lengths import BleuByLengthBox
+from rnnviz.gui.panels.translate_lengths import BleuByLengthBox, y_top
 from rnnviz.gui.panels.translate_panel import TranslatePanel
 
 MT = ModelConfig("mt", StackSpec("gru", (8,)), StackSpec("gru", (8,)), embed_size=8)
@@ -89,7 +89,16 @@ def test_the_button_shows_bleu_by_length_for_every_validation_pair(qtbot, toy_bu
     assert [box.table.item(r, 0).text() for r in range(box.table.rowCount())] == [b.label for b in result.buckets]
     assert f"mean BLEU {result.mean_bleu:.3f}" in box.message()
     assert list(box.bars.opts["height"]) == pytest.approx([b.mean_bleu for b in result.buckets])
+    top = box.plot.getViewBox().viewRange()[1][1]
+    highest = max(b.mean_bleu for b in result.buckets)
+    assert highest <= top <= max(0.05, 1.25 * highest)  # the axis follows the bars: small BLEU still reads
     qtbot.waitUntil(lambda: not panel.is_busy())
+
+
+def test_the_bleu_axis_top_follows_the_highest_bar() -> None:
+    assert y_top([0.02, 0.04]) == pytest.approx(0.05)
+    assert y_top([0.1, 0.5]) == pytest.approx(0.6)
+    assert y_top([0.95]) == 1.0 and y_top([]) == pytest.approx(0.05)
 
 
 def test_a_language_model_disables_it_and_a_new_model_drops_a_stale_answer(qtbot, toy_bundle) -> None:
