@@ -9,7 +9,10 @@ move to the tab's result (Translate: ``sig_translated``; Gates: ``sig_trace_read
 
 - first visits: the epoch's weights are read from the run (off the GUI thread), then the tab computes;
 - revisits: the epoch's model comes from the cache (the same object), and the tab shows what it cached
-  for that model (Gates: ``panels.gates.result_cache``; no job).
+  for that model (Gates: ``panels.gates.result_cache``; no job);
+- far jumps: the run's model cache is emptied before each change and the epochs are visited out of
+  order (a stride through them), so that every change reads an epoch never read ahead: what a click far
+  along the slider costs.
 
 Target: p95 <= 150 ms on two cores (revisits at least). Also printed: the memory one cached epoch takes.
 
@@ -21,6 +24,7 @@ Runs offscreen unless DISPLAY is set.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -55,8 +59,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
-def measure(app, window, tab, signal, epochs: tuple[int, ...], repeats: int) -> tuple[list[float], list[float]]:
-    """(first visits, revisits) in ms for ``tab`` shown."""
+def far_order(epochs: tuple[int, ...]) -> list[int]:
+    """The epochs in a stride that is coprime with their count: each change jumps about a third of the run."""
+    n = len(epochs)
+    stride = next(s for s in range(max(2, n // 3), n + 2) if math.gcd(s, n) == 1)
+    return [epochs[(i * stride) % n] for i in range(1, n + 1)]
+
+
+def measure(app, window, tab, signal, epochs: tuple[int, ...],
+            repeats: int) -> tuple[list[float], list[float], list[float]]:
+    """(first visits, revisits, far jumps) in ms for ``tab`` shown."""
     runs = window.runs
     seen: list[float] = []
     signal.connect(lambda *_a: seen.append(time.perf_counter()))
@@ -95,7 +107,12 @@ def measure(app, window, tab, signal, epochs: tuple[int, ...], repeats: int) -> 
         for e in reversed(epochs):
             if e != runs.bar.epoch():  # the epoch shown now would change nothing
                 again.append(change(e))
-    return first, again
+    far: list[float] = []
+    for e in far_order(epochs):
+        if e != runs.bar.epoch():
+            runs.source._cache.clear()  # never read before, never read ahead
+            far.append(change(e))
+    return first, again, far
 
 
 def profile_gates_job(panel) -> None:
@@ -174,8 +191,8 @@ def main() -> None:
           f"one cached epoch: {size / 2**20:.1f} MB of weights")
     print("| tab | visits | n | p50 ms | p95 ms | max ms |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for name, (first, again) in results.items():
-        for kind, values in (("first", first), ("revisit", again)):
+    for name, (first, again, far) in results.items():
+        for kind, values in (("first", first), ("revisit", again), ("far jump", far)):
             print(f"| {name} | {kind} | {len(values)} | {statistics.median(values):.0f} | "
                   f"{percentile(values, 0.95):.0f} | {max(values):.0f} |")
     window.close()

@@ -100,6 +100,8 @@ class Run:
         self._line_number = 0
         self._seen: tuple[int, float] | None = None  # (size, mtime) of the event file at the last read
         self._manifest_seen = self._stamp(folder / MANIFEST)
+        self._vouched: dict[str, tuple[tuple[int, ...], str]] = {}  # file -> (identity, SHA-256) it passed with
+        self._skeleton: tuple[Manifest, Any] | None = None  # the model of the manifest, without weights
         self.refresh()
         self._check_files()
 
@@ -317,6 +319,16 @@ class Run:
             if str(exc) not in self.notices:
                 self.notices.append(str(exc))
             raise
+
+    def check(self, epoch: int) -> bool:
+        """Check ``epoch``'s weights as ``bundle_at`` does, building no model, so that loading it later
+        reads and parses the file but need not hash it again; True when that is remembered (the
+        file was not changed within the last seconds). DataError as ``bundle_at``."""
+        from rnnviz.core.runs.weights import checked_tensors
+
+        saved = self.saved(epoch)
+        checked_tensors(self, saved)
+        return saved.record.file in self._vouched
 
     def _no_epoch(self, epoch: int) -> str:
         epochs = self.epochs()

@@ -9,7 +9,10 @@ not thread-safe, so those jobs take turns on a lock; the GUI thread only sees th
 
 Epochs already loaded stay in a small LRU cache (:data:`CACHE_EPOCHS` models, at most
 :data:`CACHE_BYTES` of weights): going back over them hands the same model over at once,
-without reading the disk again.
+without reading the disk again. The epoch after the one shown is read ahead; and once the run is
+open, the other epochs' files are checked in the background, one per job (``Run.check``: the
+SHA-256, the shapes, NaN), so that a far jump along the slider finds its file already vouched
+for and pays only the read, the parse and the model (a file changed since is checked again).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ POLL_MS = 1000
 #: Epoch models kept in memory; a 2×256 GRU seq2seq of the phrasebook takes ~7 MB (bench/scrubbing_latency.py).
 CACHE_EPOCHS = 32
 CACHE_BYTES = 512 * 2**20
+#: How long the background check of the epochs' files waits while an epoch is being loaded (ms).
+CHECK_PAUSE_MS = 100
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,14 @@ class RunSource(QObject):
         self._wanted: int | None = None
         self.loads = 0  # epochs read from disk (not from the cache): the tests count them
         self._ahead: int | None = None  # the epoch being read ahead, if one is
+        self._checked: set[int] = set()  # epochs whose files the background pass has checked
+        self._fresh: set[int] = set()  # checked but written too recently to be remembered: tried again later
+        self._checking = False
+        self.checks = 0  # files checked in the background: the tests count them
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(CHECK_PAUSE_MS)
+        self._check_timer.timeout.connect(self._check_ahead)
         self.state: RunState | None = None
         self._loader = LatestJob(self, self._loaded, self._load_failed)
         self._polling = False
@@ -135,6 +148,7 @@ class RunSource(QObject):
         if state.running:
             self._poll_timer.start()
         self.sig_opened.emit(state)
+        self._check_ahead()
 
     def _open_failed(self, ticket: int, message: str) -> None:
         if ticket == self._opening:
@@ -145,8 +159,10 @@ class RunSource(QObject):
         self._opening += 1
         self._poll_timer.stop()
         self._loader.cancel()
+        self._check_timer.stop()
         self._run, self.state, self._wanted, self._ahead = None, None, None, None
         self._cache.clear()
+        self._checked, self._fresh, self._checking = set(), set(), False
 
     @property
     def is_open(self) -> bool:
@@ -239,6 +255,44 @@ class RunSource(QObject):
 
         run_in_background(job, done, failed, owner=self)
 
+    def _check_ahead(self) -> None:
+        """Check the next epoch's file not checked yet off the GUI thread (see the module doc); one
+        file per job, and none while an epoch is loaded or read ahead, so that a load waits on the
+        run's lock for one file's check at most."""
+        run, state = self._run, self.state
+        if run is None or state is None or self._checking:
+            return
+        todo = [e for e in state.epochs if e not in self._checked and e not in self._fresh and e not in self._cache]
+        if not todo:
+            return
+        if self._loader.busy or self._ahead is not None:
+            self._check_timer.start()
+            return
+        epoch, ticket, lock = todo[0], self._opening, self._lock
+        self._checking = True
+
+        def job() -> bool:
+            with lock:
+                try:
+                    return run.check(epoch)
+                except RnnvizError:
+                    return True  # damaged: loading it says so; not checked again
+
+        def done(remembered: bool) -> None:
+            if ticket != self._opening:
+                return  # another run meanwhile
+            self._checking = False
+            self.checks += 1
+            (self._checked if remembered else self._fresh).add(epoch)
+            self._check_ahead()
+
+        def failed(message: str, details: str) -> None:
+            if ticket == self._opening:
+                self._checking = False
+                self._checked.add(epoch)
+
+        run_in_background(job, done, failed, owner=self)
+
     def _load_failed(self, message: str) -> None:
         if self._run is not None and self._wanted is not None:
             self.sig_refused.emit(self._wanted, message)
@@ -282,6 +336,9 @@ class RunSource(QObject):
             self._poll_timer.stop()
         if growth.events or growth.notices or growth.status != before.status or growth.epochs != before.epochs:
             self.sig_grew.emit(growth)
+        if growth.epochs != before.epochs:
+            self._fresh.clear()  # those written too recently before may have settled by now
+            self._check_ahead()
 
     def folder(self) -> Path | None:
         return Path(self.state.path) if self.state is not None else None
