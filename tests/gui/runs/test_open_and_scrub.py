@@ -168,3 +168,43 @@ def test_the_next_epoch_is_read_ahead_so_stepping_finds_it_ready(qtbot, window, 
         window.runs.bar.go_to(1)  # ] or Play: the model is there at once
     assert blocker.args[0] == 1 and reads == []
     qtbot.waitUntil(lambda: source.cached(2), timeout=10_000)  # and the one after it is on its way
+
+
+def test_the_runs_files_are_checked_in_the_background_so_a_far_jump_need_not_hash(
+        qtbot, window, record_run, tmp_path: Path, monkeypatch) -> None:
+    from rnnviz.core.runs import weights
+
+    monkeypatch.setattr(weights, "SETTLED_S", -1.0)  # files just recorded count as left alone
+    folder = tmp_path / "run-far"
+    seen = record_run(folder, epochs=5)
+    open_and_wait(qtbot, window, folder, 0)
+    source = window.runs.source
+    # Every epoch's file checked once, whether by the pass, the load of 0 or the read-ahead of 1.
+    qtbot.waitUntil(lambda: source.checks + len(source._cache) >= 6 and not source._checking, timeout=20_000)
+    hashed: list[int] = []
+    real = weights.hashlib.sha256
+    monkeypatch.setattr(weights.hashlib, "sha256", lambda data=b"": hashed.append(len(data)) or real(data))
+    with qtbot.waitSignal(source.sig_bundle, timeout=10_000) as blocker:
+        window.runs.bar.go_to(4)  # far along the slider, never read ahead
+    assert blocker.args[0] == 4 and hashed == []
+    for name, tensor in blocker.args[1].model.state_dict().items():
+        assert torch.equal(tensor, seen[4][name])
+
+
+def test_a_file_damaged_after_the_background_check_is_refused_when_shown(
+        qtbot, window, record_run, tmp_path: Path, monkeypatch) -> None:
+    from rnnviz.core.runs import weights
+
+    monkeypatch.setattr(weights, "SETTLED_S", -1.0)
+    folder = tmp_path / "run-damaged-later"
+    record_run(folder, epochs=5)
+    open_and_wait(qtbot, window, folder, 0)
+    source = window.runs.source
+    qtbot.waitUntil(lambda: source.checks + len(source._cache) >= 6 and not source._checking, timeout=20_000)
+    path = folder / "epoch-0004.safetensors"
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with qtbot.waitSignal(source.sig_refused, timeout=10_000) as blocker:
+        window.runs.bar.go_to(4)
+    assert blocker.args[0] == 4 and "SHA-256" in blocker.args[1]
