@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from rnnviz.core.errors import RnnvizError
+from rnnviz.core.runs import weights
 from rnnviz.gui.concurrency import LatestJob, run_in_background
 
 #: How often a run being written is read again (ms): new epochs appear within a second or so.
@@ -110,12 +111,16 @@ class RunSource(QObject):
         self._ahead: int | None = None  # the epoch being read ahead, if one is
         self._checked: set[int] = set()  # epochs whose files the background pass has checked
         self._fresh: set[int] = set()  # checked but written too recently to be remembered: tried again later
+        self._tries: dict[int, int] = {}  # epoch -> checks that found it too recent (a clock ahead: at most 3)
         self._checking = False
         self.checks = 0  # files checked in the background: the tests count them
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_PAUSE_MS)
         self._check_timer.timeout.connect(self._check_ahead)
+        self._settle_timer = QTimer(self)  # files written too recently are checked again once settled
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.timeout.connect(self._check_settled)
         self.state: RunState | None = None
         self._loader = LatestJob(self, self._loaded, self._load_failed)
         self._polling = False
@@ -160,9 +165,10 @@ class RunSource(QObject):
         self._poll_timer.stop()
         self._loader.cancel()
         self._check_timer.stop()
+        self._settle_timer.stop()
         self._run, self.state, self._wanted, self._ahead = None, None, None, None
         self._cache.clear()
-        self._checked, self._fresh, self._checking = set(), set(), False
+        self._checked, self._fresh, self._tries, self._checking = set(), set(), {}, False
 
     @property
     def is_open(self) -> bool:
@@ -264,6 +270,8 @@ class RunSource(QObject):
             return
         todo = [e for e in state.epochs if e not in self._checked and e not in self._fresh and e not in self._cache]
         if not todo:
+            if self._fresh and not self._settle_timer.isActive():
+                self._settle_timer.start(max(0, int(weights.SETTLED_S * 1000)) + 200)
             return
         if self._loader.busy or self._ahead is not None:
             self._check_timer.start()
@@ -283,7 +291,8 @@ class RunSource(QObject):
                 return  # another run meanwhile
             self._checking = False
             self.checks += 1
-            (self._checked if remembered else self._fresh).add(epoch)
+            self._tries[epoch] = self._tries.get(epoch, 0) + 1
+            (self._checked if remembered or self._tries[epoch] >= 3 else self._fresh).add(epoch)
             self._check_ahead()
 
         def failed(message: str, details: str) -> None:
@@ -292,6 +301,10 @@ class RunSource(QObject):
                 self._checked.add(epoch)
 
         run_in_background(job, done, failed, owner=self)
+
+    def _check_settled(self) -> None:
+        self._fresh.clear()
+        self._check_ahead()
 
     def _load_failed(self, message: str) -> None:
         if self._run is not None and self._wanted is not None:
@@ -337,7 +350,6 @@ class RunSource(QObject):
         if growth.events or growth.notices or growth.status != before.status or growth.epochs != before.epochs:
             self.sig_grew.emit(growth)
         if growth.epochs != before.epochs:
-            self._fresh.clear()  # those written too recently before may have settled by now
             self._check_ahead()
 
     def folder(self) -> Path | None:

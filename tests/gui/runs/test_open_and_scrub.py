@@ -208,3 +208,26 @@ def test_a_file_damaged_after_the_background_check_is_refused_when_shown(
     with qtbot.waitSignal(source.sig_refused, timeout=10_000) as blocker:
         window.runs.bar.go_to(4)
     assert blocker.args[0] == 4 and "SHA-256" in blocker.args[1]
+
+
+def test_files_written_moments_before_opening_are_checked_once_they_settle(
+        qtbot, window, record_run, tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    from rnnviz.core.runs import weights
+
+    monkeypatch.setattr(weights, "SETTLED_S", 0.5)
+    folder = tmp_path / "run-fresh"
+    record_run(folder, epochs=5)
+    for path in folder.glob("*.safetensors"):
+        os.utime(path)  # changed just now: too recent to be remembered at first
+    open_and_wait(qtbot, window, folder, 0)
+    source = window.runs.source
+    qtbot.waitUntil(lambda: len(source._checked) + len(source._cache) >= 6, timeout=20_000)
+    assert source.checks > 4  # the first checks found them too recent, the later ones remembered them
+    hashed: list[int] = []
+    real = weights.hashlib.sha256
+    monkeypatch.setattr(weights.hashlib, "sha256", lambda data=b"": hashed.append(len(data)) or real(data))
+    with qtbot.waitSignal(source.sig_bundle, timeout=10_000) as blocker:
+        window.runs.bar.go_to(4)
+    assert blocker.args[0] == 4 and hashed == []
