@@ -9,7 +9,8 @@ not thread-safe, so those jobs take turns on a lock; the GUI thread only sees th
 
 Epochs already loaded stay in a small LRU cache (:data:`CACHE_EPOCHS` models, at most
 :data:`CACHE_BYTES` of weights): going back over them hands the same model over at once,
-without reading the disk again. The epoch after the one shown is read ahead; and once the run is
+without reading the disk again. The epoch after the one shown is read ahead (shortly after it is
+shown: :data:`READ_AHEAD_DELAY_MS`); and once the run is
 open, the other epochs' files are checked in the background, one per job (``Run.check``: the
 SHA-256, the shapes, NaN), so that a far jump along the slider finds its file already vouched
 for and pays only the read, the parse and the model (a file changed since is checked again).
@@ -34,6 +35,10 @@ POLL_MS = 1000
 #: Epoch models kept in memory; a 2×256 GRU seq2seq of the phrasebook takes ~7 MB (bench/scrubbing_latency.py).
 CACHE_EPOCHS = 32
 CACHE_BYTES = 512 * 2**20
+#: How long after an epoch is shown its next one is read ahead (ms): the tab shown computes first (a read-ahead
+#: at once shares the two cores with its job: a far jump's Gates p95 was 20-40 ms longer), and Play at its
+#: default 2 epochs/s still finds the next model ready. Faster steps load on demand.
+READ_AHEAD_DELAY_MS = 120
 #: How long the background check of the epochs' files waits while an epoch is being loaded (ms).
 CHECK_PAUSE_MS = 100
 
@@ -114,6 +119,10 @@ class RunSource(QObject):
         self._tries: dict[int, int] = {}  # epoch -> checks that found it too recent (a clock ahead: at most 3)
         self._checking = False
         self.checks = 0  # files checked in the background: the tests count them
+        self._ahead_timer = QTimer(self)
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.setInterval(READ_AHEAD_DELAY_MS)
+        self._ahead_timer.timeout.connect(self._read_ahead_now)
         self._check_timer = QTimer(self)
         self._check_timer.setSingleShot(True)
         self._check_timer.setInterval(CHECK_PAUSE_MS)
@@ -166,6 +175,7 @@ class RunSource(QObject):
         self._loader.cancel()
         self._check_timer.stop()
         self._settle_timer.stop()
+        self._ahead_timer.stop()
         self._run, self.state, self._wanted, self._ahead = None, None, None, None
         self._cache.clear()
         self._checked, self._fresh, self._tries, self._checking = set(), set(), {}, False
@@ -192,7 +202,7 @@ class RunSource(QObject):
             self._cache.move_to_end(epoch)
             self._loader.cancel()  # an older load still running must not overtake this answer
             self.sig_bundle.emit(epoch, self._cache[epoch][0])
-            self._read_ahead(epoch)
+            self._ahead_timer.start()
             return
         if epoch == self._ahead:  # already on its way: its arrival answers
             self._loader.cancel()
@@ -220,12 +230,16 @@ class RunSource(QObject):
         self._keep(epoch, bundle, size)
         if epoch == self._wanted:
             self.sig_bundle.emit(epoch, bundle)
-            self._read_ahead(epoch)
+            self._ahead_timer.start()
 
     def _keep(self, epoch: int, bundle: Any, size: int) -> None:
         self._cache[epoch] = (bundle, size)
         while len(self._cache) > CACHE_EPOCHS or (len(self._cache) > 1 and self.cache_bytes() > CACHE_BYTES):
             self._cache.popitem(last=False)
+
+    def _read_ahead_now(self) -> None:
+        if self._wanted is not None and self._wanted in self._cache:  # the epoch shown (not one on its way)
+            self._read_ahead(self._wanted)
 
     def _read_ahead(self, shown: int) -> None:
         """Read the epoch after ``shown`` into the cache off the GUI thread, so that Play, ] or the next
@@ -252,7 +266,7 @@ class RunSource(QObject):
                 self._keep(epoch, *result)
             if epoch == self._wanted:  # asked for while it was on its way
                 self.sig_bundle.emit(epoch, self._cache[epoch][0])
-                self._read_ahead(epoch)
+                self._ahead_timer.start()
 
         def failed(message: str, details: str) -> None:
             self._ahead = None
