@@ -27,7 +27,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from rnnviz.core.errors import RnnvizError
-from rnnviz.core.runs import weights
 from rnnviz.gui.concurrency import LatestJob, run_in_background
 
 #: How often a run being written is read again (ms): new epochs appear within a second or so.
@@ -285,6 +284,8 @@ class RunSource(QObject):
         todo = [e for e in state.epochs if e not in self._checked and e not in self._fresh and e not in self._cache]
         if not todo:
             if self._fresh and not self._settle_timer.isActive():
+                from rnnviz.core.runs import weights  # torch: not before the first window is painted
+
                 self._settle_timer.start(max(0, int(weights.SETTLED_S * 1000)) + 200)
             return
         if self._loader.busy or self._ahead is not None:
